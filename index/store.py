@@ -1,0 +1,203 @@
+"""Build, store, verify and reopen the passage index (FAISS vectors + passage metadata + manifest).
+
+The store folder holds ``vectors.faiss``, ``passages.json`` and ``manifest.json``. Files are written to a
+temporary name and renamed into place, the manifest last and with checksums of the others, so a crash mid-build
+never leaves a half-written index that looks complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from index.documents import Document, corpus_fingerprint, load_documents
+from index.encoder import Encoder
+from index.errors import IndexStoreError
+from index.passages import Passage, split_passages
+
+STORE_FORMAT = 1
+SPLITTER_VERSION = 1  # bump when split_sentences changes, so stored passages are rebuilt
+MANIFEST, PASSAGES, VECTORS = "manifest.json", "passages.json", "vectors.faiss"
+PROGRESS_BAR_FROM = 256  # passages; fewer embed in well under a second
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    store_format: int
+    splitter_version: int
+    model: str
+    dimension: int
+    corpus_fingerprint: str
+    documents: int
+    passages: int
+    index_kind: str
+    checksums: dict[str, str]
+    build_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class PassageIndex:
+    """The documents, their passages (row ``i`` of the FAISS index is ``passages[i]``) and the manifest."""
+
+    documents: dict[str, Document]
+    passages: list[Passage]
+    vectors: faiss.Index
+    manifest: Manifest
+
+    def dense_search(self, query_vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Inner-product search: ``(scores, rows)`` arrays of shape ``(len(query_vectors), k)``; row -1 is padding."""
+        return self.vectors.search(query_vectors, min(k, len(self.passages)))
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedIndex:
+    index: PassageIndex
+    action: str  # "reused", "built" or "rebuilt"
+    reason: str  # why it was (re)built, for the person reading `qa index`
+
+
+def open_index(
+    seeds_dir: Path, store_dir: Path, encoder: Encoder, *, ann_from: int = 50_000, force: bool = False
+) -> OpenedIndex:
+    """Reuse the stored index if it matches the seeds and the model; otherwise build it and store it.
+
+    Raises:
+        SeedsError: the seeds cannot be read.
+        IndexStoreError: the model cannot be loaded.
+    """
+    documents = load_documents(seeds_dir)
+    fingerprint = corpus_fingerprint(documents)
+    reason = "forced rebuild" if force else _stale_reason(store_dir, encoder.model, fingerprint)
+    if reason is None:
+        try:
+            return OpenedIndex(read_index(store_dir, documents), "reused", "seeds and model unchanged")
+        except IndexStoreError as exc:
+            reason = str(exc)
+    action = "built" if not (store_dir / MANIFEST).exists() else "rebuilt"
+    index = build_index(documents, encoder, ann_from=ann_from)
+    write_index(index, store_dir)
+    return OpenedIndex(read_index(store_dir, documents), action, reason)
+
+
+def build_index(documents: list[Document], encoder: Encoder, *, ann_from: int = 50_000) -> PassageIndex:
+    """Split and embed ``documents``. Flat exact search below ``ann_from`` passages, HNSW from there on."""
+    started = time.perf_counter()
+    passages = [passage for document in documents for passage in split_passages(document)]
+    if not passages:
+        raise IndexStoreError("The documents hold no text to index.")
+    embeddings = encoder.encode([p.text for p in passages], show_progress=len(passages) >= PROGRESS_BAR_FROM)
+    dimension = embeddings.shape[1]
+    if len(passages) >= ann_from:
+        vectors = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
+        vectors.hnsw.efConstruction = 80
+        vectors.hnsw.efSearch = 64
+        kind = "hnsw"
+    else:
+        vectors = faiss.IndexFlatIP(dimension)
+        kind = "flat"
+    vectors.add(embeddings)
+    manifest = Manifest(
+        store_format=STORE_FORMAT,
+        splitter_version=SPLITTER_VERSION,
+        model=encoder.model,
+        dimension=dimension,
+        corpus_fingerprint=corpus_fingerprint(documents),
+        documents=len(documents),
+        passages=len(passages),
+        index_kind=kind,
+        checksums={},
+        build_seconds=round(time.perf_counter() - started, 3),
+    )
+    return PassageIndex({d.doc_id: d for d in documents}, passages, vectors, manifest)
+
+
+def write_index(index: PassageIndex, store_dir: Path) -> None:
+    """Write the index atomically: data files first, then the manifest that vouches for them."""
+    store_dir.mkdir(parents=True, exist_ok=True)
+    (store_dir / MANIFEST).unlink(missing_ok=True)  # the old manifest must not vouch for new, half-written files
+    passages_blob = json.dumps([asdict(p) for p in index.passages], ensure_ascii=False).encode()
+    _write_atomically(store_dir / PASSAGES, passages_blob)
+    _write_atomically(store_dir / VECTORS, faiss.serialize_index(index.vectors).tobytes())
+    checksums = {name: _sha256(store_dir / name) for name in (PASSAGES, VECTORS)}
+    manifest = asdict(index.manifest) | {"checksums": checksums}
+    _write_atomically(store_dir / MANIFEST, json.dumps(manifest, indent=2).encode())
+
+
+def read_manifest(store_dir: Path) -> Manifest:
+    """Read and type-check the manifest. Raises IndexStoreError if it is missing or malformed."""
+    path = store_dir / MANIFEST
+    if not path.is_file():
+        raise IndexStoreError("No index has been built yet.")
+    try:
+        return Manifest(**json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError) as exc:
+        raise IndexStoreError(f"The index manifest is corrupt ({type(exc).__name__}).") from None
+
+
+def read_index(store_dir: Path, documents: list[Document]) -> PassageIndex:
+    """Open a stored index after checking every file against the manifest's checksums.
+
+    The FAISS file is memory-mapped, so several server workers share one copy of the vectors.
+    """
+    manifest = read_manifest(store_dir)
+    for name, expected in manifest.checksums.items():
+        if not (store_dir / name).is_file():
+            raise IndexStoreError(f"The index file {name} is missing.")
+        if _sha256(store_dir / name) != expected:
+            raise IndexStoreError(f"The index file {name} is truncated or corrupt (checksum mismatch).")
+    try:
+        passages = [Passage(**row) for row in json.loads((store_dir / PASSAGES).read_text(encoding="utf-8"))]
+        vectors = faiss.read_index(str(store_dir / VECTORS), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+    except (ValueError, TypeError, RuntimeError) as exc:
+        raise IndexStoreError(f"The index cannot be read ({type(exc).__name__}).") from None
+    if vectors.ntotal != len(passages) or len(passages) != manifest.passages or vectors.d != manifest.dimension:
+        raise IndexStoreError("The index files disagree with each other.")
+    by_id = {d.doc_id: d for d in documents}
+    for passage in passages:
+        document = by_id.get(passage.doc_id)
+        if document is None or document.text[passage.start : passage.end] != passage.text:
+            raise IndexStoreError("The stored passages no longer match the seed documents.")
+    return PassageIndex(by_id, passages, vectors, manifest)
+
+
+def _stale_reason(store_dir: Path, model: str, fingerprint: str) -> str | None:
+    try:
+        manifest = read_manifest(store_dir)
+    except IndexStoreError as exc:
+        return str(exc)
+    if manifest.store_format != STORE_FORMAT or manifest.splitter_version != SPLITTER_VERSION:
+        return "the index was written by another version of this program"
+    if manifest.model != model:
+        return f"the model changed ({manifest.model} -> {model})"
+    if manifest.corpus_fingerprint != fingerprint:
+        return "the seed documents changed"
+    return None
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

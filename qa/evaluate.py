@@ -1,0 +1,262 @@
+"""Evaluate the pipeline against gold Q&A pairs with the official SQuAD v2.0 rules.
+
+``normalize_answer``, ``exact_score``, ``f1_score`` and ``best_threshold`` follow the official
+``evaluate-v2.0.py`` line for line in behaviour (lower-case, strip punctuation and articles, collapse spaces;
+an unanswerable item scores 1 only for an empty prediction; the best threshold sweeps the no-answer
+probabilities), so our numbers and the official script's agree on the same predictions.
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import json
+import re
+import string
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.errors import QAError
+from qa.conversation import Turn
+from qa.pipeline import Pipeline, Response
+
+
+class GoldFormatError(QAError):
+    """The gold file is neither our JSONL nor SQuAD v2.0 JSON."""
+
+
+@dataclass(frozen=True, slots=True)
+class GoldItem:
+    id: str
+    question: str
+    answers: list[str]  # empty: the documents cannot answer
+    history: list[str] = field(default_factory=list)  # earlier user questions of the conversation
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.answers)
+
+    @property
+    def held_out(self) -> bool:
+        """Half of the gold set, chosen by a hash of the id, that tuning never looks at."""
+        return int(hashlib.sha256(self.id.encode()).hexdigest(), 16) % 2 == 1
+
+
+# --- the official SQuAD v2.0 rules -------------------------------------------------------------------------
+
+
+def normalize_answer(text: str) -> str:
+    """Lower text and remove punctuation, articles and extra whitespace (official SQuAD normalisation)."""
+    text = text.lower()
+    text = "".join(ch for ch in text if ch not in set(string.punctuation))
+    text = re.sub(r"\b(a|an|the)\b", " ", text, flags=re.UNICODE)
+    return " ".join(text.split())
+
+
+def _tokens(text: str) -> list[str]:
+    return normalize_answer(text).split() if text else []
+
+
+def exact_score(gold: str, prediction: str) -> int:
+    return int(normalize_answer(gold) == normalize_answer(prediction))
+
+
+def f1_score(gold: str, prediction: str) -> float:
+    gold_tokens, predicted_tokens = _tokens(gold), _tokens(prediction)
+    if not gold_tokens or not predicted_tokens:
+        return float(gold_tokens == predicted_tokens)
+    common = collections.Counter(gold_tokens) & collections.Counter(predicted_tokens)
+    shared = sum(common.values())
+    if shared == 0:
+        return 0.0
+    precision, recall = shared / len(predicted_tokens), shared / len(gold_tokens)
+    return 2 * precision * recall / (precision + recall)
+
+
+def item_scores(item: GoldItem, prediction: str) -> tuple[int, float]:
+    """EM and F1 of one prediction: the best over the gold answers; ``[""]`` stands for "no answer"."""
+    golds = [a for a in item.answers if normalize_answer(a)] or [""]
+    return max(exact_score(g, prediction) for g in golds), max(f1_score(g, prediction) for g in golds)
+
+
+def best_threshold(
+    scores: dict[str, float], na_probs: dict[str, float], predictions: dict[str, str], answerable: dict[str, bool]
+) -> tuple[float, float]:
+    """The official ``find_best_thresh``: the no-answer threshold that maximises the score, and that score (0-100)."""
+    num_no_answer = sum(not a for a in answerable.values())
+    current = best = float(num_no_answer)
+    threshold = 0.0
+    for qid in sorted(na_probs, key=lambda k: na_probs[k]):
+        if not answerable[qid]:
+            diff = -1 if predictions[qid] else 0
+        else:
+            diff = scores[qid] if predictions[qid] else 0
+        current += diff
+        if current > best:
+            best, threshold = current, na_probs[qid]
+    return 100.0 * best / len(scores), threshold
+
+
+# --- gold files ---------------------------------------------------------------------------------------------
+
+
+def load_gold(path: Path) -> list[GoldItem]:
+    """Read our JSONL (``{"id", "question", "answers", "history"?}``) or an official SQuAD v2.0 JSON file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GoldFormatError(f"Cannot read the gold file {path.name!r}: {type(exc).__name__}.") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        data = None
+    try:
+        if isinstance(data, dict) and "data" in data:
+            return _from_squad(data)
+        rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+        return [
+            GoldItem(str(r["id"]), r["question"], list(r["answers"]), list(r.get("history", []))) for r in rows
+        ]
+    except (KeyError, TypeError, json.JSONDecodeError) as exc:
+        raise GoldFormatError(f"{path.name!r} is neither gold JSONL nor SQuAD v2.0 JSON ({exc!r}).") from None
+
+
+def _from_squad(data: dict) -> list[GoldItem]:
+    items = []
+    for article in data["data"]:
+        for paragraph in article["paragraphs"]:
+            for qa in paragraph["qas"]:
+                answers = [] if qa.get("is_impossible") else [a["text"] for a in qa["answers"]]
+                items.append(GoldItem(str(qa["id"]), qa["question"], answers, list(qa.get("history", []))))
+    return items
+
+
+def to_squad(items: list[GoldItem], documents: dict[str, str]) -> dict:
+    """Convert gold items to official SQuAD v2.0 JSON, one paragraph per document holding the answers."""
+    paragraphs = collections.defaultdict(list)
+    for item in items:
+        doc_id = next((d for d, text in documents.items() if all(a in text for a in item.answers)), None)
+        doc_id = doc_id or next(iter(documents))
+        context = documents[doc_id]
+        qa = {
+            "id": item.id,
+            "question": item.question,
+            "is_impossible": not item.answerable,
+            "answers": [{"text": a, "answer_start": context.index(a)} for a in item.answers],
+        }
+        if item.history:
+            qa["history"] = item.history
+        paragraphs[doc_id].append(qa)
+    return {
+        "version": "v2.0",
+        "data": [
+            {"title": doc_id, "paragraphs": [{"context": documents[doc_id], "qas": qas}]}
+            for doc_id, qas in paragraphs.items()
+        ],
+    }
+
+
+# --- running an evaluation ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    item: GoldItem
+    response: Response
+    exact: int
+    f1: float
+    cited_rank: int | None  # 1-based rank of the first evidence passage holding a gold answer
+    verbatim: bool
+    seconds: float
+
+
+def ask_with_history(pipeline: Pipeline, item: GoldItem) -> Response:
+    """Replay the conversation (each earlier question answered by the pipeline), then ask the item's question."""
+    turns: list[Turn] = []
+    for earlier in item.history:
+        reply = pipeline.ask(earlier, history=turns)
+        turns += [("user", earlier), ("assistant", reply.answer.text if reply.answer else "")]
+    return pipeline.ask(item.question, history=turns, top_k=max(3, pipeline.settings.top_k))
+
+
+def run(pipeline: Pipeline, items: list[GoldItem], *, progress: bool = False) -> list[ItemResult]:
+    """Ask every gold question (uncached) and score it."""
+    from tqdm import tqdm
+
+    results = []
+    for item in tqdm(items, desc="evaluating", unit="question", disable=not progress):
+        pipeline.clear_cache()
+        started = time.perf_counter()
+        response = ask_with_history(pipeline, item)
+        seconds = time.perf_counter() - started
+        prediction = response.answer.text if response.answer else ""
+        exact, f1 = item_scores(item, prediction)
+        cited_rank = None
+        if item.answerable:
+            cited_rank = next(
+                (i for i, hit in enumerate(response.evidence, 1) if any(a in hit.passage.text for a in item.answers)),
+                None,
+            )
+        verbatim = response.answer is None or (
+            pipeline.document(response.answer.doc_id).text[response.answer.start : response.answer.end]
+            == response.answer.text
+        )
+        results.append(ItemResult(item, response, exact, f1, cited_rank, verbatim, seconds))
+    return results
+
+
+def metrics(results: list[ItemResult]) -> dict:
+    """SQuAD v2 EM/F1 (all, HasAns, NoAns), retrieval hit@k/MRR, abstention, verbatim rate and latency."""
+    has_answer = [r for r in results if r.item.answerable]
+    no_answer = [r for r in results if not r.item.answerable]
+
+    def mean(values: list[float]) -> float:
+        return round(100.0 * sum(values) / len(values), 2) if values else 0.0
+
+    predictions = {r.item.id: (r.response.answer.text if r.response.answer else "") for r in results}
+    na_probs = {r.item.id: r.response.no_answer_score for r in results}
+    answerable = {r.item.id: r.item.answerable for r in results}
+    # The official best-threshold search assumes the raw prediction is always given: use the reader's span
+    # even where we abstained, so the sweep can move the threshold in both directions.
+    raw = {r.item.id: r.response.raw_answer_text for r in results}
+    raw_exact = {r.item.id: item_scores(r.item, raw[r.item.id])[0] for r in results}
+    raw_f1 = {r.item.id: item_scores(r.item, raw[r.item.id])[1] for r in results}
+    best_exact, best_exact_threshold = best_threshold(raw_exact, na_probs, raw, answerable)
+    best_f1, best_f1_threshold = best_threshold(raw_f1, na_probs, raw, answerable)
+    abstained = [r for r in results if r.response.abstained]
+    correctly_abstained = [r for r in abstained if not r.item.answerable]
+    latencies = sorted(r.seconds * 1000 for r in results)
+    ranks = [r.cited_rank for r in has_answer]
+    return {
+        "total": len(results),
+        "exact": mean([r.exact for r in results]),
+        "f1": mean([r.f1 for r in results]),
+        "HasAns_total": len(has_answer),
+        "HasAns_exact": mean([r.exact for r in has_answer]),
+        "HasAns_f1": mean([r.f1 for r in has_answer]),
+        "NoAns_total": len(no_answer),
+        "NoAns_exact": mean([r.exact for r in no_answer]),
+        "NoAns_f1": mean([r.f1 for r in no_answer]),
+        "best_exact": round(best_exact, 2),
+        "best_exact_thresh": best_exact_threshold,
+        "best_f1": round(best_f1, 2),
+        "best_f1_thresh": best_f1_threshold,
+        "hit@1": mean([rank == 1 for rank in ranks]),
+        "hit@3": mean([rank is not None and rank <= 3 for rank in ranks]),
+        "mrr": round(sum(1.0 / rank for rank in ranks if rank) / len(ranks), 4) if ranks else 0.0,
+        "abstain_precision": mean([1.0] * len(correctly_abstained) + [0.0] * (len(abstained) - len(correctly_abstained))),
+        "abstain_recall": mean([r.response.abstained for r in no_answer]),
+        "wrongly_refused": mean([r.response.abstained for r in has_answer]),
+        "verbatim": mean([r.verbatim for r in results]),
+        "latency_ms_p50": round(_percentile(latencies, 50), 2),
+        "latency_ms_p95": round(_percentile(latencies, 95), 2),
+    }
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    position = (len(values) - 1) * q / 100
+    low, high = int(position), min(int(position) + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (position - low)

@@ -1,0 +1,157 @@
+"""One question in, one cited answer (or an honest abstention) out: retrieve, read, decide.
+
+Example::
+
+    pipeline = Pipeline.from_settings(Settings())   # loads the models once
+    response = pipeline.ask("Who was indicted in 2020?")
+    response.answer.text  # "Maduro, Interior Minister Diosdado Cabello, and Defense Minister Vladimir Padrino López"
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from index.encoder import Encoder
+from index.errors import DocumentNotFound, QuestionError
+from index.documents import Document
+from index.store import OpenedIndex, open_index
+from qa.conversation import Turn, follow_up_context
+from qa.read import Answer, Reader
+from qa.retrieve import Hit, Retriever
+from qa.settings import Settings
+from qa.terms import stems
+
+RETRIEVED = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """The result of :meth:`Pipeline.ask`. ``answer`` is ``None`` exactly when ``abstained``."""
+
+    question: str
+    answer: Answer | None
+    abstained: bool
+    no_answer_score: float  # 0 = surely answered, 1 = surely not in the documents
+    evidence: list[Hit]  # cited passages, the answer's own passage first
+    retrieval_query: str  # the question plus any conversation context used to retrieve
+    reader_answer: Answer | None  # the reader's best span even when the pipeline abstained
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def raw_answer_text(self) -> str:
+        return self.reader_answer.text if self.reader_answer else ""
+
+
+class Pipeline:
+    """Retriever + reader + abstention over one opened index. Thread-safe for concurrent ``ask`` calls."""
+
+    def __init__(self, opened: OpenedIndex, encoder: Encoder, settings: Settings) -> None:
+        self.opened = opened
+        self.settings = settings
+        self.retriever = Retriever(opened.index, encoder)
+        self.retriever.warm_up()
+        self.reader = _make_reader(settings, opened, self.retriever)
+        self.reader.warm_up()
+        self._cache: OrderedDict[tuple, Response] = OrderedDict()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Pipeline:
+        """Open (building if needed) the index and load every model. Raises SeedsError / IndexStoreError."""
+        encoder = Encoder(settings.model)
+        opened = open_index(settings.seeds_dir, settings.store_dir, encoder, ann_from=settings.ann_from)
+        return cls(opened, encoder, settings)
+
+    @property
+    def documents(self) -> dict[str, Document]:
+        return self.opened.index.documents
+
+    def document(self, doc_id: str) -> Document:
+        """The document a citation points into. Raises DocumentNotFound."""
+        try:
+            return self.documents[doc_id]
+        except (KeyError, TypeError):
+            raise DocumentNotFound(f"No document has the id {doc_id!r}.") from None
+
+    def search(self, question: str, k: int) -> list[Hit]:
+        """Ranked cited passages without reading an answer."""
+        return self.retriever.retrieve(self.check_question(question), k)
+
+    def ask(self, question: str, *, history: list[Turn] | None = None, top_k: int | None = None) -> Response:
+        """Answer ``question`` from the documents, or abstain. Raises QuestionError for unusable questions."""
+        question = self.check_question(question)
+        top_k = top_k or self.settings.top_k
+        turns = tuple((history or [])[-self.settings.max_history_turns :])
+        key = (question, turns, top_k)
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        started = time.perf_counter()
+        context = follow_up_context(question, list(turns))
+        hits = self.retriever.retrieve(question, max(RETRIEVED, top_k), context=context)
+        retrieved = time.perf_counter()
+        answer = self.reader.read(question, hits, context_stems=frozenset(stems(context)))
+        no_answer_score = self._no_answer_score(answer, hits)
+        abstained = answer is None or no_answer_score > self.settings.no_answer_threshold
+        evidence = _cited_first(hits, answer)[:top_k]
+        finished = time.perf_counter()
+        response = Response(
+            question=question,
+            answer=None if abstained else answer,
+            abstained=abstained,
+            no_answer_score=round(no_answer_score, 4),
+            evidence=evidence,
+            retrieval_query=f"{question} {context}".strip(),
+            reader_answer=answer,
+            timings_ms={
+                "retrieve": round((retrieved - started) * 1000, 2),
+                "read": round((finished - retrieved) * 1000, 2),
+                "total": round((finished - started) * 1000, 2),
+            },
+        )
+        if self.settings.cache_size:
+            self._cache[key] = response
+            while len(self._cache) > self.settings.cache_size:
+                self._cache.popitem(last=False)
+        return response
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
+
+    def check_question(self, question: object) -> str:
+        """Normalise a question or raise QuestionError with a message a person understands."""
+        if not isinstance(question, str):
+            raise QuestionError("The question must be text.")
+        cleaned = "".join(c for c in unicodedata.normalize("NFC", question) if unicodedata.category(c) != "Cc" or c in "\t\n")
+        cleaned = " ".join(cleaned.split())
+        if not cleaned:
+            raise QuestionError("The question is empty; type a question about the documents.")
+        if len(cleaned) > self.settings.max_question_chars:
+            raise QuestionError(
+                f"The question is {len(cleaned)} characters long; the limit is {self.settings.max_question_chars}."
+            )
+        return cleaned
+
+    def _no_answer_score(self, answer: Answer | None, hits: list[Hit]) -> float:
+        """0..1: how likely the documents do not answer. Combines term coverage, span type fit and similarity."""
+        if answer is None:
+            return 1.0
+        cited = next(h for h in hits if h.passage.passage_id == answer.passage_id)
+        answerable = 0.6 * answer.coverage + 0.25 * answer.score + 0.15 * max(0.0, cited.dense_score)
+        return max(0.0, min(1.0, 1.0 - answerable))
+
+
+def _cited_first(hits: list[Hit], answer: Answer | None) -> list[Hit]:
+    if answer is None:
+        return hits
+    return sorted(hits, key=lambda h: h.passage.passage_id != answer.passage_id)
+
+
+def _make_reader(settings: Settings, opened: OpenedIndex, retriever: Retriever):
+    if settings.reader_model:
+        from qa.neural_reader import NeuralReader
+
+        return NeuralReader(settings.reader_model, opened.index)
+    return Reader(opened.index, retriever.idf, retriever.unseen_idf())

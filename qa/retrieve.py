@@ -1,0 +1,146 @@
+"""Hybrid retrieval: BM25 over stemmed terms fused with dense MiniLM/FAISS search by reciprocal rank.
+
+Measured on the seed article, BM25 ranks the evidence first more often than MiniLM, while MiniLM catches
+paraphrases that share no word with the text; reciprocal-rank fusion keeps the strengths of both.
+Misspelled question words that are not in the corpus vocabulary are mapped to their closest corpus word first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import bm25s
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from index.encoder import Encoder
+from index.passages import Passage
+from index.store import PassageIndex
+from qa.terms import stems
+
+RRF_K = 5  # small: with few passages, rank 1 vs 2 should matter more than rank 10 vs 11 (flat for 2-60 on the tune half)
+LEXICAL_WEIGHT = 1.0
+DENSE_WEIGHT = 1.0
+CANDIDATES = 50
+CONTEXT_WEIGHT = 0.5  # earlier conversation turns count half as much as the question itself
+WINDOW_WEIGHT = 0.2  # a sentence inherits part of its predecessor's score: "He points to…" follows "Maduro has…"
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A retrieved passage with its fused score and the evidence behind it."""
+
+    passage: Passage
+    score: float
+    dense_score: float
+    lexical_score: float
+    dense_rank: int | None
+    lexical_rank: int | None
+
+
+class Retriever:
+    """Ranks the passages of a :class:`PassageIndex` for a question. Call :meth:`warm_up` once before use."""
+
+    def __init__(self, index: PassageIndex, encoder: Encoder) -> None:
+        self.index = index
+        self.encoder = encoder
+        self._bm25: bm25s.BM25 | None = None
+        self._vocabulary: list[str] = []
+        self._known: frozenset[str] = frozenset()
+        self.idf: dict[str, float] = {}
+
+    def warm_up(self) -> None:
+        if self._bm25 is not None:
+            return
+        self.encoder.warm_up()
+        corpus = [stems(p.text) or [""] for p in self.index.passages]
+        self._bm25 = bm25s.BM25()
+        self._bm25.index(corpus, show_progress=False)
+        document_frequency: dict[str, int] = {}
+        for terms in corpus:
+            for term in set(terms):
+                document_frequency[term] = document_frequency.get(term, 0) + 1
+        total = len(corpus)
+        self.idf = {t: float(np.log(1 + (total - n + 0.5) / (n + 0.5))) for t, n in document_frequency.items()}
+        self._known = frozenset(document_frequency)
+        self._vocabulary = sorted(self._known)
+        passages = self.index.passages
+        self._previous = np.array([max(i - 1, 0) for i in range(len(passages))], dtype=np.int64)
+        self._has_previous = np.array(
+            [float(i > 0 and passages[i - 1].doc_id == p.doc_id) for i, p in enumerate(passages)], dtype=np.float32
+        )
+
+    def _lexical_scores(self, text: str) -> np.ndarray:
+        terms = self.correct(stems(text))
+        if not terms:
+            return np.zeros(len(self.index.passages), dtype=np.float32)
+        return self._bm25.get_scores(terms).astype(np.float32)
+
+    def _dense_scores(self, text: str, pool: int) -> dict[int, float]:
+        scores, rows = self.index.dense_search(self.encoder.encode([text]), pool)
+        return {int(r): float(s) for r, s in zip(rows[0], scores[0]) if r >= 0}
+
+    def unseen_idf(self) -> float:
+        """The weight of a term no passage contains: as rare as a term can be."""
+        total = len(self.index.passages)
+        return float(np.log(1 + (total + 0.5) / 0.5))
+
+    def correct(self, terms: list[str]) -> list[str]:
+        """Replace stems unknown to the corpus by a corpus stem one or two edits away ("rewrd" -> "reward")."""
+        corrected = []
+        for term in terms:
+            if term in self._known or len(term) < 4 or term.isdigit():
+                corrected.append(term)
+                continue
+            limit = 1 if len(term) < 6 else 2
+            match = process.extractOne(term, self._vocabulary, scorer=Levenshtein.distance, score_cutoff=limit)
+            corrected.append(match[0] if match else term)
+        return corrected
+
+    def retrieve(self, question: str, k: int, *, context: str = "") -> list[Hit]:
+        """Return the ``k`` best passages for ``question``, best first.
+
+        ``context`` (earlier turns of a conversation) is added to the query with a lower weight, so that
+        "What did he say about strikes?" finds the passage about the person asked about before.
+        """
+        self.warm_up()
+        n = len(self.index.passages)
+        pool = min(n, max(CANDIDATES, k))
+        lexical = self._lexical_scores(question)
+        dense = self._dense_scores(question, pool)
+        if context:
+            lexical = lexical + CONTEXT_WEIGHT * self._lexical_scores(context)
+            for row, score in self._dense_scores(context, pool).items():
+                dense[row] = dense.get(row, 0.0) + CONTEXT_WEIGHT * score
+        lexical = lexical + WINDOW_WEIGHT * lexical[self._previous].clip(min=0) * self._has_previous
+        dense = {row: score + WINDOW_WEIGHT * dense.get(int(self._previous[row]), 0.0) * self._has_previous[row]
+                 for row, score in dense.items()}
+        dense_rows = np.array(sorted(dense, key=lambda row: (-dense[row], row)), dtype=np.int64)
+        dense_scores = np.array([dense[row] for row in dense_rows.tolist()], dtype=np.float32)
+        lexical_rows = np.argsort(-lexical, kind="stable")[:pool]
+        lexical_rows = [int(r) for r in lexical_rows if lexical[r] > 0]
+        fused: dict[int, float] = {}
+        dense_rank: dict[int, int] = {}
+        dense_score: dict[int, float] = {}
+        for rank, (row, score) in enumerate(zip(dense_rows.tolist(), dense_scores.tolist()), start=1):
+            if row < 0:
+                continue
+            dense_rank[row], dense_score[row] = rank, score
+            fused[row] = DENSE_WEIGHT / (RRF_K + rank)
+        lexical_rank = {}
+        for rank, row in enumerate(lexical_rows, start=1):
+            lexical_rank[row] = rank
+            fused[row] = fused.get(row, 0.0) + LEXICAL_WEIGHT / (RRF_K + rank)
+        best = sorted(fused, key=lambda row: (-fused[row], row))[:k]
+        return [
+            Hit(
+                passage=self.index.passages[row],
+                score=round(fused[row], 6),
+                dense_score=round(dense_score.get(row, 0.0), 6),
+                lexical_score=round(float(lexical[row]), 6),
+                dense_rank=dense_rank.get(row),
+                lexical_rank=lexical_rank.get(row),
+            )
+            for row in best
+        ]

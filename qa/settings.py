@@ -1,0 +1,46 @@
+"""The one settings object. Every field can be set by a ``QA_*`` environment variable or in ``qa.toml``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+from index.encoder import BUNDLED_MODEL
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SETTINGS_FILE = PROJECT_ROOT / "qa.toml"
+
+
+class Settings(BaseSettings):
+    """Paths, models and limits. ``qa eval --calibrate`` writes ``no_answer_threshold`` into ``qa.toml``."""
+
+    model_config = SettingsConfigDict(env_prefix="QA_", toml_file=SETTINGS_FILE, extra="ignore")
+
+    seeds_dir: Path = PROJECT_ROOT / "seeds"
+    store_dir: Path = PROJECT_ROOT / "index" / "store"
+    model: str = Field(BUNDLED_MODEL, description="sentence-transformers model name or path")
+    reader_model: str | None = Field(None, description="a Hugging Face AutoModelForQuestionAnswering name or path")
+    top_k: int = Field(3, ge=1, le=20, description="cited passages returned with an answer")
+    no_answer_threshold: float = Field(0.5, ge=0.0, le=1.0, description="abstain when the no-answer score is above")
+    max_question_chars: int = Field(500, ge=1)
+    max_history_turns: int = Field(20, ge=0)
+    max_body_bytes: int = Field(64 * 1024, ge=1024)
+    ann_from: int = Field(50_000, ge=1, description="passages from which FAISS switches to HNSW search")
+    cache_size: int = Field(1024, ge=0, description="answers kept for repeated identical questions")
+    cors_origins: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

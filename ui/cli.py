@@ -1,0 +1,150 @@
+"""The ``qa`` command: ``index``, ``ask``, ``search``, ``eval``, ``serve``. Each command is a thin face over ``qa``."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from index.errors import QAError
+
+
+def _settings():
+    from qa.settings import Settings
+
+    return Settings()
+
+
+def _pipeline():
+    from qa.pipeline import Pipeline
+
+    return Pipeline.from_settings(_settings())
+
+
+class _Group(click.Group):
+    """Turn the project's own errors into a one-line message and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except QAError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Group)
+def main() -> None:
+    """Strictly extractive question answering over the documents in seeds/."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@main.command("index")
+@click.option("--force", is_flag=True, help="Rebuild even if the stored index is current.")
+def index_command(force: bool) -> None:
+    """Build or refresh the passage index and report what was done."""
+    from index.encoder import Encoder
+    from index.store import open_index
+
+    settings = _settings()
+    opened = open_index(settings.seeds_dir, settings.store_dir, Encoder(settings.model), ann_from=settings.ann_from, force=force)
+    manifest = opened.index.manifest
+    click.echo(
+        f"Index {opened.action} ({opened.reason}): {manifest.documents} document(s), {manifest.passages} passages, "
+        f"model {manifest.model}, {manifest.dimension}-d {manifest.index_kind} FAISS index in {settings.store_dir}."
+    )
+
+
+@main.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON document that POST /ask returns.")
+@click.option("--top-k", type=click.IntRange(1, 20), default=None, help="Cited passages to show.")
+def ask(question: str, as_json: bool, top_k: int | None) -> None:
+    """Answer QUESTION with a verbatim span and its citation, or say the documents don't answer it."""
+    from ui.schemas import ask_response
+
+    pipeline = _pipeline()
+    payload = ask_response(pipeline.ask(question, top_k=top_k), pipeline.documents)
+    if as_json:
+        click.echo(payload.model_dump_json(indent=2))
+        return
+    click.echo(payload.message if payload.answer is None else f"Answer: {payload.answer.text}")
+    for evidence in payload.evidence[: 1 if payload.answer else len(payload.evidence)]:
+        click.echo(f"[{evidence.citation}] {evidence.doc_title} ({evidence.doc_id}, characters {evidence.start}-{evidence.end})")
+        click.echo(f"    {evidence.text}")
+
+
+@main.command()
+@click.argument("query")
+@click.option("-k", type=click.IntRange(1, 50), default=5, help="How many passages.")
+def search(query: str, k: int) -> None:
+    """Print the passages ranked for QUERY, without reading an answer."""
+    from ui.schemas import evidence_out
+
+    pipeline = _pipeline()
+    for evidence in evidence_out(pipeline.search(query, k), pipeline.documents):
+        click.echo(f"[{evidence.citation}] {evidence.score:.4f} {evidence.passage_id}: {evidence.text}")
+
+
+@main.command("eval")
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("eval-out"), show_default=True)
+@click.option("--calibrate", is_flag=True, help="Write the best-F1 no-answer threshold into qa.toml.")
+@click.option("--squad-json", type=click.Path(dir_okay=False, path_type=Path), help="Also write GOLD as SQuAD v2.0 JSON.")
+def eval_command(gold: Path, out: Path, calibrate: bool, squad_json: Path | None) -> None:
+    """Evaluate on GOLD (project JSONL or SQuAD v2.0 JSON): SQuAD v2 EM/F1, hit@k, MRR, abstention, latency."""
+    from qa.evaluate import load_gold, metrics, run, to_squad
+    from qa.report import metrics_table, write_report
+
+    pipeline = _pipeline()
+    items = load_gold(gold)
+    results = run(pipeline, items, progress=sys.stderr.isatty())
+    overall = metrics(results)
+    columns = {"all": overall}
+    tuned = [r for r in results if not r.item.held_out]
+    held = [r for r in results if r.item.held_out]
+    if tuned and held:
+        columns |= {"tune half": metrics(tuned), "held-out half": metrics(held)}
+    write_report(results, overall, out, columns)
+    if squad_json:
+        documents = {doc_id: d.text for doc_id, d in pipeline.documents.items()}
+        squad_json.write_text(json.dumps(to_squad(items, documents), ensure_ascii=False, indent=1), encoding="utf-8")
+    click.echo(metrics_table(overall, columns))
+    click.echo(f"Wrote metrics.json, predictions.json, na_probs.json, report.md and no_answer.png to {out}/")
+    if calibrate:
+        _write_threshold(overall["best_f1_thresh"])
+
+
+def _write_threshold(threshold: float) -> None:
+    from qa.settings import SETTINGS_FILE
+
+    lines = []
+    if SETTINGS_FILE.exists():
+        lines = [l for l in SETTINGS_FILE.read_text(encoding="utf-8").splitlines() if not l.startswith("no_answer_threshold")]
+    lines.append(f"no_answer_threshold = {threshold:.4f}")
+    SETTINGS_FILE.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    click.echo(f"Calibrated: no_answer_threshold = {threshold:.4f} written to {SETTINGS_FILE.name}.")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind; keep 127.0.0.1 unless behind a proxy.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the JSON endpoint (/ask, /search, /docs) and the chat (/ui), building the index on first run."""
+    import uvicorn
+
+    from index.encoder import Encoder
+    from index.store import open_index
+
+    settings = _settings()
+    opened = open_index(settings.seeds_dir, settings.store_dir, Encoder(settings.model), ann_from=settings.ann_from)
+    click.echo(f"Index {opened.action}: {opened.index.manifest.passages} passages. Chat: http://{host}:{port}/ui")
+    uvicorn.run("ui.http:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+
+
+if __name__ == "__main__":
+    main()
