@@ -9,6 +9,7 @@ Example::
 
 from __future__ import annotations
 
+import threading
 import time
 import unicodedata
 from collections import OrderedDict
@@ -56,6 +57,7 @@ class Pipeline:
         self.reader = _make_reader(settings, opened, self.retriever)
         self.reader.warm_up()
         self._cache: OrderedDict[tuple, Response] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Pipeline:
@@ -85,9 +87,10 @@ class Pipeline:
         top_k = top_k or self.settings.top_k
         turns = tuple((history or [])[-self.settings.max_history_turns :])
         key = (question, turns, top_k)
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
+        with self._cache_lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
         started = time.perf_counter()
         context = follow_up_context(question, list(turns))
         hits = self.retriever.retrieve(question, max(RETRIEVED, top_k), context=context)
@@ -112,13 +115,15 @@ class Pipeline:
             },
         )
         if self.settings.cache_size:
-            self._cache[key] = response
-            while len(self._cache) > self.settings.cache_size:
-                self._cache.popitem(last=False)
+            with self._cache_lock:
+                self._cache[key] = response
+                while len(self._cache) > self.settings.cache_size:
+                    self._cache.popitem(last=False)
         return response
 
     def clear_cache(self) -> None:
-        self._cache.clear()
+        with self._cache_lock:
+            self._cache.clear()
 
     def check_question(self, question: object) -> str:
         """Normalise a question or raise QuestionError with a message a person understands."""

@@ -173,6 +173,7 @@ class Reader:
             scored.append((score, candidate))
         if not scored:
             return None
+        self.last_scored = scored  # kept for debugging: the candidates of the last passage read
         score, best = max(scored, key=lambda pair: (pair[0], -(pair[1].end - pair[1].start)))
         start, end = _trim(hit.passage.text, best.start, best.end)
         if start >= end:
@@ -271,9 +272,9 @@ def _span_type_fit(question: Question, span: Span) -> float:
         if labels & {"GPE", "LOC", "FAC"}:
             return 0.9
         return 1.0 if fold(head.lemma_) in PLACE_NOUNS else 0.0
+    if kind in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.ENTITY) and head.pos_ not in ("NOUN", "PROPN", "NUM"):
+        return 0.0  # "accusing Maduro, …" is an action, not a person
     if kind is AnswerType.PERSON:
-        if head.pos_ == "PRON":
-            return 0.0
         if "PERSON" in labels:
             return 1.0
         if head.pos_ == "PROPN" and not labels & {"GPE", "DATE", "LOC"}:
@@ -284,8 +285,6 @@ def _span_type_fit(question: Question, span: Span) -> float:
             return 0.7
         return 0.0
     if kind is AnswerType.ENTITY:
-        if head.pos_ == "PRON":
-            return 0.0
         if question.focus and head.pos_ in ("NOUN", "PROPN"):
             before = span.doc[span.start - 1] if span.start > 0 else None
             if head_stem == question.focus or (before is not None and _token_stem(before) == question.focus):
@@ -297,8 +296,9 @@ def _span_type_fit(question: Question, span: Span) -> float:
         return 1.0 if fold(text).startswith(REASON_OPENERS) else 0.0
     if kind is AnswerType.YES_NO:
         return 0.8 if any(t.pos_ in ("VERB", "AUX") for t in span) else 0.0
-    # DESCRIPTION: phrases and clauses both can answer.
-    return 0.0 if head.pos_ == "PRON" else 0.6
+    # DESCRIPTION: phrases and clauses both can answer, but not a lone word like "including".
+    content_words = sum(t.is_alpha and fold(t.text) not in STOPWORDS for t in span)
+    return 0.0 if head.pos_ == "PRON" else (0.6 if content_words >= 2 else 0.3)
 
 
 def _candidates(question: Question, doc: Doc, question_stems: frozenset[str]) -> list[_Candidate]:
@@ -363,7 +363,7 @@ def _candidates(question: Question, doc: Doc, question_stems: frozenset[str]) ->
         fit = _span_type_fit(question, span)
         if level == "sentence" and question.answer_type is not AnswerType.YES_NO:
             fit = min(fit, 0.35)  # the fallback: a sentence only wins when nothing precise fits
-        candidates.append(_Candidate(span.start_char, span.end_char, fit, head, level, is_list))
+        candidates.append(_Candidate(span.start_char, span.end_char, fit, span.root.i, level, is_list))
     return candidates
 
 

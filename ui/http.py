@@ -1,0 +1,177 @@
+"""The FastAPI app: ``POST /ask``, ``GET /search``, ``GET /health``, ``GET /documents/{doc_id}``, the chat at /ui.
+
+Create it with :func:`create_app` (uvicorn: ``ui.http:create_app --factory``). The pipeline is loaded once at
+start-up and shared by every request; errors become 4xx JSON with a readable ``detail``, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from index.errors import DocumentNotFound, QAError, QuestionError
+from qa.pipeline import Pipeline
+from qa.settings import Settings, get_settings
+from ui.schemas import (
+    AskRequest,
+    AskResponse,
+    DocumentOut,
+    ErrorResponse,
+    HealthResponse,
+    SearchResponse,
+    ask_response,
+    evidence_out,
+)
+
+log = logging.getLogger("qa.http")
+ERRORS = {
+    400: {"model": ErrorResponse, "description": "The question cannot be asked (empty, too long)."},
+    413: {"model": ErrorResponse, "description": "The request body is too large."},
+    422: {"model": ErrorResponse, "description": "The request does not match the schema."},
+}
+
+
+def create_app(settings: Settings | None = None, pipeline: Pipeline | None = None) -> FastAPI:
+    """Build the app. ``pipeline`` may be given (tests); otherwise it is loaded once in the lifespan."""
+    settings = settings or get_settings()
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.pipeline = pipeline or Pipeline.from_settings(settings)
+        yield
+
+    app = FastAPI(
+        title="Extractive QA",
+        version="1.0",
+        summary="Verbatim answers from the documents in seeds/, with character offsets and numbered citations.",
+        lifespan=lifespan,
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"])
+
+    def current_pipeline(request: Request) -> Pipeline:
+        return request.app.state.pipeline
+
+    @app.post("/ask", response_model=AskResponse, responses=ERRORS, tags=["qa"])
+    def ask(body: AskRequest, pipeline: Pipeline = Depends(current_pipeline)) -> AskResponse:
+        """Answer a question with a verbatim span and cited passages, or abstain (``answer`` null)."""
+        turns = [(m.role, m.content) for m in body.history]
+        response = pipeline.ask(body.question, history=turns, top_k=body.top_k)
+        return ask_response(response, pipeline.documents)
+
+    @app.get("/search", response_model=SearchResponse, responses=ERRORS, tags=["qa"])
+    def search(
+        q: str = Query(..., description="The query", examples=["cartel designation"]),
+        k: int = Query(5, ge=1, le=50, description="How many passages"),
+        pipeline: Pipeline = Depends(current_pipeline),
+    ) -> SearchResponse:
+        """Ranked cited passages for a query, without reading an answer."""
+        return SearchResponse(query=q, results=evidence_out(pipeline.search(q, k), pipeline.documents))
+
+    @app.get("/health", response_model=HealthResponse, tags=["service"])
+    def health(pipeline: Pipeline = Depends(current_pipeline)) -> HealthResponse:
+        manifest = pipeline.opened.index.manifest
+        return HealthResponse(
+            status="ok", documents=manifest.documents, passages=manifest.passages, model=manifest.model,
+            reader=settings.reader_model or "built-in rules", index_kind=manifest.index_kind,
+        )
+
+    @app.get("/documents/{doc_id}", response_model=DocumentOut, responses={404: {"model": ErrorResponse}}, tags=["qa"])
+    def document(doc_id: str, pipeline: Pipeline = Depends(current_pipeline)) -> DocumentOut:
+        """The full text a citation points into: ``text[start:end]`` is the cited span."""
+        found = pipeline.document(doc_id)
+        return DocumentOut(doc_id=found.doc_id, title=found.title, text=found.text)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/ui/")
+
+    _add_error_handlers(app)
+    import gradio as gr
+
+    from ui.chat import build_chat
+
+    chat = build_chat(lambda: app.state.pipeline)
+    return gr.mount_gradio_app(app, chat, path="/ui", show_error=False, footer_links=[])
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": _explain(exc)})
+
+    @app.exception_handler(QuestionError)
+    async def bad_question(request: Request, exc: QuestionError) -> JSONResponse:
+        return JSONResponse(status_code=400, content={"detail": str(exc)})
+
+    @app.exception_handler(DocumentNotFound)
+    async def no_document(request: Request, exc: DocumentNotFound) -> JSONResponse:
+        return JSONResponse(status_code=404, content={"detail": str(exc)})
+
+    @app.exception_handler(QAError)
+    async def other_error(request: Request, exc: QAError) -> JSONResponse:
+        return JSONResponse(status_code=400, content={"detail": str(exc)})
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s", request.url.path)  # the traceback goes to the log, not the client
+        return JSONResponse(status_code=500, content={"detail": "Internal error; it has been logged."})
+
+
+def _explain(exc: RequestValidationError) -> str:
+    """One readable sentence per problem: "body.question: Input should be a valid string"."""
+    problems = []
+    for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            return "The request body is not valid JSON."
+        where = ".".join(str(part) for part in error.get("loc", ()) if part != "body") or "body"
+        problems.append(f"{where}: {error.get('msg', 'invalid')}")
+    return "; ".join(problems) or "The request is invalid."
+
+
+class BodySizeLimit:
+    """Refuse request bodies over ``max_bytes`` with 413, whether or not Content-Length is declared."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            return await self._refuse(send)
+        received = 0
+
+        async def limited_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _TooLarge:
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        response = JSONResponse(status_code=413, content={"detail": f"The request body is over {self.max_bytes} bytes."})
+        await response({"type": "http"}, None, send)
+
+
+class _TooLarge(Exception):
+    pass
