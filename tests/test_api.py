@@ -1,0 +1,100 @@
+"""The JSON endpoint in a real uvicorn process: the contract, the verbatim invariant, and every bad input."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.conftest import SEED_ID
+
+pytestmark = pytest.mark.server
+
+
+def ask(server: str, **body) -> httpx.Response:
+    return httpx.post(server + "/ask", json=body, timeout=30)
+
+
+def test_ask_contract_and_verbatim_against_documents(server):
+    response = ask(server, question="Who was indicted in 2020?")
+    assert response.status_code == 200
+    payload = response.json()
+    assert set(payload) >= {"question", "answer", "abstained", "evidence", "no_answer_score", "timings_ms"}
+    answer = payload["answer"]
+    assert set(answer) >= {"text", "doc_id", "start", "end", "score"}
+    document = httpx.get(f"{server}/documents/{answer['doc_id']}").json()
+    assert document["text"][answer["start"] : answer["end"]] == answer["text"]
+    for evidence in payload["evidence"]:
+        assert document["text"][evidence["start"] : evidence["end"]] == evidence["text"]
+    assert [e["citation"] for e in payload["evidence"]] == [1, 2, 3]
+
+
+def test_abstention_has_null_answer_and_evidence(server):
+    payload = ask(server, question="What is the capital of France?").json()
+    assert payload["abstained"] is True and payload["answer"] is None and payload["evidence"]
+
+
+def test_follow_up_with_history(server):
+    history = [
+        {"role": "user", "content": "Who is the U.S. Defense Secretary?"},
+        {"role": "assistant", "content": "Pete Hegseth"},
+    ]
+    payload = ask(server, question="What did he say about military strikes?", history=history).json()
+    assert "Hegseth clarified" in payload["evidence"][0]["text"]
+
+
+def test_top_k_search_health_and_docs(server):
+    assert len(ask(server, question="Who is Diosdado Cabello?", top_k=5).json()["evidence"]) == 5
+    results = httpx.get(server + "/search", params={"q": "cartel designation", "k": 4}).json()["results"]
+    assert len(results) == 4 and results[0]["citation"] == 1
+    health = httpx.get(server + "/health").json()
+    assert health == health | {"status": "ok", "documents": 1, "passages": 17}
+    schema = httpx.get(server + "/openapi.json").json()
+    assert {"/ask", "/search", "/health", "/documents/{doc_id}"} <= set(schema["paths"])
+    assert httpx.get(server + "/docs").status_code == 200
+    assert httpx.get(server + "/", follow_redirects=False).headers["location"] == "/ui/"
+
+
+@pytest.mark.parametrize(
+    "body, status, message",
+    [
+        ({"question": ""}, 400, "The question is empty"),
+        ({"question": " \n\t "}, 400, "The question is empty"),
+        ({"question": "why " * 200}, 400, "the limit is 500"),
+        ({"question": 42}, 422, "question: Input should be a valid string"),
+        ({"question": None}, 422, "question: Input should be a valid string"),
+        ({}, 422, "question: Field required"),
+        ({"question": "Who?", "top_k": 0}, 422, "top_k: Input should be greater than or equal to 1"),
+        ({"question": "Who?", "top_k": 500}, 422, "top_k: Input should be less than or equal to 20"),
+        ({"question": "Who?", "history": [{"role": "system", "content": "x"}]}, 422, "history.0.role"),
+        ({"question": "Who?", "unknown": 1}, 422, "unknown: Extra inputs are not permitted"),
+        (["not", "an", "object"], 422, "Input should be a valid dictionary"),
+    ],
+)
+def test_bad_input_gets_a_clear_4xx(server, body, status, message):
+    response = httpx.post(server + "/ask", json=body, timeout=30)
+    assert response.status_code == status
+    assert message in response.json()["detail"]
+    assert "Traceback" not in response.text and "/work" not in response.text
+
+
+def test_malformed_json_and_huge_body(server):
+    response = httpx.post(server + "/ask", content=b'{"question": "Who', headers={"content-type": "application/json"})
+    assert response.status_code == 422 and response.json()["detail"] == "The request body is not valid JSON."
+    huge = httpx.post(server + "/ask", content=b"x" * 200_000, headers={"content-type": "application/json"})
+    assert huge.status_code == 413 and "over" in huge.json()["detail"]
+
+
+@pytest.mark.parametrize("doc_id", ["nope", "..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd", f"{SEED_ID}.txt"])
+def test_unknown_document_is_404_and_never_reads_files(server, doc_id):
+    response = httpx.get(f"{server}/documents/{doc_id}")
+    assert response.status_code == 404
+    assert "root:" not in response.text
+
+
+@pytest.mark.parametrize("question", ["¿Quién fue acusado? 🤔", "مَن هو وزير الدفاع؟", "\u0000\u0007 who \u202e was", "?!?!..."])
+def test_odd_unicode_questions_answer_or_abstain(server, question):
+    response = ask(server, question=question)
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        payload = response.json()
+        assert payload["abstained"] == (payload["answer"] is None)

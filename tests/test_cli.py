@@ -1,0 +1,68 @@
+"""The real `qa` command end to end (CliRunner, real model): exact output, JSON contract, eval files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from ui.cli import main
+from tests.conftest import GOLD
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def runner(settings, pipeline, monkeypatch):
+    monkeypatch.setenv("QA_SEEDS_DIR", str(settings.seeds_dir))
+    monkeypatch.setenv("QA_STORE_DIR", str(settings.store_dir))
+    return CliRunner()
+
+
+def test_index_reports_reuse(runner):
+    result = runner.invoke(main, ["index"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Index reused (seeds and model unchanged): 1 document(s), 17 passages")
+
+
+def test_ask_prints_answer_and_citation(runner):
+    result = runner.invoke(main, ["ask", "Who was indicted in 2020?"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "Answer: Maduro, Interior Minister Diosdado Cabello, and Defense Minister Vladimir Padrino López"
+    assert lines[1].startswith("[1] U.S. Escalates Pressure on Venezuela‘s Maduro Regime") and "characters 1598-1913" in lines[1]
+
+
+def test_ask_json_is_the_http_contract(runner, settings):
+    result = runner.invoke(main, ["ask", "--json", "What is the capital of France?"])
+    payload = json.loads(result.output)
+    assert payload["abstained"] is True and payload["answer"] is None
+    assert set(payload) >= {"question", "answer", "abstained", "evidence", "no_answer_score", "message"}
+    assert set(payload["evidence"][0]) >= {"doc_id", "passage_id", "text", "start", "end", "score"}
+
+
+def test_empty_question_is_a_clear_error_not_a_traceback(runner):
+    result = runner.invoke(main, ["ask", "  "])
+    assert result.exit_code == 1
+    assert "The question is empty" in result.output and "Traceback" not in result.output
+
+
+def test_eval_writes_official_formats_and_same_numbers_for_squad_json(runner, tmp_path):
+    out = tmp_path / "out"
+    squad = tmp_path / "gold-squad.json"
+    first = runner.invoke(main, ["eval", str(GOLD), "--out", str(out), "--squad-json", str(squad)])
+    assert first.exit_code == 0, first.output
+    predictions = json.loads((out / "predictions.json").read_text())
+    na_probs = json.loads((out / "na_probs.json").read_text())
+    ids = {json.loads(line)["id"] for line in GOLD.read_text().splitlines()}
+    assert set(predictions) == set(na_probs) == ids
+    assert all(isinstance(v, str) for v in predictions.values())
+    assert all(isinstance(v, float) and 0.0 <= v <= 1.0 for v in na_probs.values())
+    assert (out / "no_answer.png").read_bytes()[:4] == b"\x89PNG"
+    assert "| HasAns F1 |" in (out / "report.md").read_text()
+    again = runner.invoke(main, ["eval", str(squad), "--out", str(tmp_path / "out2")])
+    first_metrics = json.loads((out / "metrics.json").read_text())
+    second_metrics = json.loads((tmp_path / "out2" / "metrics.json").read_text())
+    for key in ("exact", "f1", "HasAns_exact", "HasAns_f1", "NoAns_exact", "hit@1", "hit@3", "mrr", "best_f1"):
+        assert first_metrics["all"][key] == second_metrics["all"][key], key

@@ -1,0 +1,76 @@
+"""SQuAD v2 metrics against hand-computed examples, gold loading, and the official output formats."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from qa.evaluate import GoldItem, best_threshold, exact_score, f1_score, item_scores, load_gold, normalize_answer, to_squad
+from tests.conftest import GOLD, SEEDS
+
+
+def test_normalization_drops_case_punctuation_articles_and_spacing():
+    assert normalize_answer("The  U.S. Justice Department!") == "us justice department"
+    assert normalize_answer("an Apple, a pear") == "apple pear"
+
+
+def test_exact_and_f1_by_hand():
+    assert exact_score("$50 million", "50 million") == 1  # "$" is punctuation
+    assert f1_score("Vladimir Padrino López", "Padrino López") == pytest.approx(2 * 1.0 * (2 / 3) / (1 + 2 / 3))
+    assert f1_score("the reward", "a reward") == 1.0
+    assert f1_score("July", "February") == 0.0
+
+
+def test_best_over_several_gold_answers():
+    item = GoldItem("q", "When?", ["July", "in July"])
+    assert item_scores(item, "in July") == (1, 1.0)
+    em, f1 = item_scores(GoldItem("q", "Who?", ["Pete Hegseth", "Hegseth"]), "Secretary Pete Hegseth")
+    assert em == 0 and f1 == pytest.approx(0.8)
+
+
+def test_unanswerable_scores_one_only_for_an_empty_prediction():
+    item = GoldItem("q", "Who won?", [])
+    assert item_scores(item, "") == (1, 1.0)
+    assert item_scores(item, "Maduro") == (0, 0.0)
+
+
+def test_best_threshold_matches_the_official_sweep():
+    scores = {"a": 1.0, "b": 0.0, "c": 1.0}
+    na_probs = {"a": 0.1, "b": 0.9, "c": 0.5}
+    predictions = {"a": "x", "b": "y", "c": "z"}
+    answerable = {"a": True, "b": False, "c": True}
+    # sorted by na_prob: a(+1) -> 2, c(+1) -> 3, b(-1) -> 2; best 3/3 at threshold 0.5
+    assert best_threshold(scores, na_probs, predictions, answerable) == (100.0, 0.5)
+
+
+def test_shipped_gold_is_verbatim_and_large_enough():
+    items = load_gold(GOLD)
+    text = (SEEDS / "us-pressure-on-maduro-cartel-de-los-soles.txt").read_text(encoding="utf-8")
+    assert sum(i.answerable for i in items) >= 40 and sum(not i.answerable for i in items) >= 12
+    assert any(i.history for i in items)
+    for item in items:
+        for answer in item.answers:
+            assert answer in text, (item.id, answer)
+
+
+def test_squad_round_trip_keeps_every_item(tmp_path):
+    items = load_gold(GOLD)
+    documents = {"doc": (SEEDS / "us-pressure-on-maduro-cartel-de-los-soles.txt").read_text(encoding="utf-8")}
+    path = tmp_path / "gold.json"
+    path.write_text(json.dumps(to_squad(items, documents)), encoding="utf-8")
+    assert load_gold(path) == items
+    squad = json.loads(path.read_text())
+    qa = squad["data"][0]["paragraphs"][0]["qas"][0]
+    context = squad["data"][0]["paragraphs"][0]["context"]
+    answer = qa["answers"][0]
+    assert context[answer["answer_start"] :].startswith(answer["text"])
+
+
+def test_unreadable_gold_file_is_a_clear_error(tmp_path):
+    from qa.evaluate import GoldFormatError
+
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"question": "no id"}\n')
+    with pytest.raises(GoldFormatError, match="neither gold JSONL nor SQuAD"):
+        load_gold(path)

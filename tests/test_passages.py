@@ -1,0 +1,78 @@
+"""The sentence splitter: the seed article's traps, the offset invariant, and no character lost (properties)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings, strategies as st
+
+from index.documents import Document, load_documents
+from index.passages import split_passages, split_sentences
+from tests.conftest import SEEDS
+
+
+def sentences(text: str) -> list[str]:
+    return [text[start:end] for start, end in split_sentences(text)]
+
+
+def test_every_passage_of_every_seed_is_a_verbatim_slice():
+    for document in load_documents(SEEDS):
+        passages = split_passages(document)
+        assert len(passages) > 5
+        for passage in passages:
+            assert document.text[passage.start : passage.end] == passage.text
+
+
+def test_glued_period_before_a_capital_ends_a_sentence():
+    assert sentences("covert operations by the CIA.A senior official spoke.") == [
+        "covert operations by the CIA.",
+        "A senior official spoke.",
+    ]
+
+
+def test_dotted_abbreviation_mid_sentence_does_not_split():
+    text = "according to U.S. Defense Secretary Pete Hegseth, it works. The U.S. is here."
+    assert sentences(text) == ["according to U.S. Defense Secretary Pete Hegseth, it works.", "The U.S. is here."]
+
+
+def test_abbreviation_glued_to_a_lowercase_word_does_not_split():
+    text = "both designated as foreign terrorist organizations by the U.S.in February."
+    assert sentences(text) == [text]
+
+
+def test_sentence_ending_in_an_abbreviation_before_another_one_splits():
+    text = "to facilitate narcotics trafficking to the U.S. U.S. authorities also allege it."
+    assert sentences(text) == ["to facilitate narcotics trafficking to the U.S.", "U.S. authorities also allege it."]
+
+
+def test_sentence_ending_inside_curly_quotes_keeps_the_quote():
+    text = "Maduro’s rule is “not lasting.” This official also reported it."
+    assert sentences(text) == ["Maduro’s rule is “not lasting.”", "This official also reported it."]
+
+
+def test_titles_and_initials_do_not_split():
+    assert len(sentences("Mr. Smith met Dr. Jones and J. Doe on Jan. 5 in St. Louis.")) == 1
+
+
+def test_line_breaks_end_sentences_and_headline_is_its_own_passage():
+    text = "A Headline Without a Period\nThe first sentence. The second one!"
+    assert sentences(text) == ["A Headline Without a Period", "The first sentence.", "The second one!"]
+
+
+def test_run_on_text_is_cut_into_bounded_passages():
+    text = ", ".join(["word"] * 800)
+    pieces = split_sentences(text)
+    assert len(pieces) > 1 and all(end - start <= 1000 for start, end in pieces)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=600))
+def test_splitter_never_loses_or_duplicates_characters(text):
+    document = Document("doc", "title", text)
+    passages = split_passages(document)
+    position = 0
+    for passage in passages:
+        assert document.text[passage.start : passage.end] == passage.text
+        assert passage.start >= position, "passages overlap or are out of order"
+        assert text[position : passage.start].strip() == "", "non-space text fell between passages"
+        assert passage.text == passage.text.strip() and passage.text
+        position = passage.end
+    assert text[position:].strip() == ""

@@ -1,0 +1,88 @@
+"""Index reuse and rebuild, and every fault the store must survive: nothing half-written, clear messages."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from index.errors import SeedsError
+from index.store import MANIFEST, PASSAGES, VECTORS, open_index
+from tests.conftest import SEEDS
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def seeds(tmp_path):
+    folder = tmp_path / "seeds"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+def test_first_open_builds_then_reuses(seeds, tmp_path, encoder):
+    store = tmp_path / "store"
+    first = open_index(seeds, store, encoder)
+    assert first.action == "built"
+    second = open_index(seeds, store, encoder)
+    assert second.action == "reused"
+    assert second.index.manifest.corpus_fingerprint == first.index.manifest.corpus_fingerprint
+    assert second.index.vectors.ntotal == len(second.index.passages) == first.index.manifest.passages
+
+
+def test_changed_or_added_seed_rebuilds(seeds, tmp_path, encoder):
+    store = tmp_path / "store"
+    open_index(seeds, store, encoder)
+    (seeds / "second.md").write_text("Second Document\nThe sky over Caracas was clear on Tuesday.\n", encoding="utf-8")
+    opened = open_index(seeds, store, encoder)
+    assert (opened.action, opened.reason) == ("rebuilt", "the seed documents changed")
+    assert "second" in opened.index.documents
+    assert any(p.doc_id == "second" for p in opened.index.passages)
+
+
+def test_manifest_from_another_model_rebuilds(seeds, tmp_path, encoder):
+    store = tmp_path / "store"
+    open_index(seeds, store, encoder)
+    manifest = json.loads((store / MANIFEST).read_text())
+    (store / MANIFEST).write_text(json.dumps(manifest | {"model": "some/other-model"}))
+    opened = open_index(seeds, store, encoder)
+    assert opened.action == "rebuilt" and "model changed" in opened.reason
+
+
+@pytest.mark.parametrize(
+    "damage, reason",
+    [
+        (lambda store: (store / VECTORS).write_bytes((store / VECTORS).read_bytes()[:100]), "truncated or corrupt"),
+        (lambda store: (store / PASSAGES).unlink(), "missing"),
+        (lambda store: (store / MANIFEST).write_text("{not json"), "manifest is corrupt"),
+        (lambda store: (store / PASSAGES).write_text("[]"), "truncated or corrupt"),
+    ],
+    ids=["truncated-vectors", "missing-passages", "corrupt-manifest", "edited-passages"],
+)
+def test_damaged_index_is_detected_and_rebuilt(seeds, tmp_path, encoder, damage, reason):
+    store = tmp_path / "store"
+    open_index(seeds, store, encoder)
+    damage(store)
+    opened = open_index(seeds, store, encoder)
+    assert opened.action == "rebuilt" and reason in opened.reason
+    assert open_index(seeds, store, encoder).action == "reused"
+
+
+def test_no_temporary_files_are_left_behind(seeds, tmp_path, encoder):
+    store = tmp_path / "store"
+    open_index(seeds, store, encoder, force=True)
+    assert sorted(p.name for p in store.iterdir()) == sorted([MANIFEST, PASSAGES, VECTORS])
+
+
+def test_empty_seeds_folder_is_refused_clearly(tmp_path, encoder):
+    (tmp_path / "seeds").mkdir()
+    with pytest.raises(SeedsError, match="no .txt or .md document"):
+        open_index(tmp_path / "seeds", tmp_path / "store", encoder)
+    assert not (tmp_path / "store").exists()
+
+
+def test_seed_that_is_not_utf8_is_named_in_the_error(seeds, tmp_path, encoder):
+    (seeds / "latin1.txt").write_bytes("Caf\xe9 con leche".encode("latin-1"))
+    with pytest.raises(SeedsError, match="'latin1.txt' is not UTF-8"):
+        open_index(seeds, tmp_path / "store", encoder)
