@@ -96,7 +96,7 @@ class Pipeline:
         hits = self.retriever.retrieve(question, max(RETRIEVED, top_k), context=context)
         retrieved = time.perf_counter()
         answer = self.reader.read(question, hits, context_stems=frozenset(stems(context)))
-        no_answer_score = self._no_answer_score(answer, hits)
+        no_answer_score = 1.0 if answer is None else answer.no_answer_score
         abstained = answer is None or no_answer_score > self.settings.no_answer_threshold
         evidence = _cited_first(hits, answer)[:top_k]
         finished = time.perf_counter()
@@ -138,14 +138,6 @@ class Pipeline:
                 f"The question is {len(cleaned)} characters long; the limit is {self.settings.max_question_chars}."
             )
         return cleaned
-
-    def _no_answer_score(self, answer: Answer | None, hits: list[Hit]) -> float:
-        """0..1: how likely the documents do not answer. Combines term coverage, span type fit and similarity."""
-        if answer is None:
-            return 1.0
-        cited = next(h for h in hits if h.passage.passage_id == answer.passage_id)
-        answerable = 0.6 * answer.coverage + 0.25 * answer.score + 0.15 * max(0.0, cited.dense_score)
-        return max(0.0, min(1.0, 1.0 - answerable))
 
 
 def _cited_first(hits: list[Hit], answer: Answer | None) -> list[Hit]:

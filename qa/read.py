@@ -69,6 +69,7 @@ class Answer:
     level: str  # "span", "clause" or "sentence": how precise the answer is
     answer_type: str
     coverage: float  # idf-weighted share of the question's terms found in the cited passage
+    no_answer_score: float  # 0 = surely answered, 1 = surely not in the documents
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,16 +180,19 @@ class Reader:
         if start >= end:
             return None
         passage = hit.passage
+        fit_score = max(0.0, min(1.0, best.type_fit * (0.5 + 0.5 * coverage)))
+        answerable = 0.6 * coverage + 0.25 * fit_score + 0.15 * max(0.0, hit.dense_score)
         return score, Answer(
             text=passage.text[start:end],
             doc_id=passage.doc_id,
             passage_id=passage.passage_id,
             start=passage.start + start,
             end=passage.start + end,
-            score=round(max(0.0, min(1.0, best.type_fit * (0.5 + 0.5 * coverage))), 4),
+            score=round(fit_score, 4),
             level=best.level,
             answer_type=question.answer_type.value,
             coverage=round(coverage, 4),
+            no_answer_score=round(max(0.0, min(1.0, 1.0 - answerable)), 4),
         )
 
 
