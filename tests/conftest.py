@@ -63,15 +63,16 @@ def start_server(workdir: Path, *extra: str, env: dict | None = None) -> tuple[s
     port = free_port()
     environment = os.environ | {"QA_SEEDS_DIR": str(workdir / "seeds"), "QA_STORE_DIR": str(workdir / "store")}
     environment |= env or {}
+    log = (workdir / f"server-{port}.log").open("wb")  # a file, not a pipe: an unread pipe fills and blocks
     process = subprocess.Popen(
         [sys.executable, "-m", "ui.cli", "serve", "--port", str(port), *extra],
-        env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT,
+        env=environment, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError("server exited: " + process.stdout.read().decode(errors="replace")[-2000:])
+            raise RuntimeError("server exited: " + (workdir / f"server-{port}.log").read_text(errors="replace")[-2000:])
         try:
             if httpx.get(url + "/health", timeout=2).status_code == 200:
                 return process, url

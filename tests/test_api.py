@@ -98,3 +98,12 @@ def test_odd_unicode_questions_answer_or_abstain(server, question):
     if response.status_code == 200:
         payload = response.json()
         assert payload["abstained"] == (payload["answer"] is None)
+
+
+def test_cors_is_off_by_default(server):
+    response = httpx.options(
+        server + "/ask", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+    )
+    assert "access-control-allow-origin" not in response.headers
+    response = httpx.post(server + "/ask", json={"question": "Who?"}, headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in response.headers
