@@ -79,16 +79,21 @@ def _sentence_ends(line: str, offset: int) -> list[int]:
     return ends
 
 
+WORD_BEFORE = re.compile(r"[\w.]{0,40}$")
+GLUED_CAPITAL = re.compile(r"[A-Z](?:[a-z]*\s|\s)")
+NEXT_WORD = re.compile(r"\s+[\"'“‘(\[]*([\w.]*)")
+
+
 def _is_boundary(line: str, stop: int, after: int) -> bool:
-    word_before = re.search(r"[\w.]*$", line[:stop]).group()
-    rest = line[after:]
+    # Look-behind and look-ahead are bounded and anchored, so long lines with many periods stay linear.
+    word_before = WORD_BEFORE.search(line, max(0, stop - 40), stop).group()
     if line[stop] in "!?":
-        return rest[0].isspace()
-    if not rest[0].isspace():
+        return line[after].isspace()
+    if not line[after].isspace():
         # "CIA.A senior": glued to a capitalised word that is not part of a dotted abbreviation ("U.S.in").
-        glued = re.match(r"[A-Z](?:[a-z]*\s|\s)", rest)
+        glued = GLUED_CAPITAL.match(line, after)
         return bool(glued) and len(word_before) >= 2 and "." not in word_before and word_before.isalpha()
-    next_word = re.match(r"\s+[\"'“‘(\[]*([\w.]*)", rest).group(1)
+    next_word = NEXT_WORD.match(line, after).group(1)
     if not next_word or next_word[0].islower():
         return False
     if word_before.lower() in ABBREVIATIONS or (len(word_before) == 1 and word_before.isalpha()):
@@ -101,23 +106,31 @@ def _is_boundary(line: str, stop: int, after: int) -> bool:
 
 def _trimmed_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Trim whitespace from ``text[start:end]``; cut a run-on sentence at clause breaks so passages stay short."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if start == end:
-        return []
-    if end - start <= MAX_PASSAGE_CHARS:
-        return [(start, end)]
-    cut = _last_break_before(text, start, start + MAX_PASSAGE_CHARS)
-    return [*_trimmed_pieces(text, start, cut), *_trimmed_pieces(text, cut, end)]
+    pieces = []
+    while True:
+        while start < end and text[start].isspace():
+            start += 1
+        stop = end
+        while stop > start and text[stop - 1].isspace():
+            stop -= 1
+        if start == stop:
+            return pieces
+        if stop - start <= MAX_PASSAGE_CHARS:
+            pieces.append((start, stop))
+            return pieces
+        cut = _last_break_before(text, start, start + MAX_PASSAGE_CHARS)
+        piece_end = cut
+        while piece_end > start and text[piece_end - 1].isspace():
+            piece_end -= 1
+        pieces.append((start, piece_end))
+        start = cut
 
 
 def _last_break_before(text: str, start: int, limit: int) -> int:
-    breaks = [m.end() for m in CLAUSE_BREAK.finditer(text, start, limit)]
-    if breaks and breaks[-1] > start + MAX_PASSAGE_CHARS // 2:
+    """Where to cut a long piece: the last clause break, else the last space, in the second half of the window."""
+    half = start + MAX_PASSAGE_CHARS // 2
+    breaks = [m.end() for m in CLAUSE_BREAK.finditer(text, half, limit)]
+    if breaks:
         return breaks[-1]
-    spaces = [m.end() for m in re.finditer(r"\s+", text[start:limit])]
-    if spaces and spaces[-1] > MAX_PASSAGE_CHARS // 2:
-        return start + spaces[-1]
-    return limit
+    spaces = [m.end() for m in re.compile(r"\s+").finditer(text, half, limit)]
+    return spaces[-1] if spaces else limit

@@ -24,7 +24,7 @@ from index.errors import IndexStoreError
 from index.passages import Passage, split_passages
 
 STORE_FORMAT = 1
-SPLITTER_VERSION = 1  # bump when split_sentences changes, so stored passages are rebuilt
+SPLITTER_VERSION = 2  # bump when split_sentences changes, so stored passages are rebuilt
 MANIFEST, PASSAGES, VECTORS = "manifest.json", "passages.json", "vectors.faiss"
 PROGRESS_BAR_FROM = 256  # passages; fewer embed in well under a second
 

@@ -76,3 +76,15 @@ def test_splitter_never_loses_or_duplicates_characters(text):
         assert passage.text == passage.text.strip() and passage.text
         position = passage.end
     assert text[position:].strip() == ""
+
+
+def test_megabyte_line_splits_in_linear_time_without_recursion():
+    import time
+
+    text = ("a" * 50 + ". ") * 20_000 + "The end. " + "word, " * 50_000
+    started = time.perf_counter()
+    pieces = split_sentences(text)
+    assert time.perf_counter() - started < 10  # quadratic scanning took minutes on texts like this
+    assert all(0 < end - start <= 1000 for start, end in pieces)
+    covered = "".join(text[start:end] for start, end in pieces)
+    assert covered.replace(" ", "") == text.replace(" ", "")
