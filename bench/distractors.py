@@ -14,11 +14,16 @@ SOURCES = [
     (Path("/usr/share/common-licenses"), ("*",)),
     (Path("/usr/share/doc"), ("copyright", "*.txt", "README*", "changelog*.gz", "NEWS*")),
 ]
-PLAIN_SENTENCE = re.compile(r"^[A-Z][A-Za-z0-9 ,;:'()\-\"’.!?]{40,400}[.!?]$")
+SENTENCE_SHAPE = re.compile(r"^[A-Z].{28,498}[.!?]$")
+
+
+def _is_prose(sentence: str) -> bool:
+    letters = sum(c.isalpha() or c == " " for c in sentence)
+    return bool(SENTENCE_SHAPE.match(sentence)) and letters >= 0.7 * len(sentence) and " " in sentence
 
 
 def distractor_sentences(limit: int) -> list[str]:
-    """Up to ``limit`` distinct prose sentences (40-400 characters), in a stable order."""
+    """Up to ``limit`` distinct prose sentences (30-500 characters, mostly letters), in a stable order."""
     seen: set[str] = set()
     found: list[str] = []
     for root, patterns in SOURCES:
@@ -36,7 +41,7 @@ def distractor_sentences(limit: int) -> list[str]:
                 text = re.sub(r"\s*\n\s*(?=[a-z(])", " ", text)  # re-join wrapped lines
                 for start, end in split_sentences(text):
                     sentence = " ".join(text[start:end].split())
-                    if PLAIN_SENTENCE.match(sentence) and sentence not in seen:
+                    if _is_prose(sentence) and sentence not in seen:
                         seen.add(sentence)
                         found.append(sentence)
                         if len(found) >= limit:

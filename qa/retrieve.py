@@ -118,8 +118,8 @@ class Retriever:
                  for row, score in dense.items()}
         dense_rows = np.array(sorted(dense, key=lambda row: (-dense[row], row)), dtype=np.int64)
         dense_scores = np.array([dense[row] for row in dense_rows.tolist()], dtype=np.float32)
-        lexical_rows = np.argsort(-lexical, kind="stable")[:pool]
-        lexical_rows = [int(r) for r in lexical_rows if lexical[r] > 0]
+        top = np.argpartition(-lexical, pool - 1)[:pool] if pool < n else np.arange(n)  # no full sort of n scores
+        lexical_rows = [int(r) for r in sorted(top.tolist(), key=lambda r: (-lexical[r], r)) if lexical[r] > 0]
         fused: dict[int, float] = {}
         dense_rank: dict[int, int] = {}
         dense_score: dict[int, float] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from index.errors import QAError
 from qa.pipeline import Pipeline, Response
@@ -58,15 +58,16 @@ def history_turns(history: list[dict]) -> list[tuple[str, str]]:
     return turns
 
 
-def build_chat(get_pipeline: Callable[[], Pipeline]):
-    """Build the Blocks (cheap); the pipeline is fetched per message from the running app."""
+def build_chat(get_pipeline: Callable[[], Pipeline], run: Callable[..., Awaitable]):
+    """Build the Blocks (cheap). The pipeline is fetched per message from the running app, and ``run`` calls
+    it on the server's pipeline thread."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
-    def reply(message: str, history: list[dict]) -> str:
+    async def reply(message: str, history: list[dict]) -> str:
         pipeline = get_pipeline()
         try:
-            response = pipeline.ask(message, history=history_turns(history))
+            response = await run(pipeline.ask, message, history=history_turns(history))
         except QAError as exc:
             return f"⚠️ {html.escape(str(exc))}"
         return render(response, pipeline)

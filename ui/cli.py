@@ -143,6 +143,7 @@ def serve(host: str, port: int, workers: int) -> None:
     settings = _settings()
     opened = open_index(settings.seeds_dir, settings.store_dir, Encoder(settings.model), ann_from=settings.ann_from)
     click.echo(f"Index {opened.action}: {opened.index.manifest.passages} passages. Chat: http://{host}:{port}/ui")
+    os.environ["QA_SERVE_WORKERS"] = str(workers)  # read by each worker to share the cores
     uvicorn.run("ui.http:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
 
 

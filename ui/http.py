@@ -6,9 +6,12 @@ start-up and shared by every request; errors become 4xx JSON with a readable ``d
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -44,8 +47,13 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        _share_cores_between_workers()
         app.state.pipeline = pipeline or Pipeline.from_settings(settings)
+        # One thread runs the pipeline: torch keeps one warm OpenMP team instead of one per request thread,
+        # which measured 23.5 ms vs 16 ms per question in-process. The work is CPU-bound, so nothing is lost.
+        app.state.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pipeline")
         yield
+        app.state.executor.shutdown(wait=False, cancel_futures=True)
 
     app = FastAPI(
         title="Extractive QA",
@@ -62,21 +70,25 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     def current_pipeline(request: Request) -> Pipeline:
         return request.app.state.pipeline
 
+    async def in_pipeline_thread(function, *args, **kwargs):
+        return await asyncio.get_running_loop().run_in_executor(app.state.executor, partial(function, *args, **kwargs))
+
     @app.post("/ask", response_model=AskResponse, responses=ERRORS, tags=["qa"])
-    def ask(body: AskRequest, pipeline: Pipeline = Depends(current_pipeline)) -> AskResponse:
+    async def ask(body: AskRequest, pipeline: Pipeline = Depends(current_pipeline)) -> AskResponse:
         """Answer a question with a verbatim span and cited passages, or abstain (``answer`` null)."""
         turns = [(m.role, m.content) for m in body.history]
-        response = pipeline.ask(body.question, history=turns, top_k=body.top_k)
+        response = await in_pipeline_thread(pipeline.ask, body.question, history=turns, top_k=body.top_k)
         return ask_response(response, pipeline.documents)
 
     @app.get("/search", response_model=SearchResponse, responses=ERRORS, tags=["qa"])
-    def search(
+    async def search(
         q: str = Query(..., description="The query", examples=["cartel designation"]),
         k: int = Query(5, ge=1, le=50, description="How many passages"),
         pipeline: Pipeline = Depends(current_pipeline),
     ) -> SearchResponse:
         """Ranked cited passages for a query, without reading an answer."""
-        return SearchResponse(query=q, results=evidence_out(pipeline.search(q, k), pipeline.documents))
+        hits = await in_pipeline_thread(pipeline.search, q, k)
+        return SearchResponse(query=q, results=evidence_out(hits, pipeline.documents))
 
     @app.get("/health", response_model=HealthResponse, tags=["service"])
     def health(pipeline: Pipeline = Depends(current_pipeline)) -> HealthResponse:
@@ -101,8 +113,17 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
 
     from ui.chat import build_chat
 
-    chat = build_chat(lambda: app.state.pipeline)
+    chat = build_chat(lambda: app.state.pipeline, in_pipeline_thread)
     return gr.mount_gradio_app(app, chat, path="/ui", show_error=False, footer_links=[])
+
+
+def _share_cores_between_workers() -> None:
+    """With several uvicorn workers, give each an equal share of the cores instead of all of them."""
+    workers = int(os.environ.get("QA_SERVE_WORKERS", "1"))
+    if workers > 1:
+        import torch
+
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
 
 
 def _add_error_handlers(app: FastAPI) -> None:
