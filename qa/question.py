@@ -92,12 +92,16 @@ def _focus_noun(words: list[str]) -> str | None:
         if len(rest) > 2 and rest[0] in ("is", "was", "are", "were") and rest[1] in ("the", "a", "an"):
             rest = rest[2:]  # "what is the capital of France"
         run = []
+        stopped_by = None
         for candidate in rest:
             if candidate in SKIPPED_AFTER_WH and not run:
                 continue
             if candidate in AUXILIARIES or candidate in STOPWORDS or candidate.endswith(("ed", "ing")):
+                stopped_by = candidate
                 break
             run.append(candidate)
+        if rest is not words[i + 1 :] and stopped_by and stopped_by.endswith(("ed", "ing")):
+            return None  # "what is the administration evaluating": the subject, not the thing asked for
         return run[-1] if run and run[-1] not in SKIPPED_AFTER_WH else None
     return None
 

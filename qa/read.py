@@ -42,6 +42,7 @@ NP_LEFT = frozenset({"det", "amod", "compound", "nummod", "poss", "nmod", "quant
 CLAUSE_CORE_LEFT = frozenset({"nsubj", "nsubjpass", "aux", "neg", "auxpass", "expl"})
 CLAUSE_CORE_RIGHT = frozenset({"dobj", "attr", "acomp", "prt", "neg", "oprd"})
 VERB_ARGUMENTS = frozenset({"xcomp", "advcl", "ccomp", "dobj", "prep", "attr", "oprd", "acomp"})
+ARGUMENT_RELATIONS = frozenset({"dobj", "ccomp", "xcomp", "attr", "oprd", "acomp", "appos", "nsubjpass", "dative"})
 LEADING_FUNCTION_WORDS = frozenset({"ADP", "CCONJ", "SCONJ", "PART", "PUNCT"})
 DURATION_UNITS = re.compile(r"\b(years?|months?|weeks?|days?|decades?|hours?|centur(y|ies))\b", re.I)
 MONTHS = re.compile(
@@ -85,6 +86,8 @@ class _Phrase:
     fits: dict[AnswerType, float]  # type fit for every type but ENTITY's focus match and YES_NO's anchors
     root_stem: str
     root_is_noun: bool
+    root_is_name: bool  # a proper noun: "Tren de Aragua" after "the gang" names it; "trade" after "drug" does not
+    governor_stem: str  # the word this phrase is an argument of ("evaluating" for "… strategies"), or ""
     is_organisation: bool
     stem_before: str  # stem of the word just before the phrase ("gang" in "the gang Tren de Aragua")
     content_stems: tuple[str, ...]
@@ -156,6 +159,27 @@ class Reader:
         found = sum(w for s, w in weights.items() if s in present or fuzzy.get(s) in present)
         return found / sum(weights.values())
 
+    def _closeness(
+        self, parsed: _ParsedPassage, question_stems: frozenset[str], context_stems: frozenset[str]
+    ) -> list[float]:
+        """Per token, how near it is to all the question's terms: the idf-weighted mean of 1 / (1 + distance)
+        to the nearest occurrence of each term (conversation terms count half)."""
+        positions: dict[str, list[int]] = {}
+        for i, s in enumerate(parsed.stems):
+            if s in question_stems or s in context_stems:
+                positions.setdefault(s, []).append(i)
+        if not positions:
+            return [1.0 / (1.0 + FAR)] * len(parsed.stems)
+        total = [0.0] * len(parsed.stems)
+        # Terms the passage lacks count in the denominator: a passage holding one question word is not "near".
+        weights = sum(self.idf.get(term, self.unseen_idf) for term in question_stems)
+        for term, anchors in positions.items():
+            weight = self.idf.get(term, self.unseen_idf) * (1.0 if term in question_stems else 0.5)
+            weights += weight if term not in question_stems else 0.0
+            for i, d in enumerate(_distances(parsed.neighbours, anchors)):
+                total[i] += weight / (1.0 + d)
+        return [t / max(weights, 1e-9) for t in total]
+
     def _read_passage(
         self, question: Question, hit: Hit, rank: int, context_stems: frozenset[str]
     ) -> tuple[float, Answer] | None:
@@ -163,13 +187,12 @@ class Reader:
         present = set(parsed.stems)
         fuzzy = _fuzzy_matches(question.stems, present)
         question_stems = question.stems | frozenset(fuzzy.values())
-        anchors = [i for i, s in enumerate(parsed.stems) if s in question_stems or s in context_stems]
-        distance = _distances(parsed.neighbours, anchors)
+        closeness = self._closeness(parsed, question_stems, context_stems)
         coverage = self._coverage(question, present, fuzzy)
         best: tuple[float, int, float, _Phrase] | None = None  # (score, -length, fit, phrase): ties go short
         for phrase in parsed.phrases:
             for candidate in _variants(parsed, phrase, question_stems):
-                scored = _score(question, parsed, candidate, question_stems, distance, coverage, rank)
+                scored = _score(question, candidate, question_stems, context_stems, closeness, coverage, rank)
                 if scored is not None:
                     ranked = (scored[0], candidate.first - candidate.last, scored[1], candidate)
                     if best is None or ranked[:2] > best[:2]:
@@ -200,8 +223,8 @@ class Reader:
 
 
 def _score(
-    question: Question, parsed: _ParsedPassage, phrase: _Phrase, question_stems: frozenset[str],
-    distance: list[int], coverage: float, rank: int,
+    question: Question, phrase: _Phrase, question_stems: frozenset[str], context_stems: frozenset[str],
+    closeness: list[float], coverage: float, rank: int,
 ) -> tuple[float, float] | None:
     """``(score, type fit)`` of a candidate phrase, or ``None`` if it cannot be an answer."""
     content = phrase.content_stems
@@ -212,9 +235,11 @@ def _score(
         contained = set(content) & question_stems
         fit = phrase.fits[kind] * (0.3 + 0.7 * len(contained) / max(1, len(question_stems)))
         return fit - 0.012 * phrase.words + 0.5 * coverage - 0.15 * rank, fit
-    repeated = sum(s in question_stems for s in content) / len(content)
+    asked = question_stems - {question.focus}  # naming the asked-for category is not repeating the question
+    repeated = sum(s in asked for s in content) / len(content)
     if repeated >= 1.0:
         return None  # an answer says something the question does not
+    repeated += 0.5 * sum(s in context_stems and s not in asked for s in content) / len(content)
     fit = _entity_fit(question, phrase) if kind is AnswerType.ENTITY else phrase.fits[kind]
     if phrase.is_list:
         length_penalty = 0.0
@@ -222,15 +247,21 @@ def _score(
         length_penalty = 0.004 * phrase.words
     else:
         length_penalty = 0.015 * phrase.words
-    closeness = 1.0 / (1.0 + distance[phrase.root])
-    return fit + 0.8 * closeness - 1.0 * repeated - length_penalty + 0.5 * coverage - 0.15 * rank, fit
+    # An answer is an argument of the question's words, not headed by one: "designated as …" answers nothing.
+    headed_by_question = 0.4 if phrase.root_stem in asked else 0.0
+    # … and completing a question word is what an answer does: "evaluating [both military … strategies]".
+    argument_of_question = 0.3 if phrase.governor_stem in question_stems else 0.0
+    completeness = 0.05 if phrase.is_list else 0.0  # "Maduro and his allies" over "Maduro" when all else ties
+    score = fit + 0.8 * closeness[phrase.root] - repeated - headed_by_question - length_penalty
+    score += argument_of_question + completeness
+    return score + 0.5 * coverage - 0.15 * rank, fit
 
 
 def _entity_fit(question: Question, phrase: _Phrase) -> float:
     if not phrase.root_is_noun:
         return 0.0
     if question.focus:
-        if question.focus in (phrase.root_stem, phrase.stem_before):
+        if question.focus == phrase.root_stem or (question.focus == phrase.stem_before and phrase.root_is_name):
             return 1.0  # "a United Nations report"; "the gang Tren de Aragua"
         if question.focus in ORGANISATION_STEMS and phrase.is_organisation:
             return 0.9
@@ -349,11 +380,21 @@ def _describe(doc: Doc, first: int, last: int, level: str, is_list: bool) -> _Ph
         fits = {kind: (fit if kind is AnswerType.YES_NO else min(fit, 0.35)) for kind, fit in fits.items()}
     return _Phrase(
         first=first, last=last, root=root.i, level=level, is_list=is_list, fits=fits,
-        root_stem=stem(root.text), root_is_noun=root.pos_ in ("NOUN", "PROPN"),
-        is_organisation="ORG" in {e.label_ for e in span.ents},
+        root_stem=stem(root.text), root_is_noun=root.pos_ in ("NOUN", "PROPN"), root_is_name=root.pos_ == "PROPN",
+        governor_stem=_governor_stem(root),
+        is_organisation=root.ent_type_ == "ORG",
         stem_before=stem(doc[first - 1].text) if first > 0 else "",
         content_stems=content, words=sum(t.is_alpha or t.like_num for t in span),
     )
+
+
+def _governor_stem(root: Token) -> str:
+    """Stem of the word a phrase completes: its verb or noun, through a preposition ("support of [forces]")."""
+    if root.dep_ in ARGUMENT_RELATIONS and root.head.i != root.i:
+        return stem(root.head.text)
+    if root.dep_ == "pobj" and root.head.dep_ in ("prep", "agent") and root.head.head.i != root.head.i:
+        return stem(root.head.head.text)
+    return ""
 
 
 def _noun_phrase(token: Token) -> tuple[int, int]:
@@ -374,6 +415,8 @@ def _type_fit(kind: AnswerType, span: Span) -> float:
     text = span.text
     labels = {e.label_ for e in span.ents}
     head = span.root
+    # What a phrase names is decided by its head: "attempts by Maduro" is about attempts, not a person.
+    head_labels = {head.ent_type_} | {c.ent_type_ for c in head.conjuncts} - {""}
     if kind is AnswerType.MONEY:
         return 1.0 if MONEY.search(text) or "MONEY" in labels else (0.3 if "QUANTITY" in labels else 0.0)
     if kind is AnswerType.PERCENT:
@@ -397,15 +440,15 @@ def _type_fit(kind: AnswerType, span: Span) -> float:
     if head.pos_ not in ("NOUN", "PROPN", "NUM"):
         return 0.0  # a person, place or thing is named by a noun: "accusing Maduro, …" is an action
     if kind is AnswerType.PLACE:
-        if labels & {"GPE", "LOC", "FAC"}:
+        if head_labels & {"GPE", "LOC", "FAC"}:
             return 0.9
         return 1.0 if fold(head.lemma_) in PLACE_NOUNS else 0.0
     if kind is AnswerType.PERSON:
-        if "PERSON" in labels:
+        if "PERSON" in head_labels:
             return 1.0
-        if head.pos_ == "PROPN" and not labels & {"GPE", "DATE", "LOC"}:
+        if head.pos_ == "PROPN" and not head_labels & {"GPE", "DATE", "LOC"}:
             return 0.85
         if fold(head.lemma_) in PERSON_LIKE_LEMMAS:
             return 0.8
-        return 0.7 if labels & {"ORG", "NORP"} else 0.0
+        return 0.7 if head_labels & {"ORG", "NORP"} else 0.0
     return 0.7 if head.pos_ in ("PROPN", "NOUN") else 0.2  # ENTITY without a focus match
