@@ -246,16 +246,17 @@ def metrics(results: list[ItemResult]) -> dict:
     def mean(values: list[float]) -> float:
         return round(100.0 * sum(values) / len(values), 2) if values else 0.0
 
-    predictions = {r.item.id: (r.response.answer.text if r.response.answer else "") for r in results}
     na_probs = {r.item.id: r.response.no_answer_score for r in results}
     answerable = {r.item.id: r.item.answerable for r in results}
-    # The official best-threshold search assumes the raw prediction is always given: use the reader's span
-    # even where we abstained, so the sweep can move the threshold in both directions.
+    # As the official script: the best threshold over the predictions as submitted (empty where we abstained).
+    submitted = {r.item.id: (r.response.answer.text if r.response.answer else "") for r in results}
+    exact = {r.item.id: r.exact for r in results}
+    f1 = {r.item.id: r.f1 for r in results}
+    best_exact, best_exact_threshold = best_threshold(exact, na_probs, submitted, answerable)
+    best_f1, best_f1_threshold = best_threshold(f1, na_probs, submitted, answerable)
+    # Calibration needs what the reader would have said had it not abstained, to move the threshold both ways.
     raw = {r.item.id: r.response.raw_answer_text for r in results}
-    raw_exact = {r.item.id: item_scores(r.item, raw[r.item.id])[0] for r in results}
     raw_f1 = {r.item.id: item_scores(r.item, raw[r.item.id])[1] for r in results}
-    best_exact, best_exact_threshold = best_threshold(raw_exact, na_probs, raw, answerable)
-    best_f1, best_f1_threshold = best_threshold(raw_f1, na_probs, raw, answerable)
     abstained = [r for r in results if r.response.abstained]
     correctly_abstained = [r for r in abstained if not r.item.answerable]
     latencies = sorted(r.seconds * 1000 for r in results)

@@ -15,9 +15,9 @@ import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from index.documents import Document
 from index.encoder import Encoder
 from index.errors import DocumentNotFound, QuestionError
-from index.documents import Document
 from index.store import OpenedIndex, open_index
 from qa.conversation import Turn, follow_up_context
 from qa.read import Answer, Reader

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from rapidfuzz.distance import Levenshtein
 
-from qa.terms import STOPWORDS, fold, stem
+from qa.terms import STOPWORDS, fold, stem, stems
 
 
 class AnswerType(StrEnum):
@@ -64,13 +64,11 @@ def analyze_question(text: str) -> Question:
     """Classify ``text`` by the answer it expects. Misspelled wh-words ("Wich") are recognised too."""
     words = [_repair_wh(w) for w in re.findall(r"[\w’'%$]+", fold(text))]
     normalized = " ".join(words)
-    from qa.terms import stems as content_stems
-
     focus = _focus_noun(words)
     answer_type = next((kind for pattern, kind in _TYPE_PATTERNS if pattern.search(normalized)), None)
     if answer_type is None:
         answer_type = _type_from_shape(words, focus)
-    return Question(text, answer_type, stem(focus) if focus else None, frozenset(content_stems(text)))
+    return Question(text, answer_type, stem(focus) if focus else None, frozenset(stems(text)))
 
 
 def _repair_wh(word: str) -> str:

@@ -79,7 +79,7 @@ class Retriever:
 
     def _dense_scores(self, text: str, pool: int) -> dict[int, float]:
         scores, rows = self.index.dense_search(self.encoder.encode([text]), pool)
-        return {int(r): float(s) for r, s in zip(rows[0], scores[0]) if r >= 0}
+        return {int(r): float(s) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0}
 
     def unseen_idf(self) -> float:
         """The weight of a term no passage contains: as rare as a term can be."""
@@ -123,7 +123,7 @@ class Retriever:
         fused: dict[int, float] = {}
         dense_rank: dict[int, int] = {}
         dense_score: dict[int, float] = {}
-        for rank, (row, score) in enumerate(zip(dense_rows.tolist(), dense_scores.tolist()), start=1):
+        for rank, (row, score) in enumerate(zip(dense_rows.tolist(), dense_scores.tolist(), strict=True), start=1):
             if row < 0:
                 continue
             dense_rank[row], dense_score[row] = rank, score

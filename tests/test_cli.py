@@ -7,8 +7,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from ui.cli import main
 from tests.conftest import GOLD
+from ui.cli import main
 
 pytestmark = pytest.mark.integration
 
@@ -62,6 +62,7 @@ def test_eval_writes_official_formats_and_same_numbers_for_squad_json(runner, tm
     assert (out / "no_answer.png").read_bytes()[:4] == b"\x89PNG"
     assert "| HasAns F1 |" in (out / "report.md").read_text()
     again = runner.invoke(main, ["eval", str(squad), "--out", str(tmp_path / "out2")])
+    assert again.exit_code == 0, again.output
     first_metrics = json.loads((out / "metrics.json").read_text())
     second_metrics = json.loads((tmp_path / "out2" / "metrics.json").read_text())
     for key in ("exact", "f1", "HasAns_exact", "HasAns_f1", "NoAns_exact", "hit@1", "hit@3", "mrr", "best_f1"):

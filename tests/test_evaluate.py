@@ -6,7 +6,16 @@ import json
 
 import pytest
 
-from qa.evaluate import GoldItem, best_threshold, exact_score, f1_score, item_scores, load_gold, normalize_answer, to_squad
+from qa.evaluate import (
+    GoldItem,
+    best_threshold,
+    exact_score,
+    f1_score,
+    item_scores,
+    load_gold,
+    normalize_answer,
+    to_squad,
+)
 from tests.conftest import GOLD, SEEDS
 
 

@@ -4,14 +4,15 @@ and clean refusals at start-up. All traffic goes to 127.0.0.1; every run is boun
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from index.errors import QuestionError
 from qa.evaluate import load_gold

@@ -126,22 +126,17 @@ def _share_cores_between_workers() -> None:
         torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
 
 
+ERROR_STATUS = {QuestionError: 400, DocumentNotFound: 404}  # any other QAError is a 400 too
+
+
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": _explain(exc)})
 
-    @app.exception_handler(QuestionError)
-    async def bad_question(request: Request, exc: QuestionError) -> JSONResponse:
-        return JSONResponse(status_code=400, content={"detail": str(exc)})
-
-    @app.exception_handler(DocumentNotFound)
-    async def no_document(request: Request, exc: DocumentNotFound) -> JSONResponse:
-        return JSONResponse(status_code=404, content={"detail": str(exc)})
-
     @app.exception_handler(QAError)
-    async def other_error(request: Request, exc: QAError) -> JSONResponse:
-        return JSONResponse(status_code=400, content={"detail": str(exc)})
+    async def project_error(request: Request, exc: QAError) -> JSONResponse:
+        return JSONResponse(status_code=ERROR_STATUS.get(type(exc), 400), content={"detail": str(exc)})
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
