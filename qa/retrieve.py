@@ -114,20 +114,15 @@ class Retriever:
             for row, score in self._dense_scores(context, pool).items():
                 dense[row] = dense.get(row, 0.0) + CONTEXT_WEIGHT * score
         lexical = lexical + WINDOW_WEIGHT * lexical[self._previous].clip(min=0) * self._has_previous
-        dense = {row: score + WINDOW_WEIGHT * dense.get(int(self._previous[row]), 0.0) * self._has_previous[row]
-                 for row, score in dense.items()}
-        dense_rows = np.array(sorted(dense, key=lambda row: (-dense[row], row)), dtype=np.int64)
-        dense_scores = np.array([dense[row] for row in dense_rows.tolist()], dtype=np.float32)
+        dense = {
+            row: score + WINDOW_WEIGHT * dense.get(int(self._previous[row]), 0.0) * float(self._has_previous[row])
+            for row, score in dense.items()
+        }
         top = np.argpartition(-lexical, pool - 1)[:pool] if pool < n else np.arange(n)  # no full sort of n scores
         lexical_rows = [int(r) for r in sorted(top.tolist(), key=lambda r: (-lexical[r], r)) if lexical[r] > 0]
-        fused: dict[int, float] = {}
-        dense_rank: dict[int, int] = {}
-        dense_score: dict[int, float] = {}
-        for rank, (row, score) in enumerate(zip(dense_rows.tolist(), dense_scores.tolist(), strict=True), start=1):
-            if row < 0:
-                continue
-            dense_rank[row], dense_score[row] = rank, score
-            fused[row] = DENSE_WEIGHT / (RRF_K + rank)
+        dense_order = sorted(dense, key=lambda row: (-dense[row], row))
+        dense_rank = {row: rank for rank, row in enumerate(dense_order, start=1)}
+        fused = {row: DENSE_WEIGHT / (RRF_K + rank) for row, rank in dense_rank.items()}
         lexical_rank = {}
         for rank, row in enumerate(lexical_rows, start=1):
             lexical_rank[row] = rank
@@ -137,7 +132,7 @@ class Retriever:
             Hit(
                 passage=self.index.passages[row],
                 score=round(fused[row], 6),
-                dense_score=round(dense_score.get(row, 0.0), 6),
+                dense_score=round(dense.get(row, 0.0), 6),
                 lexical_score=round(float(lexical[row]), 6),
                 dense_rank=dense_rank.get(row),
                 lexical_rank=lexical_rank.get(row),
