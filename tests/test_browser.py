@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -34,15 +35,22 @@ def send(page, question: str, expected_replies: int):
     return reply
 
 
-def test_chat_answers_highlights_cites_follows_up_and_abstains(page):
+def test_chat_answers_highlights_cites_follows_up_and_abstains(page, server):
     reply = send(page, "How much is the reward for Maduro's arrest?", 1)
     assert reply.locator("mark").inner_text() == "$50 million"
     citation = reply.locator("summary").first.inner_text()
     assert citation.startswith("[1] U.S. Escalates Pressure") and "characters 2635–2752" in citation
 
-    send(page, "Who is the U.S. Defense Secretary?", 2)
+    first = send(page, "Who is the U.S. Defense Secretary?", 2)
     follow_up = send(page, "What did he say about military strikes?", 3)
     assert "Hegseth clarified" in follow_up.locator("blockquote").first.inner_text()
+    # The chat must pass the conversation on: its follow-up answer is what the API gives with that history.
+    history = [
+        {"role": "user", "content": "Who is the U.S. Defense Secretary?"},
+        {"role": "assistant", "content": first.locator("mark").inner_text()},
+    ]
+    api = httpx.post(server + "/ask", json={"question": "What did he say about military strikes?", "history": history})
+    assert follow_up.locator("mark").inner_text() == api.json()["answer"]["text"]
 
     abstention = send(page, "What is the capital of France?", 4)
     assert "The article doesn't say." in abstention.inner_text()

@@ -45,10 +45,16 @@ def render(response: Response, pipeline: Pipeline) -> str:
 
 
 def history_turns(history: list[dict]) -> list[tuple[str, str]]:
-    """Gradio's message dicts -> ``(role, text)`` turns; an assistant turn keeps only its answer line."""
+    """Gradio's message dicts -> ``(role, text)`` turns; an assistant turn keeps only its answer line.
+
+    Gradio 6 sends ``content`` as a list of blocks (``[{"type": "text", "text": "…"}]``); older versions as a
+    string. Both are accepted.
+    """
     turns = []
     for message in history or []:
         role, content = message.get("role"), message.get("content")
+        if isinstance(content, list):
+            content = "".join(b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text")
         if not isinstance(content, str) or role not in ("user", "assistant"):
             continue
         if role == "assistant":

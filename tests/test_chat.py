@@ -1,0 +1,41 @@
+"""The chat's rendering and its reading of Gradio's history, without a browser."""
+
+from __future__ import annotations
+
+import pytest
+
+from ui.chat import ABSTENTION, history_turns, render
+
+
+def gradio6(role: str, text: str) -> dict:
+    """A message as Gradio 6 passes it to the chat function (captured from a real session)."""
+    return {"role": role, "metadata": None, "content": [{"text": text, "type": "text"}], "options": None}
+
+
+def test_history_from_gradio6_blocks_keeps_questions_and_answer_lines():
+    history = [
+        gradio6("user", "Who is the U.S. Defense Secretary?"),
+        gradio6("assistant", "**Pete Hegseth** [1]\n\n<details><summary>[1] …</summary></details>"),
+        gradio6("user", "What is the capital of France?"),
+        gradio6("assistant", f"**{ABSTENTION}** I found no passage …"),
+    ]
+    assert history_turns(history) == [
+        ("user", "Who is the U.S. Defense Secretary?"),
+        ("assistant", "Pete Hegseth"),
+        ("user", "What is the capital of France?"),
+        ("assistant", ""),
+    ]
+
+
+def test_history_from_plain_strings_and_escaped_answers():
+    history = [{"role": "user", "content": "Who?"}, {"role": "assistant", "content": "**AT&amp;T** [1]\n\nx"}]
+    assert history_turns(history) == [("user", "Who?"), ("assistant", "AT&T")]
+
+
+@pytest.mark.integration
+def test_render_highlights_the_exact_span_and_escapes_html(pipeline):
+    response = pipeline.ask("How much is the reward for Maduro's arrest?")
+    html = render(response, pipeline)
+    assert html.startswith("**$50 million** [1]")
+    assert "<mark>$50 million</mark>" in html
+    assert html.count("<details") == len(response.evidence)
