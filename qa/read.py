@@ -44,6 +44,7 @@ CLAUSE_CORE_RIGHT = frozenset({"dobj", "attr", "acomp", "prt", "neg", "oprd"})
 VERB_ARGUMENTS = frozenset({"xcomp", "advcl", "ccomp", "dobj", "prep", "attr", "oprd", "acomp"})
 ARGUMENT_RELATIONS = frozenset({"dobj", "ccomp", "xcomp", "attr", "oprd", "acomp", "appos", "nsubjpass", "dative"})
 LEADING_FUNCTION_WORDS = frozenset({"ADP", "CCONJ", "SCONJ", "PART", "PUNCT"})
+NEGATIONS = frozenset({"no", "not", "n't", "never", "nothing", "none", "neither", "nor", "without"})
 DURATION_UNITS = re.compile(r"\b(years?|months?|weeks?|days?|decades?|hours?|centur(y|ies))\b", re.I)
 MONTHS = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b", re.I
@@ -272,12 +273,19 @@ def _variants(parsed: _ParsedPassage, phrase: _Phrase, question_stems: frozenset
     """The phrase itself and, if it opens with the question's words, the rest of it."""
     first = phrase.first
     doc = parsed.doc
-    while first < phrase.last and (parsed.stems[first] in question_stems or doc[first].pos_ in ("DET", "PUNCT")):
+    while first < phrase.last and _droppable(doc[first]) and (
+        parsed.stems[first] in question_stems or doc[first].pos_ in ("DET", "PUNCT")
+    ):
         first += 1
     if phrase.level == "span":
-        while first < phrase.last and doc[first].pos_ in LEADING_FUNCTION_WORDS:
+        while first < phrase.last and doc[first].pos_ in LEADING_FUNCTION_WORDS and _droppable(doc[first]):
             first += 1
     return [phrase] if first in (phrase.first, phrase.last) else [phrase, parsed.variant(phrase, first)]
+
+
+def _droppable(token: Token) -> bool:
+    """Leading words a span may lose, never a negation: "no specific actions …" must keep its "no"."""
+    return token.dep_ != "neg" and fold(token.text) not in NEGATIONS
 
 
 def _distances(neighbours: tuple[tuple[int, ...], ...], anchors: list[int]) -> list[int]:
@@ -325,7 +333,7 @@ def _phrases(doc: Doc) -> list[_Phrase]:
 
     def add(first: int, last: int, level: str = "span", is_list: bool = False) -> None:
         if level == "span":  # "to $50 million" -> "$50 million"; "as foreign…" -> "foreign…"
-            while first < last and doc[first].pos_ in LEADING_FUNCTION_WORDS:
+            while first < last and doc[first].pos_ in LEADING_FUNCTION_WORDS and _droppable(doc[first]):
                 first += 1
         if first < last:
             spans.setdefault((first, last), (level, is_list))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index.errors import QuestionError
-from qa.evaluate import load_gold, metrics, run
+from qa.evaluate import ask_with_history, load_gold, metrics, run
 from tests.conftest import GOLD, SEED_ID
 
 pytestmark = pytest.mark.integration
@@ -92,3 +92,15 @@ def test_gold_set_offsets_quality_floor(pipeline):
     scores = metrics(results)
     assert scores["verbatim"] == 100.0
     assert scores["hit@1"] >= 90.0, scores
+
+
+def test_answers_never_drop_a_negation_in_front(pipeline):
+    """Trimming "to", "the" or question words off a span must not turn "no actions are planned" positive."""
+    negations = {"no", "not", "n't", "never", "nothing", "none", "neither", "nor", "without"}
+    for item in load_gold(GOLD):
+        response = ask_with_history(pipeline, item)
+        answer = response.reader_answer
+        if answer is None:
+            continue
+        before = pipeline.document(answer.doc_id).text[: answer.start].split()
+        assert not before or before[-1].lower().strip("“”\"'") not in negations, (item.id, answer.text)
