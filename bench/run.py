@@ -30,7 +30,7 @@ from bench.distractors import distractor_sentences
 from index.documents import load_documents
 from index.encoder import Encoder
 from index.passages import split_passages
-from index.store import Manifest, OpenedIndex, PassageIndex, open_index
+from index.store import SPLITTER_VERSION, STORE_FORMAT, Manifest, OpenedIndex, PassageIndex, open_index
 from qa.evaluate import GoldItem, load_gold
 from qa.pipeline import Pipeline
 from qa.settings import PROJECT_ROOT, Settings
@@ -169,7 +169,11 @@ def scale(encoder: Encoder, sizes: list[int], items: list[GoldItem], rounds: int
                 index.hnsw.efConstruction, index.hnsw.efSearch = 80, 64
             index.add(vectors)
             add_seconds = time.perf_counter() - started
-            manifest = Manifest(1, 2, encoder.model, vectors.shape[1], "", len(documents), len(passages), kind, {}, 0)
+            manifest = Manifest(
+                store_format=STORE_FORMAT, splitter_version=SPLITTER_VERSION, model=encoder.model,
+                dimension=vectors.shape[1], corpus_fingerprint="", documents=len(documents), passages=len(passages),
+                index_kind=kind, checksums={}, build_seconds=0.0,
+            )
             passage_index = PassageIndex({d.doc_id: d for d in documents}, passages, index, manifest)
             started = time.perf_counter()
             pipeline = Pipeline(OpenedIndex(passage_index, "built", "bench"), encoder, Settings(cache_size=0))
