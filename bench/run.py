@@ -30,7 +30,7 @@ from bench.distractors import distractor_sentences
 from index.documents import load_documents
 from index.encoder import Encoder
 from index.passages import split_passages
-from index.store import SPLITTER_VERSION, STORE_FORMAT, Manifest, OpenedIndex, PassageIndex, open_index
+from index.store import HNSW_EF_SEARCH, SPLITTER_VERSION, STORE_FORMAT, Manifest, OpenedIndex, PassageIndex, open_index
 from qa.evaluate import GoldItem, load_gold
 from qa.pipeline import Pipeline
 from qa.settings import PROJECT_ROOT, Settings
@@ -166,7 +166,7 @@ def scale(encoder: Encoder, sizes: list[int], items: list[GoldItem], rounds: int
                 index = faiss.IndexFlatIP(vectors.shape[1])
             else:
                 index = faiss.IndexHNSWFlat(vectors.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
-                index.hnsw.efConstruction, index.hnsw.efSearch = 80, 64
+                index.hnsw.efConstruction, index.hnsw.efSearch = 80, HNSW_EF_SEARCH
             index.add(vectors)
             add_seconds = time.perf_counter() - started
             manifest = Manifest(

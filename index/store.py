@@ -27,6 +27,9 @@ STORE_FORMAT = 1
 SPLITTER_VERSION = 2  # bump when split_sentences changes, so stored passages are rebuilt
 MANIFEST, PASSAGES, VECTORS = "manifest.json", "passages.json", "vectors.faiss"
 PROGRESS_BAR_FROM = 256  # passages; fewer embed in well under a second
+# Measured at 100k distractor passages (retrieval hit@1 / ask p50): flat 80.8% / 55 ms; HNSW efSearch 64
+# 76.9% / 23 ms, 128 78.8% / 28 ms, 256 80.8% / 30 ms. 256 keeps flat's answers at about half its cost.
+HNSW_EF_SEARCH = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +101,7 @@ def build_index(documents: list[Document], encoder: Encoder, *, ann_from: int = 
     if len(passages) >= ann_from:
         vectors = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
         vectors.hnsw.efConstruction = 80
-        vectors.hnsw.efSearch = 64
+        vectors.hnsw.efSearch = HNSW_EF_SEARCH
         kind = "hnsw"
     else:
         vectors = faiss.IndexFlatIP(dimension)
@@ -158,6 +161,8 @@ def read_index(store_dir: Path, documents: list[Document]) -> PassageIndex:
         vectors = faiss.read_index(str(store_dir / VECTORS), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
     except (ValueError, TypeError, RuntimeError) as exc:
         raise IndexStoreError(f"The index cannot be read ({type(exc).__name__}).") from None
+    if isinstance(vectors, faiss.IndexHNSW):  # read_index already returns the concrete type
+        vectors.hnsw.efSearch = HNSW_EF_SEARCH  # a search-time setting: applied on every open, whatever was stored
     if vectors.ntotal != len(passages) or len(passages) != manifest.passages or vectors.d != manifest.dimension:
         raise IndexStoreError("The index files disagree with each other.")
     by_id = {d.doc_id: d for d in documents}

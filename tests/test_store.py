@@ -86,3 +86,16 @@ def test_seed_that_is_not_utf8_is_named_in_the_error(seeds, tmp_path, encoder):
     (seeds / "latin1.txt").write_bytes("Caf\xe9 con leche".encode("latin-1"))
     with pytest.raises(SeedsError, match="'latin1.txt' is not UTF-8"):
         open_index(seeds, tmp_path / "store", encoder)
+
+
+def test_large_corpora_get_an_hnsw_index_that_still_finds_the_evidence(seeds, tmp_path, encoder, settings):
+    from index.store import HNSW_EF_SEARCH
+    from qa.pipeline import Pipeline
+
+    opened = open_index(seeds, tmp_path / "store", encoder, ann_from=1)  # force the approximate index
+    assert opened.index.manifest.index_kind == "hnsw"
+    assert open_index(seeds, tmp_path / "store", encoder, ann_from=1).index.vectors.hnsw.efSearch == HNSW_EF_SEARCH
+    pipeline = Pipeline(opened, encoder, settings)
+    answer = pipeline.ask("How much is the reward for Maduro's arrest?").answer
+    assert answer.text == "$50 million"
+    assert pipeline.document(answer.doc_id).text[answer.start : answer.end] == answer.text
