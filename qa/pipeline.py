@@ -62,8 +62,7 @@ class Pipeline:
     @classmethod
     def from_settings(cls, settings: Settings) -> Pipeline:
         """Open (building if needed) the index and load every model. Raises SeedsError / IndexStoreError."""
-        encoder = Encoder(settings.model)
-        opened = open_index(settings.seeds_dir, settings.store_dir, encoder, ann_from=settings.ann_from)
+        opened, encoder = open_configured_index(settings)
         return cls(opened, encoder, settings)
 
     @property
@@ -138,6 +137,14 @@ class Pipeline:
                 f"The question is {len(cleaned)} characters long; the limit is {self.settings.max_question_chars}."
             )
         return cleaned
+
+
+def open_configured_index(settings: Settings, *, force: bool = False) -> tuple[OpenedIndex, Encoder]:
+    """The index for these settings' seeds, store and model, reused or (re)built; the encoder is not loaded
+    unless a build needs it."""
+    encoder = Encoder(settings.model)
+    opened = open_index(settings.seeds_dir, settings.store_dir, encoder, ann_from=settings.ann_from, force=force)
+    return opened, encoder
 
 
 def _cited_first(hits: list[Hit], answer: Answer | None) -> list[Hit]:

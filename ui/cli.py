@@ -46,11 +46,10 @@ def main() -> None:
 @click.option("--force", is_flag=True, help="Rebuild even if the stored index is current.")
 def index_command(force: bool) -> None:
     """Build or refresh the passage index and report what was done."""
-    from index.encoder import Encoder
-    from index.store import open_index
+    from qa.pipeline import open_configured_index
 
     settings = _settings()
-    opened = open_index(settings.seeds_dir, settings.store_dir, Encoder(settings.model), ann_from=settings.ann_from, force=force)
+    opened, _ = open_configured_index(settings, force=force)
     manifest = opened.index.manifest
     click.echo(
         f"Index {opened.action} ({opened.reason}): {manifest.documents} document(s), {manifest.passages} passages, "
@@ -137,11 +136,10 @@ def serve(host: str, port: int, workers: int) -> None:
     """Serve the JSON endpoint (/ask, /search, /docs) and the chat (/ui), building the index on first run."""
     import uvicorn
 
-    from index.encoder import Encoder
-    from index.store import open_index
+    from qa.pipeline import open_configured_index
 
     settings = _settings()
-    opened = open_index(settings.seeds_dir, settings.store_dir, Encoder(settings.model), ann_from=settings.ann_from)
+    opened, _ = open_configured_index(settings)
     click.echo(f"Index {opened.action}: {opened.index.manifest.passages} passages. Chat: http://{host}:{port}/ui")
     os.environ["QA_SERVE_WORKERS"] = str(workers)  # read by each worker to share the cores
     uvicorn.run("ui.http:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
