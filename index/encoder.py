@@ -1,10 +1,18 @@
-"""The sentence-transformers encoder: the bundled MiniLM by default, any model name or path by setting."""
+"""Text encoders: sentence-transformers (any model; builds the index) and an ONNX Runtime copy for questions.
+
+The ONNX copy is exported from the loaded sentence-transformers model when the index is built, checked to give
+the same vectors, and stored with the index. Serving then needs neither torch nor sentence-transformers: it
+starts in a fraction of the time and encodes a question several times faster (see the README's benchmark).
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import tempfile
+import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -14,6 +22,21 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+ONNX_MODEL, ONNX_TOKENIZER = "query_encoder.onnx", "query_encoder.json"
+ONNX_TOLERANCE = 1e-4  # largest difference allowed between an ONNX vector and the sentence-transformers one
+ONNX_PROBES = (  # short, long (past the 128 tokens the tokenizer file defaults to) and non-ASCII
+    "Who was indicted in 2020?",
+    "Cartel de los Soles " * 60,
+    "Vladimir Padrino López — ¿qué dijo? 😀",
+)
+
+
+class TextEncoder(Protocol):
+    model: str
+
+    def warm_up(self) -> None: ...
+
+    def encode(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray: ...
 
 
 def resolve_model(model: str) -> str:
@@ -31,6 +54,7 @@ class Encoder:
     def __init__(self, model: str = BUNDLED_MODEL) -> None:
         self.model = model
         self._transformer: SentenceTransformer | None = None
+        self._exported: dict[str, bytes] | None = None  # the checked ONNX files, exported once per loaded model
 
     def warm_up(self) -> None:
         """Load the model once (about a second); later calls do nothing."""
@@ -57,4 +81,100 @@ class Encoder:
         vectors = self._transformer.encode(
             texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=show_progress
         )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def export_onnx(self, directory: Path) -> bool:
+        """Write an ONNX copy of this model into ``directory`` (``ONNX_MODEL`` + ``ONNX_TOKENIZER``).
+
+        Only models made of a transformer, mean pooling and normalisation (MiniLM and most sentence-transformers
+        models) are exported, and only if the copy's vectors match within ``ONNX_TOLERANCE``. Returns whether it
+        was written; otherwise questions are encoded with sentence-transformers as before.
+        """
+        if self._exported is None:
+            with tempfile.TemporaryDirectory() as scratch:
+                exported = self._export_checked_onnx(Path(scratch))
+                self._exported = {p.name: p.read_bytes() for p in Path(scratch).iterdir()} if exported else {}
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, data in self._exported.items():
+            (directory / name).write_bytes(data)
+        return bool(self._exported)
+
+    def _export_checked_onnx(self, directory: Path) -> bool:
+        try:
+            import onnx  # noqa: F401  (torch's exporter needs it; without it questions use sentence-transformers)
+        except ImportError:
+            return False
+        self.warm_up()
+        modules = [type(module).__name__ for module in self._transformer]
+        pooling = self._transformer[1].get_config_dict().get("pooling_mode") if len(modules) > 1 else None
+        if modules != ["Transformer", "Pooling", "Normalize"] or pooling != "mean":
+            return False
+        import torch
+        from tokenizers import Tokenizer
+
+        tokenizer = self._transformer.tokenizer
+        inputs = list(tokenizer.model_input_names)
+        network = self._transformer[0].auto_model.eval()
+
+        class LastHiddenState(torch.nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.network = network
+
+            def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
+                return self.network(**dict(zip(inputs, tensors, strict=True))).last_hidden_state
+
+        example = tokenizer([ONNX_PROBES[0], "a second, longer example"], padding=True, return_tensors="pt")
+        backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())  # a copy: the loaded model keeps its own
+        backend.enable_truncation(self._transformer.max_seq_length)  # what sentence-transformers truncates to
+        backend.enable_padding(pad_id=tokenizer.pad_token_id or 0, pad_token=tokenizer.pad_token or "[PAD]")
+        model_path, tokenizer_path = directory / ONNX_MODEL, directory / ONNX_TOKENIZER
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                LastHiddenState(), tuple(example[name] for name in inputs), str(model_path),
+                input_names=inputs, output_names=["last_hidden_state"], opset_version=17, dynamo=False,
+                dynamic_axes={name: {0: "batch", 1: "tokens"} for name in [*inputs, "last_hidden_state"]},
+            )
+        tokenizer_path.write_text(json.dumps({"inputs": inputs, "tokenizer": backend.to_str()}), encoding="utf-8")
+        copy = OnnxEncoder(self.model, directory)
+        difference = np.abs(copy.encode(list(ONNX_PROBES)) - self.encode(list(ONNX_PROBES))).max()
+        return bool(difference <= ONNX_TOLERANCE)
+
+
+class OnnxEncoder:
+    """The ONNX Runtime copy written by :meth:`Encoder.export_onnx`: the same vectors, without torch."""
+
+    def __init__(self, model: str, directory: Path) -> None:
+        self.model = model
+        self.directory = directory
+        self._session = None
+
+    def warm_up(self) -> None:
+        if self._session is not None:
+            return
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        try:
+            saved = json.loads((self.directory / ONNX_TOKENIZER).read_text(encoding="utf-8"))
+            self._inputs = saved["inputs"]
+            self._tokenizer = Tokenizer.from_str(saved["tokenizer"])
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = int(os.environ.get("QA_ENCODER_THREADS", "0"))  # 0: onnxruntime decides
+            self._session = onnxruntime.InferenceSession(
+                str(self.directory / ONNX_MODEL), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # files, JSON and onnxruntime's own error types
+            raise IndexStoreError(f"The stored question encoder cannot be loaded ({type(exc).__name__}).") from None
+
+    def encode(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
+        self.warm_up()
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        (hidden,) = self._session.run(None, {name: feeds[name] for name in self._inputs})
+        summed = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+        vectors = summed / np.maximum(np.linalg.norm(summed, axis=1, keepdims=True), 1e-12)
         return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -19,11 +19,11 @@ import faiss
 import numpy as np
 
 from index.documents import Document, corpus_fingerprint, load_documents
-from index.encoder import Encoder
+from index.encoder import ONNX_MODEL, ONNX_TOKENIZER, Encoder, OnnxEncoder, TextEncoder
 from index.errors import IndexStoreError
 from index.passages import Passage, split_passages
 
-STORE_FORMAT = 1
+STORE_FORMAT = 2  # 2: the ONNX question encoder is stored with the index
 SPLITTER_VERSION = 2  # bump when split_sentences changes, so stored passages are rebuilt
 MANIFEST, PASSAGES, VECTORS = "manifest.json", "passages.json", "vectors.faiss"
 PROGRESS_BAR_FROM = 256  # passages; fewer embed in well under a second
@@ -44,6 +44,7 @@ class Manifest:
     index_kind: str
     checksums: dict[str, str]
     build_seconds: float
+    query_encoder: str = "sentence-transformers"  # or "onnx": an ONNX copy of the model is stored with the index
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +87,7 @@ def open_index(
             reason = str(exc)
     action = "built" if not (store_dir / MANIFEST).exists() else "rebuilt"
     index = build_index(documents, encoder, ann_from=ann_from)
-    write_index(index, store_dir)
+    write_index(index, store_dir, encoder)
     return OpenedIndex(read_index(store_dir, documents), action, reason)
 
 
@@ -122,16 +123,35 @@ def build_index(documents: list[Document], encoder: Encoder, *, ann_from: int = 
     return PassageIndex({d.doc_id: d for d in documents}, passages, vectors, manifest)
 
 
-def write_index(index: PassageIndex, store_dir: Path) -> None:
-    """Write the index atomically: data files first, then the manifest that vouches for them."""
+def write_index(index: PassageIndex, store_dir: Path, encoder: Encoder | None = None) -> None:
+    """Write the index atomically: data files first, then the manifest that vouches for them.
+
+    With ``encoder``, an ONNX copy of it is stored too when it can be exported exactly (see ``export_onnx``).
+    """
     store_dir.mkdir(parents=True, exist_ok=True)
     (store_dir / MANIFEST).unlink(missing_ok=True)  # the old manifest must not vouch for new, half-written files
     passages_blob = json.dumps([asdict(p) for p in index.passages], ensure_ascii=False).encode()
     _write_atomically(store_dir / PASSAGES, passages_blob)
     _write_atomically(store_dir / VECTORS, faiss.serialize_index(index.vectors).tobytes())
-    checksums = {name: _sha256(store_dir / name) for name in (PASSAGES, VECTORS)}
-    manifest = asdict(index.manifest) | {"checksums": checksums}
+    files = [PASSAGES, VECTORS]
+    query_encoder = "sentence-transformers"
+    if encoder is not None:
+        with tempfile.TemporaryDirectory(dir=store_dir, prefix=".export-") as exported:
+            if encoder.export_onnx(Path(exported)):
+                for name in (ONNX_MODEL, ONNX_TOKENIZER):
+                    os.replace(Path(exported) / name, store_dir / name)
+                files += [ONNX_MODEL, ONNX_TOKENIZER]
+                query_encoder = "onnx"
+    checksums = {name: _sha256(store_dir / name) for name in files}
+    manifest = asdict(index.manifest) | {"checksums": checksums, "query_encoder": query_encoder}
     _write_atomically(store_dir / MANIFEST, json.dumps(manifest, indent=2).encode())
+
+
+def question_encoder(store_dir: Path, manifest: Manifest, encoder: Encoder, *, onnx: bool = True) -> TextEncoder:
+    """The encoder for questions: the stored ONNX copy if there is one (and ``onnx``), else ``encoder`` itself."""
+    if onnx and manifest.query_encoder == "onnx":
+        return OnnxEncoder(encoder.model, store_dir)
+    return encoder
 
 
 def read_manifest(store_dir: Path) -> Manifest:

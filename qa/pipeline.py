@@ -16,9 +16,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from index.documents import Document
-from index.encoder import Encoder
+from index.encoder import Encoder, TextEncoder
 from index.errors import DocumentNotFound, QuestionError
-from index.store import OpenedIndex, open_index
+from index.store import OpenedIndex, open_index, question_encoder
 from qa.conversation import Turn, follow_up_context
 from qa.read import Answer, Reader
 from qa.retrieve import Hit, Retriever
@@ -49,7 +49,7 @@ class Response:
 class Pipeline:
     """Retriever + reader + abstention over one opened index. Thread-safe for concurrent ``ask`` calls."""
 
-    def __init__(self, opened: OpenedIndex, encoder: Encoder, settings: Settings) -> None:
+    def __init__(self, opened: OpenedIndex, encoder: TextEncoder, settings: Settings) -> None:
         self.opened = opened
         self.settings = settings
         self.retriever = Retriever(opened.index, encoder)
@@ -139,12 +139,13 @@ class Pipeline:
         return cleaned
 
 
-def open_configured_index(settings: Settings, *, force: bool = False) -> tuple[OpenedIndex, Encoder]:
-    """The index for these settings' seeds, store and model, reused or (re)built; the encoder is not loaded
-    unless a build needs it."""
+def open_configured_index(settings: Settings, *, force: bool = False) -> tuple[OpenedIndex, TextEncoder]:
+    """The index for these settings' seeds, store and model, reused or (re)built, and the encoder for questions
+    (the stored ONNX copy unless ``settings.onnx_encoder`` is off). Nothing is loaded unless a build needs it."""
     encoder = Encoder(settings.model)
     opened = open_index(settings.seeds_dir, settings.store_dir, encoder, ann_from=settings.ann_from, force=force)
-    return opened, encoder
+    manifest = opened.index.manifest
+    return opened, question_encoder(settings.store_dir, manifest, encoder, onnx=settings.onnx_encoder)
 
 
 def _cited_first(hits: list[Hit], answer: Answer | None) -> list[Hit]:

@@ -14,7 +14,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from index.encoder import Encoder
+from index.encoder import TextEncoder
 from index.passages import Passage
 from index.store import PassageIndex
 from qa.terms import stems
@@ -42,7 +42,7 @@ class Hit:
 class Retriever:
     """Ranks the passages of a :class:`PassageIndex` for a question. Call :meth:`warm_up` once before use."""
 
-    def __init__(self, index: PassageIndex, encoder: Encoder) -> None:
+    def __init__(self, index: PassageIndex, encoder: TextEncoder) -> None:
         self.index = index
         self.encoder = encoder
         self._bm25: bm25s.BM25 | None = None

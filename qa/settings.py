@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     seeds_dir: Path = PROJECT_ROOT / "seeds"
     store_dir: Path = PROJECT_ROOT / "index" / "store"
     model: str = Field(BUNDLED_MODEL, description="sentence-transformers model name or path")
+    onnx_encoder: bool = Field(True, description="encode questions with the ONNX copy stored with the index")
     reader_model: str | None = Field(None, description="a Hugging Face AutoModelForQuestionAnswering name or path")
     top_k: int = Field(3, ge=1, le=20, description="cited passages returned with an answer")
     no_answer_threshold: float = Field(0.5, ge=0.0, le=1.0, description="abstain when the no-answer score is above")

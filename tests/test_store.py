@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from index.errors import SeedsError
+from index.encoder import ONNX_MODEL, ONNX_TOKENIZER
 from index.store import MANIFEST, PASSAGES, VECTORS, open_index
 from tests.conftest import SEEDS
 
@@ -57,8 +58,9 @@ def test_manifest_from_another_model_rebuilds(seeds, tmp_path, encoder):
         (lambda store: (store / PASSAGES).unlink(), "missing"),
         (lambda store: (store / MANIFEST).write_text("{not json"), "manifest is corrupt"),
         (lambda store: (store / PASSAGES).write_text("[]"), "truncated or corrupt"),
+        (lambda store: (store / ONNX_MODEL).write_bytes(b"not a model"), "truncated or corrupt"),
     ],
-    ids=["truncated-vectors", "missing-passages", "corrupt-manifest", "edited-passages"],
+    ids=["truncated-vectors", "missing-passages", "corrupt-manifest", "edited-passages", "corrupt-onnx-encoder"],
 )
 def test_damaged_index_is_detected_and_rebuilt(seeds, tmp_path, encoder, damage, reason):
     store = tmp_path / "store"
@@ -72,7 +74,7 @@ def test_damaged_index_is_detected_and_rebuilt(seeds, tmp_path, encoder, damage,
 def test_no_temporary_files_are_left_behind(seeds, tmp_path, encoder):
     store = tmp_path / "store"
     open_index(seeds, store, encoder, force=True)
-    assert sorted(p.name for p in store.iterdir()) == sorted([MANIFEST, PASSAGES, VECTORS])
+    assert sorted(p.name for p in store.iterdir()) == sorted([MANIFEST, PASSAGES, VECTORS, ONNX_MODEL, ONNX_TOKENIZER])
 
 
 def test_empty_seeds_folder_is_refused_clearly(tmp_path, encoder):
