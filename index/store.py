@@ -21,11 +21,12 @@ import numpy as np
 from index.documents import Document, corpus_fingerprint, load_documents
 from index.encoder import ONNX_MODEL, ONNX_TOKENIZER, Encoder, OnnxEncoder, TextEncoder
 from index.errors import IndexStoreError
+from index.parses import PARSER_VERSION, ParsedText, parse_texts
 from index.passages import Passage, split_passages
 
-STORE_FORMAT = 2  # 2: the ONNX question encoder is stored with the index
+STORE_FORMAT = 3  # 2: the ONNX question encoder is stored with the index; 3: so are the passages' parses
 SPLITTER_VERSION = 2  # bump when split_sentences changes, so stored passages are rebuilt
-MANIFEST, PASSAGES, VECTORS = "manifest.json", "passages.json", "vectors.faiss"
+MANIFEST, PASSAGES, VECTORS, PARSES = "manifest.json", "passages.json", "vectors.faiss", "parses.jsonl"
 PROGRESS_BAR_FROM = 256  # passages; fewer embed in well under a second
 # Measured at 100k distractor passages (retrieval hit@1 / ask p50): flat 80.8% / 55 ms; HNSW efSearch 64
 # 76.9% / 23 ms, 128 78.8% / 28 ms, 256 80.8% / 30 ms. 256 keeps flat's answers at about half its cost.
@@ -45,16 +46,23 @@ class Manifest:
     checksums: dict[str, str]
     build_seconds: float
     query_encoder: str = "sentence-transformers"  # or "onnx": an ONNX copy of the model is stored with the index
+    parser_version: int = PARSER_VERSION
 
 
 @dataclass(frozen=True, slots=True)
 class PassageIndex:
-    """The documents, their passages (row ``i`` of the FAISS index is ``passages[i]``) and the manifest."""
+    """The documents, their passages (row ``i`` of the FAISS index is ``passages[i]``, and of the stored parses
+    ``parses[i]``) and the manifest."""
 
     documents: dict[str, Document]
     passages: list[Passage]
     vectors: faiss.Index
     manifest: Manifest
+    parses: list[bytes]  # one JSON line per passage; decoded on demand by :meth:`parse`
+
+    def parse(self, row: int) -> ParsedText:
+        """The spaCy parse of ``passages[row]``, made when the index was built."""
+        return ParsedText.from_json(self.passages[row].text, self.parses[row])
 
     def dense_search(self, query_vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Inner-product search: ``(scores, rows)`` arrays of shape ``(len(query_vectors), k)``; row -1 is padding."""
@@ -97,7 +105,9 @@ def build_index(documents: list[Document], encoder: Encoder, *, ann_from: int = 
     passages = [passage for document in documents for passage in split_passages(document)]
     if not passages:
         raise IndexStoreError("The documents hold no text to index.")
-    embeddings = encoder.encode([p.text for p in passages], show_progress=len(passages) >= PROGRESS_BAR_FROM)
+    texts = [p.text for p in passages]
+    embeddings = encoder.encode(texts, show_progress=len(passages) >= PROGRESS_BAR_FROM)
+    parses = parse_texts(texts, progress=len(passages) >= PROGRESS_BAR_FROM)
     dimension = embeddings.shape[1]
     if len(passages) >= ann_from:
         vectors = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
@@ -120,7 +130,7 @@ def build_index(documents: list[Document], encoder: Encoder, *, ann_from: int = 
         checksums={},
         build_seconds=round(time.perf_counter() - started, 3),
     )
-    return PassageIndex({d.doc_id: d for d in documents}, passages, vectors, manifest)
+    return PassageIndex({d.doc_id: d for d in documents}, passages, vectors, manifest, parses)
 
 
 def write_index(index: PassageIndex, store_dir: Path, encoder: Encoder | None = None) -> None:
@@ -133,7 +143,8 @@ def write_index(index: PassageIndex, store_dir: Path, encoder: Encoder | None = 
     passages_blob = json.dumps([asdict(p) for p in index.passages], ensure_ascii=False).encode()
     _write_atomically(store_dir / PASSAGES, passages_blob)
     _write_atomically(store_dir / VECTORS, faiss.serialize_index(index.vectors).tobytes())
-    files = [PASSAGES, VECTORS]
+    _write_atomically(store_dir / PARSES, b"\n".join(index.parses))
+    files = [PASSAGES, VECTORS, PARSES]
     query_encoder = "sentence-transformers"
     if encoder is not None:
         with tempfile.TemporaryDirectory(dir=store_dir, prefix=".export-") as exported:
@@ -179,18 +190,21 @@ def read_index(store_dir: Path, documents: list[Document]) -> PassageIndex:
     try:
         passages = [Passage(**row) for row in json.loads((store_dir / PASSAGES).read_text(encoding="utf-8"))]
         vectors = faiss.read_index(str(store_dir / VECTORS), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+        parses = (store_dir / PARSES).read_bytes().split(b"\n")
     except (ValueError, TypeError, RuntimeError) as exc:
         raise IndexStoreError(f"The index cannot be read ({type(exc).__name__}).") from None
     if isinstance(vectors, faiss.IndexHNSW):  # read_index already returns the concrete type
         vectors.hnsw.efSearch = HNSW_EF_SEARCH  # a search-time setting: applied on every open, whatever was stored
-    if vectors.ntotal != len(passages) or len(passages) != manifest.passages or vectors.d != manifest.dimension:
+    if len(parses) != len(passages) or vectors.ntotal != len(passages) or len(passages) != manifest.passages:
+        raise IndexStoreError("The index files disagree with each other.")
+    if vectors.d != manifest.dimension:
         raise IndexStoreError("The index files disagree with each other.")
     by_id = {d.doc_id: d for d in documents}
     for passage in passages:
         document = by_id.get(passage.doc_id)
         if document is None or document.text[passage.start : passage.end] != passage.text:
             raise IndexStoreError("The stored passages no longer match the seed documents.")
-    return PassageIndex(by_id, passages, vectors, manifest)
+    return PassageIndex(by_id, passages, vectors, manifest, parses)
 
 
 def _stale_reason(store_dir: Path, model: str, fingerprint: str) -> str | None:
@@ -198,7 +212,8 @@ def _stale_reason(store_dir: Path, model: str, fingerprint: str) -> str | None:
         manifest = read_manifest(store_dir)
     except IndexStoreError as exc:
         return str(exc)
-    if manifest.store_format != STORE_FORMAT or manifest.splitter_version != SPLITTER_VERSION:
+    versions = (manifest.store_format, manifest.splitter_version, manifest.parser_version)
+    if versions != (STORE_FORMAT, SPLITTER_VERSION, PARSER_VERSION):
         return "the index was written by another version of this program"
     if manifest.model != model:
         return f"the model changed ({manifest.model} -> {model})"

