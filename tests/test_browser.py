@@ -18,7 +18,8 @@ def page(server):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1100, "height": 900})
-        page.goto(server + "/ui/", wait_until="load")
+        page.goto(server + "/ui/", wait_until="load")  # until Gradio has loaded, a page that reloads itself
+        page.get_by_role("textbox").wait_for(timeout=60_000)
         yield page
         browser.close()
 

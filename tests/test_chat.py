@@ -39,3 +39,17 @@ def test_render_highlights_the_exact_span_and_escapes_html(pipeline):
     assert html.startswith("**$50 million** [1]")
     assert "<mark>$50 million</mark>" in html
     assert html.count("<details") == len(response.evidence)
+
+
+def test_chat_route_says_it_is_starting_until_gradio_has_loaded():
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from ui.http import LazyChat
+
+    app = FastAPI()
+    app.mount("/ui", LazyChat())
+    response = TestClient(app).get("/ui/")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "2"
+    assert 'http-equiv="refresh"' in response.text and "POST /ask" in response.text

@@ -10,12 +10,12 @@ import asyncio
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from functools import partial
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from index.errors import DocumentNotFound, QAError, QuestionError
@@ -45,14 +45,17 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     settings = settings or get_settings()
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+    chat = LazyChat()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        _share_cores_between_workers()
+        _share_cores_between_workers(settings)
         app.state.pipeline = pipeline or Pipeline.from_settings(settings)
-        # One thread runs the pipeline: torch keeps one warm OpenMP team instead of one per request thread,
-        # which measured 23.5 ms vs 16 ms per question in-process. The work is CPU-bound, so nothing is lost.
+        # One thread runs the pipeline: the encoder keeps one warm thread team instead of one per request
+        # thread, which measured 23.5 ms vs 16 ms per question in-process. The work is CPU-bound: nothing is lost.
         app.state.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pipeline")
-        yield
+        async with chat.loading(lambda: app.state.pipeline, in_pipeline_thread, settings):
+            yield
         app.state.executor.shutdown(wait=False, cancel_futures=True)
 
     app = FastAPI(
@@ -109,21 +112,80 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
         return RedirectResponse("/ui/")
 
     _add_error_handlers(app)
+    app.mount("/ui", chat)
+    return app
+
+
+class LazyChat:
+    """The Gradio chat, mounted at /ui once it has loaded.
+
+    Importing Gradio takes about 5 s here, longer than everything else the server loads. So the JSON endpoint
+    answers at once, Gradio loads on a thread meanwhile, and until then /ui answers 503 with a page that
+    reloads itself.
+    """
+
+    def __init__(self) -> None:
+        self._app: ASGIApp | None = None
+
+    @asynccontextmanager
+    async def loading(self, get_pipeline, run, settings: Settings):
+        async with AsyncExitStack() as stack:
+            task = asyncio.create_task(self._load(stack, get_pipeline, run, settings))
+            try:
+                yield
+            finally:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+
+    async def _load(self, stack: AsyncExitStack, get_pipeline, run, settings: Settings) -> None:
+        try:
+            host = await asyncio.to_thread(_chat_app, get_pipeline, run, settings)
+            # mount_gradio_app put Gradio's start-up (its queue) in the host's lifespan: run it now.
+            await stack.enter_async_context(host.router.lifespan_context(host))
+            self._app = host.routes[-1].app
+        except Exception:
+            log.exception("the chat failed to load; the JSON endpoint keeps working")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._app is not None:
+            return await self._app(scope, receive, send)
+        if scope["type"] != "http":
+            return
+        page = HTMLResponse(CHAT_STARTING, status_code=503, headers={"Retry-After": "2"})
+        await page(scope, receive, send)
+
+
+CHAT_STARTING = (
+    '<!doctype html><meta http-equiv="refresh" content="2"><title>Starting</title>'
+    "<p>The chat is starting; this page reloads itself. The JSON endpoint (<code>POST /ask</code>) already answers."
+)
+
+
+def _chat_app(get_pipeline, run, settings: Settings) -> FastAPI:
+    """Build the chat and mount it on a host app of its own, whose /ui route is then served by LazyChat."""
     import gradio as gr
 
     from ui.chat import build_chat
 
-    chat = build_chat(lambda: app.state.pipeline, in_pipeline_thread)
-    return gr.mount_gradio_app(app, chat, path="/ui", show_error=False, footer_links=[])
+    host = FastAPI()
+    if settings.cors_origins:  # so Gradio leaves CORS to the same policy as the API
+        from fastapi.middleware.cors import CORSMiddleware
+
+        host.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"])
+    return gr.mount_gradio_app(host, build_chat(get_pipeline, run), path="/ui", show_error=False, footer_links=[])
 
 
-def _share_cores_between_workers() -> None:
+def _share_cores_between_workers(settings: Settings) -> None:
     """With several uvicorn workers, give each an equal share of the cores instead of all of them."""
     workers = int(os.environ.get("QA_SERVE_WORKERS", "1"))
     if workers > 1:
-        import torch
+        share = max(1, (os.cpu_count() or 1) // workers)
+        os.environ["QA_ENCODER_THREADS"] = str(share)  # the ONNX encoder
+        if not settings.onnx_encoder:
+            import torch
 
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
+            torch.set_num_threads(share)
 
 
 ERROR_STATUS = {QuestionError: 400, DocumentNotFound: 404}  # any other QAError is a 400 too
