@@ -27,12 +27,13 @@ import httpx
 import numpy as np
 
 from bench.distractors import distractor_sentences
-from index.documents import load_documents
-from index.encoder import Encoder
+from index.documents import Document, load_documents
+from index.encoder import Encoder, TextEncoder
+from index.parses import parse_texts
 from index.passages import split_passages
-from index.store import HNSW_EF_SEARCH, SPLITTER_VERSION, STORE_FORMAT, Manifest, OpenedIndex, PassageIndex, open_index
+from index.store import HNSW_EF_SEARCH, SPLITTER_VERSION, STORE_FORMAT, Manifest, OpenedIndex, PassageIndex
 from qa.evaluate import GoldItem, load_gold
-from qa.pipeline import Pipeline
+from qa.pipeline import Pipeline, open_configured_index
 from qa.settings import PROJECT_ROOT, Settings
 
 GOLD = PROJECT_ROOT / "gold" / "us-pressure-on-maduro.jsonl"
@@ -49,32 +50,27 @@ def gold_questions() -> list[GoldItem]:
 # --- in-process ---------------------------------------------------------------------------------------------
 
 
-def in_process(pipeline: Pipeline, questions: list[str], rounds: int) -> dict:
-    """Interleave a bare encode and a full ask per question, so both see the same machine load."""
-    encoder = pipeline.retriever.encoder
-    for question in questions:  # warm caches of parses, tokenizer, allocator
-        encoder.encode([question])
-        pipeline.ask(question)
-    encode_ms, ask_ms = [], []
-    for _ in range(rounds):
+def in_process(pipelines: dict[str, Pipeline], encoders: dict[str, TextEncoder], questions: list[str], rounds: int) -> dict:
+    """Interleave every bare encode and every full ask per question, so all of them see the same machine load."""
+    timed = {f"encode {name}": encoder.encode for name, encoder in encoders.items()}
+    timed |= {f"ask {name}": pipeline.ask for name, pipeline in pipelines.items()}
+    samples: dict[str, list[float]] = {name: [] for name in timed}
+    for round_ in range(rounds + 1):  # round 0 warms caches of phrases, tokenizers, allocators
         for question in questions:
-            started = time.perf_counter()
-            encoder.encode([question])
-            encode_ms.append((time.perf_counter() - started) * 1000)
-            started = time.perf_counter()
-            pipeline.ask(question)
-            ask_ms.append((time.perf_counter() - started) * 1000)
-    return {
-        "encode_p50": percentile(encode_ms, 50), "encode_p95": percentile(encode_ms, 95),
-        "ask_p50": percentile(ask_ms, 50), "ask_p95": percentile(ask_ms, 95),
-        "ratio_p50": percentile(ask_ms, 50) / percentile(encode_ms, 50),
-    }
+            for name, call in timed.items():
+                argument = [question] if name.startswith("encode") else question
+                started = time.perf_counter()
+                call(argument)
+                if round_:
+                    samples[name].append((time.perf_counter() - started) * 1000)
+    return {name: {"p50": percentile(ms, 50), "p95": percentile(ms, 95)} for name, ms in samples.items()}
 
 
 # --- HTTP -----------------------------------------------------------------------------------------------------
 
 
-def start_server(workdir: Path, workers: int) -> tuple[subprocess.Popen, str, float]:
+def start_server(workdir: Path, workers: int) -> tuple[subprocess.Popen, str, float, float]:
+    """Start ``qa serve``; return it with the seconds to its first answer and to a chat page that loads."""
     import socket
 
     with socket.socket() as s:
@@ -87,13 +83,19 @@ def start_server(workdir: Path, workers: int) -> tuple[subprocess.Popen, str, fl
     process = subprocess.Popen([sys.executable, "-m", "ui.cli", "serve", "--port", str(port), "--workers", str(workers)],
                                env=env, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT)
     url = f"http://127.0.0.1:{port}"
+    answered = None
     while True:
         if process.poll() is not None:
             raise RuntimeError((workdir / f"server-{port}.log").read_text()[-2000:])
         try:
-            response = httpx.post(url + "/ask", json={"question": "Who was indicted in 2020?"}, timeout=2)
-            if response.status_code == 200:
-                return process, url, time.perf_counter() - started
+            if answered is None:
+                response = httpx.post(url + "/ask", json={"question": "Who was indicted in 2020?"}, timeout=2)
+                if response.status_code == 200:
+                    answered = time.perf_counter() - started
+            elif httpx.get(url + "/ui/", timeout=2).status_code == 200:
+                return process, url, answered, time.perf_counter() - started
+            else:
+                time.sleep(0.05)
         except httpx.HTTPError:
             time.sleep(0.05)
 
@@ -144,19 +146,21 @@ def http_load(url: str, questions: list[str], clients: int, requests: int) -> di
 # --- scale ----------------------------------------------------------------------------------------------------
 
 
-def scale(encoder: Encoder, sizes: list[int], items: list[GoldItem], rounds: int) -> list[dict]:
+def scale(encoder: Encoder, question_encoder: TextEncoder, sizes: list[int], items: list[GoldItem], rounds: int) -> list[dict]:
     """Seed + N distractor passages: embed once, then time flat and HNSW search over the same vectors."""
     seed_documents = load_documents(PROJECT_ROOT / "seeds")
     seed_passages = [p for d in seed_documents for p in split_passages(d)]
     sentences = distractor_sentences(max(sizes))
+    all_filler = [Document(f"distractor-{i // 1000:04d}", "distractor", "\n".join(sentences[i : i + 1000]))
+                  for i in range(0, max(sizes), 1000)]
+    all_passages = seed_passages + [p for d in all_filler for p in split_passages(d)]
+    started = time.perf_counter()
+    all_parses = parse_texts([p.text for p in all_passages], progress=True)
+    print(f"parsed {len(all_passages)} passages in {time.perf_counter() - started:.0f} s", flush=True)
     rows = []
     for size in sizes:
-        from index.documents import Document
-
-        filler = [Document(f"distractor-{i // 1000:04d}", "distractor", "\n".join(sentences[i : i + 1000]))
-                  for i in range(0, size, 1000)]
-        documents = seed_documents + filler
-        passages = seed_passages + [p for d in filler for p in split_passages(d)][:size]
+        passages = all_passages[: len(seed_passages) + size]
+        documents = seed_documents + all_filler[: -(-size // 1000)]
         started = time.perf_counter()
         vectors = encoder.encode([p.text for p in passages], show_progress=False)
         embed_seconds = time.perf_counter() - started
@@ -170,13 +174,15 @@ def scale(encoder: Encoder, sizes: list[int], items: list[GoldItem], rounds: int
             index.add(vectors)
             add_seconds = time.perf_counter() - started
             manifest = Manifest(
-                store_format=STORE_FORMAT, splitter_version=SPLITTER_VERSION, model=encoder.model,
+                store_format=STORE_FORMAT, splitter_version=SPLITTER_VERSION, model=encoder.model, query_encoder="onnx",
                 dimension=vectors.shape[1], corpus_fingerprint="", documents=len(documents), passages=len(passages),
                 index_kind=kind, checksums={}, build_seconds=0.0,
             )
-            passage_index = PassageIndex({d.doc_id: d for d in documents}, passages, index, manifest)
+            parses = all_parses[: len(passages)]
+            passage_index = PassageIndex({d.doc_id: d for d in documents}, passages, index, manifest, parses)
             started = time.perf_counter()
-            pipeline = Pipeline(OpenedIndex(passage_index, "built", "bench"), encoder, Settings(cache_size=0))
+            opened = OpenedIndex(passage_index, "built", "bench")
+            pipeline = Pipeline(opened, question_encoder, Settings(cache_size=0))
             warm_seconds = time.perf_counter() - started
             answerable = [i for i in items if i.answerable]
             found = sum(any(a in h.passage.text for a in i.answers) for i in answerable
@@ -210,23 +216,24 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="qa-bench-"))
     shutil.copytree(PROJECT_ROOT / "seeds", workdir / "seeds")
     settings = Settings(seeds_dir=workdir / "seeds", store_dir=workdir / "store", cache_size=0)
-    encoder = Encoder(settings.model)
     started = time.perf_counter()
-    opened = open_index(settings.seeds_dir, settings.store_dir, encoder)
+    opened, question_encoder = open_configured_index(settings)
     build_seconds = time.perf_counter() - started
-    pipeline = Pipeline(opened, encoder, settings)
-    local = in_process(pipeline, questions, rounds)
+    encoder = Encoder(settings.model)  # sentence-transformers: the baseline, and what embeds the passages
+    encoders = {"sentence-transformers": encoder, "onnx": question_encoder}
+    pipelines = {"onnx": Pipeline(opened, question_encoder, settings), "sentence-transformers": Pipeline(opened, encoder, settings)}
+    local = in_process(pipelines, encoders, questions, rounds)
     print("in-process", local, flush=True)
 
     cold = []
     for _ in range(1 if args.quick else 3):
-        process, url, seconds = start_server(workdir, 1)
-        cold.append(seconds)
+        process, url, answered, chat_ready = start_server(workdir, 1)
+        cold.append((answered, chat_ready))
         process.terminate()
         process.wait()
     http_rows = []
     for workers in (1, 2):
-        process, url, _ = start_server(workdir, workers)
+        process, url, *_ = start_server(workdir, workers)
         try:
             for clients in (1, 4, 16):
                 requests = (60 if args.quick else 200) * max(1, clients // 2)
@@ -238,39 +245,48 @@ def main() -> None:
             process.terminate()
             process.wait()
         http_rows[-1]["memory_mb"] = memory
-    scale_rows = scale(encoder, [int(s) for s in args.sizes.split(",") if s], items, rounds)
+    scale_rows = scale(encoder, question_encoder, [int(s) for s in args.sizes.split(",") if s], items, rounds)
     args.out.mkdir(parents=True, exist_ok=True)
     report = render(local, cold, http_rows, scale_rows, build_seconds, len(questions))
     (args.out / "bench.md").write_text(report, encoding="utf-8")
     print(report)
 
 
+LABELS = {
+    "encode sentence-transformers": "bare question encoding, sentence-transformers (torch)",
+    "encode onnx": "bare question encoding, ONNX Runtime copy",
+    "ask onnx": "full `ask` as served (ONNX encoder; retrieve + read + decide)",
+    "ask sentence-transformers": "full `ask` with the sentence-transformers encoder",
+}
+
+
 def render(local: dict, cold: list[float], http_rows: list[dict], scale_rows: list[dict], build_s: float, n: int) -> str:
     cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
                 if l.startswith("model name")), platform.processor())
     one_client = next(r for r in http_rows if r["workers"] == 1 and r["clients"] == 1)
+    baseline = local["encode sentence-transformers"]["p50"]
     lines = [
-        f"Machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, torch threads "
-        f"{__import__('torch').get_num_threads()}. Command: `.venv/bin/python -m bench.run`. Cache off.",
+        f"Machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}. "
+        "Command: `.venv/bin/python -m bench.run`. Cache off.",
         "",
-        f"**In process** ({n} gold questions x rounds, interleaved):",
+        f"**In process** ({n} gold questions x rounds, all rows interleaved per question):",
         "",
-        "| | p50 ms | p95 ms |",
-        "|---|---|---|",
-        f"| bare question encoding (MiniLM) | {local['encode_p50']:.2f} | {local['encode_p95']:.2f} |",
-        f"| full `ask` (retrieve + read + decide) | {local['ask_p50']:.2f} | {local['ask_p95']:.2f} |",
-        f"| **ratio ask / encode (p50)** | **{local['ratio_p50']:.2f}x** | |",
+        "| | p50 ms | p95 ms | p50 / bare sentence-transformers encode |",
+        "|---|---|---|---|",
+        *[f"| {LABELS[name]} | {row['p50']:.2f} | {row['p95']:.2f} | {row['p50'] / baseline:.2f}x |"
+          for name, row in local.items()],
         "",
-        f"**HTTP `/ask`** (real uvicorn; 1-client p50 is {one_client['p50'] - local['ask_p50']:+.2f} ms vs in-process):",
+        f"**HTTP `/ask`** (real uvicorn; 1-client p50 is {one_client['p50'] - local['ask onnx']['p50']:+.2f} ms vs in-process):",
         "",
         "| workers | clients | requests | errors | p50 ms | p95 ms | req/s |",
         "|---|---|---|---|---|---|---|",
         *[f"| {r['workers']} | {r['clients']} | {r['requests']} | {r['errors']} | {r['p50']:.1f} | {r['p95']:.1f} | "
           f"{r['rps']:.1f} |" for r in http_rows],
         "",
-        f"**Start-up**: index build (first run, model load included) {build_s:.1f} s; cold start, process start to "
-        f"first answer with the index built and a warm disk cache: median {statistics.median(cold):.2f} s "
-        f"(runs: {', '.join(f'{c:.2f}' for c in cold)}); peak memory "
+        f"**Start-up**: index build (first run, model load and ONNX export included) {build_s:.1f} s; cold start, "
+        "process start to first answer with the index built and a warm disk cache: median "
+        f"{statistics.median(c[0] for c in cold):.2f} s (runs: {', '.join(f'{c[0]:.2f}' for c in cold)}); "
+        f"to the chat page: median {statistics.median(c[1] for c in cold):.2f} s; peak memory "
         + ", ".join(f"{r['workers']} worker(s) {r['memory_mb']:.0f} MB" for r in http_rows if "memory_mb" in r) + ".",
         "",
         "**Scale** (seed + distractor passages of real English from installed packages' docs and licences; "
