@@ -9,7 +9,7 @@ import pytest
 
 from index.errors import SeedsError
 from index.encoder import ONNX_MODEL, ONNX_TOKENIZER
-from index.store import MANIFEST, PASSAGES, VECTORS, open_index
+from index.store import MANIFEST, PARSES, PASSAGES, VECTORS, open_index
 from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.integration
@@ -59,8 +59,10 @@ def test_manifest_from_another_model_rebuilds(seeds, tmp_path, encoder):
         (lambda store: (store / MANIFEST).write_text("{not json"), "manifest is corrupt"),
         (lambda store: (store / PASSAGES).write_text("[]"), "truncated or corrupt"),
         (lambda store: (store / ONNX_MODEL).write_bytes(b"not a model"), "truncated or corrupt"),
+        (lambda store: (store / PARSES).unlink(), "missing"),
     ],
-    ids=["truncated-vectors", "missing-passages", "corrupt-manifest", "edited-passages", "corrupt-onnx-encoder"],
+    ids=["truncated-vectors", "missing-passages", "corrupt-manifest", "edited-passages", "corrupt-onnx-encoder",
+         "missing-parses"],
 )
 def test_damaged_index_is_detected_and_rebuilt(seeds, tmp_path, encoder, damage, reason):
     store = tmp_path / "store"
@@ -74,7 +76,9 @@ def test_damaged_index_is_detected_and_rebuilt(seeds, tmp_path, encoder, damage,
 def test_no_temporary_files_are_left_behind(seeds, tmp_path, encoder):
     store = tmp_path / "store"
     open_index(seeds, store, encoder, force=True)
-    assert sorted(p.name for p in store.iterdir()) == sorted([MANIFEST, PASSAGES, VECTORS, ONNX_MODEL, ONNX_TOKENIZER])
+    assert sorted(p.name for p in store.iterdir()) == sorted(
+        [MANIFEST, PASSAGES, VECTORS, PARSES, ONNX_MODEL, ONNX_TOKENIZER]
+    )
 
 
 def test_empty_seeds_folder_is_refused_clearly(tmp_path, encoder):
