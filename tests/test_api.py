@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -107,3 +109,24 @@ def test_cors_is_off_by_default(server):
     assert "access-control-allow-origin" not in response.headers
     response = httpx.post(server + "/ask", json={"question": "Who?"}, headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in response.headers
+
+
+def test_two_workers_serve_the_same_answers_and_stop_cleanly(workdir, pipeline, server):
+    import subprocess
+
+    from tests.conftest import start_server, stop_server
+
+    process, url = start_server(workdir, "--workers", "2")
+    try:
+        expected = httpx.post(server + "/ask", json={"question": "Who was indicted in 2020?"}).json()["answer"]
+        with httpx.Client() as client:
+            for _ in range(6):  # keep-alive requests, spread over both workers
+                got = client.post(url + "/ask", json={"question": "Who was indicted in 2020?"}, timeout=30)
+                assert got.status_code == 200 and got.json()["answer"] == expected
+        children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+        workers = [pid for pid in children if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
+        assert len(workers) == 2
+    finally:
+        stop_server(process)
+    assert process.returncode == 0
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)

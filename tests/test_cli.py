@@ -67,3 +67,29 @@ def test_eval_writes_official_formats_and_same_numbers_for_squad_json(runner, tm
     second_metrics = json.loads((tmp_path / "out2" / "metrics.json").read_text())
     for key in ("exact", "f1", "HasAns_exact", "HasAns_f1", "NoAns_exact", "hit@1", "hit@3", "mrr", "best_f1"):
         assert first_metrics["all"][key] == second_metrics["all"][key], key
+
+
+def test_the_multi_worker_listener_gives_connections_tcp_nodelay():
+    """uvicorn's own listener (protocol 0) leaves Nagle on, costing ~40 ms per keep-alive request (uvicorn#3149)."""
+    import asyncio
+    import socket
+
+    from ui.cli import _tcp_listener
+
+    async def nodelay_of_accepted_connection(listener: socket.socket) -> int:
+        accepted = asyncio.get_running_loop().create_future()
+
+        class Probe(asyncio.Protocol):
+            def connection_made(self, transport):
+                accepted.set_result(transport.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                transport.close()
+
+        server = await asyncio.get_running_loop().create_server(Probe, sock=listener)
+        with socket.create_connection(listener.getsockname()[:2]):
+            value = await asyncio.wait_for(accepted, 10)
+        server.close()
+        return value
+
+    listener = _tcp_listener("127.0.0.1", 0)
+    assert listener.proto == socket.IPPROTO_TCP
+    assert asyncio.run(nodelay_of_accepted_connection(listener)) != 0
