@@ -237,8 +237,8 @@ def _score(
         return fit - 0.012 * phrase.words + 0.5 * coverage - 0.15 * rank, fit
     asked = question_stems - {question.focus}  # naming the asked-for category is not repeating the question
     repeated = sum(s in asked for s in content) / len(content)
-    if repeated >= 1.0:
-        return None  # an answer says something the question does not
+    if all(s in question_stems for s in content):
+        return None  # an answer says something the question does not: "the cartel" names no cartel
     repeated += 0.5 * sum(s in context_stems and s not in asked for s in content) / len(content)
     fit = _entity_fit(question, phrase) if kind is AnswerType.ENTITY else phrase.fits[kind]
     if phrase.is_list:

@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+import simplemma
 import Stemmer
 
 WORD = re.compile(r"[^\W_]+(?:[’'.-][^\W_]+)*")
@@ -41,7 +42,8 @@ def stem(word: str) -> str:
     word = fold(word)
     if word.endswith("'s"):
         word = word[:-2]
-    return _stemmer.stemWord(word.replace(".", ""))
+    word = word.replace(".", "")
+    return _stemmer.stemWord(simplemma.lemmatize(word, lang="en") if word else word)
 
 
 def content_terms(text: str) -> list[Term]:

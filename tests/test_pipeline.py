@@ -38,6 +38,22 @@ def test_typed_answers(pipeline, question, expected):
     assert pipeline.ask(question).answer.text == expected
 
 
+def test_irregular_verb_forms_match_through_their_lemma(pipeline):
+    """"spoke" in the question, "speaking" in the article: the same word once lemmatised."""
+    from qa.terms import stem
+
+    assert stem("spoke") == stem("speaking") == stem("speaks")
+    assert stem("fled") == stem("flee") and stem("led") == stem("leads")
+    assert pipeline.ask("Who spoke anonymously?").answer.text == "senior administration official"
+
+
+def test_an_answer_must_name_more_than_the_question_does(pipeline):
+    """"Which other cartel …?" is not answered by "the cartel": the answer has to add a word of its own."""
+    assert pipeline.ask("Which other cartel does the Cartel de los Soles allegedly support?").answer.text == (
+        "Sinaloa cartel"
+    )
+
+
 @pytest.mark.parametrize(
     "question",
     [
