@@ -422,8 +422,11 @@ def _type_fit(kind: AnswerType, span: Span) -> float:
     text = span.text
     labels = {e.label_ for e in span.ents}
     head = span.root
-    # What a phrase names is decided by its head: "attempts by Maduro" is about attempts, not a person.
-    head_labels = {head.ent_type_} | {c.ent_type_ for c in head.conjuncts} - {""}
+    # What a phrase names is decided by its head: "attempts by Maduro" is about attempts, not a person. A name
+    # coordinated with names shares their type ("Cabello, and … Padrino López"); a common noun does not ("Maduro
+    # and his governance"), unless the phrase holds the whole list.
+    conjuncts = [c for c in head.conjuncts if head.pos_ == "PROPN" or span.start <= c.i < span.end]
+    head_labels = {head.ent_type_} | {c.ent_type_ for c in conjuncts} - {""}
     if kind is AnswerType.MONEY:
         return 1.0 if MONEY.search(text) or "MONEY" in labels else (0.3 if "QUANTITY" in labels else 0.0)
     if kind is AnswerType.PERCENT:

@@ -120,3 +120,18 @@ def test_answers_never_drop_a_negation_in_front(pipeline):
             continue
         before = pipeline.document(answer.doc_id).text[: answer.start].split()
         assert not before or before[-1].lower().strip("“”\"'") not in negations, (item.id, answer.text)
+
+
+def test_a_common_noun_coordinated_with_a_name_is_not_that_kind_of_entity():
+    """"Maduro and his governance": governance is not a person; "Cabello and Padrino López" are both people."""
+    from index.parses import ParsedText, parse_texts
+    from qa.question import AnswerType
+    from qa.read import _type_fit
+
+    text = "The U.S. is pressuring Nicolás Maduro and his governance, and indicted Diosdado Cabello and Vladimir Padrino."
+    doc = ParsedText.from_json(text, parse_texts([text])[0])
+    words = [t.text for t in doc]
+    his = words.index("his")
+    assert _type_fit(AnswerType.PERSON, doc[his : his + 2]) == 0.0
+    padrino = words.index("Vladimir")
+    assert _type_fit(AnswerType.PERSON, doc[padrino : padrino + 2]) >= 0.85
