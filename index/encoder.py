@@ -148,7 +148,7 @@ class OnnxEncoder:
     def __init__(self, model: str, directory: Path) -> None:
         self.model = model
         self.directory = directory
-        self._session = None
+        self._session = None  # with _inputs and _tokenizer, set by warm_up
 
     def warm_up(self) -> None:
         if self._session is not None:

@@ -28,8 +28,9 @@ STORE_FORMAT = 3  # 2: the ONNX question encoder is stored with the index; 3: so
 SPLITTER_VERSION = 2  # bump when split_sentences changes, so stored passages are rebuilt
 MANIFEST, PASSAGES, VECTORS, PARSES = "manifest.json", "passages.json", "vectors.faiss", "parses.jsonl"
 PROGRESS_BAR_FROM = 256  # passages; fewer embed in well under a second
-# Measured at 100k distractor passages (retrieval hit@1 / ask p50): flat 80.8% / 55 ms; HNSW efSearch 64
-# 76.9% / 23 ms, 128 78.8% / 28 ms, 256 80.8% / 30 ms. 256 keeps flat's answers at about half its cost.
+# Measured at 100k distractor passages with the torch encoder (retrieval hit@1 / ask p50): flat 80.8% / 55 ms;
+# HNSW efSearch 64 76.9% / 23 ms, 128 78.8% / 28 ms, 256 80.8% / 30 ms. 256 keeps flat's answers at about half
+# its cost (with the ONNX encoder: 12.4 vs 21.3 ms, README "Performance").
 HNSW_EF_SEARCH = 256
 
 
