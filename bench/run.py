@@ -255,7 +255,7 @@ def main() -> None:
         http_rows[-1]["memory_mb"] = memory
     scale_rows = scale(encoder, question_encoder, [int(s) for s in args.sizes.split(",") if s], items, rounds)
     args.out.mkdir(parents=True, exist_ok=True)
-    report = render(local, cold, http_rows, scale_rows, build_seconds, len(questions))
+    report = render(local, cold, http_rows, scale_rows, build_seconds, len(questions), rounds)
     (args.out / "bench.md").write_text(report, encoding="utf-8")
     print(report)
 
@@ -268,7 +268,8 @@ LABELS = {
 }
 
 
-def render(local: dict, cold: list[float], http_rows: list[dict], scale_rows: list[dict], build_s: float, n: int) -> str:
+def render(local: dict, cold: list[tuple[float, float]], http_rows: list[dict], scale_rows: list[dict], build_s: float,
+           n: int, rounds: int) -> str:
     cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
                 if l.startswith("model name")), platform.processor())
     one_client = next(r for r in http_rows if r["workers"] == 1 and r["clients"] == 1)
@@ -277,7 +278,7 @@ def render(local: dict, cold: list[float], http_rows: list[dict], scale_rows: li
         f"Machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}. "
         "Command: `.venv/bin/python -m bench.run`. Cache off.",
         "",
-        f"**In process** ({n} gold questions x rounds, all rows interleaved per question):",
+        f"**In process** ({n} gold questions x {rounds} rounds; per round, each encoder a block of encode + ask per question):",
         "",
         "| | p50 ms | p95 ms | p50 / bare sentence-transformers encode |",
         "|---|---|---|---|",
