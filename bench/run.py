@@ -214,7 +214,7 @@ def scale(encoder: Encoder, question_encoder: TextEncoder, sizes: list[int], ite
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("bench-out"))
-    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--sizes", default="0,1000,10000,100000", help="distractor passages; 0 = the article alone")
     parser.add_argument("--quick", action="store_true", help="fewer rounds and requests")
     args = parser.parse_args()
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
