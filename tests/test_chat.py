@@ -53,3 +53,32 @@ def test_chat_route_says_it_is_starting_until_gradio_has_loaded():
     assert response.status_code == 503
     assert response.headers["retry-after"] == "2"
     assert 'http-equiv="refresh"' in response.text and "POST /ask" in response.text
+
+
+def test_chat_route_says_so_when_gradio_failed_to_load(monkeypatch):
+    import asyncio
+    from contextlib import AsyncExitStack
+
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    import ui.http
+    from qa.settings import Settings
+    from ui.http import LazyChat
+
+    def broken(*args):
+        raise ImportError("no gradio here")
+
+    monkeypatch.setattr(ui.http, "_chat_app", broken)
+    chat = LazyChat()
+
+    async def load():
+        async with AsyncExitStack() as stack:
+            await chat._load(stack, lambda: None, None, Settings())
+
+    asyncio.run(load())
+    app = FastAPI()
+    app.mount("/ui", chat)
+    response = TestClient(app).get("/ui/")
+    assert response.status_code == 503 and "retry-after" not in response.headers
+    assert "failed to load" in response.text and "POST /ask" in response.text

@@ -126,6 +126,7 @@ class LazyChat:
 
     def __init__(self) -> None:
         self._app: ASGIApp | None = None
+        self._page = CHAT_STARTING
 
     @asynccontextmanager
     async def loading(self, get_pipeline, run, settings: Settings):
@@ -146,19 +147,27 @@ class LazyChat:
             self._app = host.routes[-1].app
         except Exception:
             log.exception("the chat failed to load; the JSON endpoint keeps working")
+            self._page = CHAT_FAILED
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._app is not None:
             return await self._app(scope, receive, send)
         if scope["type"] != "http":
             return
-        page = HTMLResponse(CHAT_STARTING, status_code=503, headers={"Retry-After": "2"})
+        starting = self._page is CHAT_STARTING
+        page = HTMLResponse(self._page, status_code=503, headers={"Retry-After": "2"} if starting else None)
         await page(scope, receive, send)
 
 
 CHAT_STARTING = (
     '<!doctype html><meta http-equiv="refresh" content="2"><title>Starting</title>'
     "<p>The chat is starting; this page reloads itself. The JSON endpoint (<code>POST /ask</code>) already answers."
+)
+
+
+CHAT_FAILED = (
+    "<!doctype html><title>Chat unavailable</title><p>The chat failed to load; the server log says why. The JSON "
+    "endpoint (<code>POST /ask</code>) works."
 )
 
 
