@@ -81,6 +81,11 @@ class PassageIndex:
             faiss.omp_set_num_threads(threads)
 
 
+    def dense_scores(self, query_vector: np.ndarray, rows: list[int]) -> list[float]:
+        """Inner products of one query vector with the stored vectors of ``rows``, wherever they would rank."""
+        return (self.vectors.reconstruct_batch(np.asarray(rows, dtype=np.int64)) @ query_vector).tolist()
+
+
 @dataclass(frozen=True, slots=True)
 class OpenedIndex:
     index: PassageIndex

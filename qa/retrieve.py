@@ -77,9 +77,17 @@ class Retriever:
             return np.zeros(len(self.index.passages), dtype=np.float32)
         return self._bm25.get_scores(terms).astype(np.float32)
 
-    def _dense_scores(self, text: str, pool: int) -> dict[int, float]:
-        scores, rows = self.index.dense_search(self.encoder.encode([text]), pool)
-        return {int(r): float(s) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0}
+    def _dense_scores(self, text: str, pool: int, also: set[int]) -> dict[int, float]:
+        """Dense scores of the ``pool`` nearest passages, of their predecessors, and of the rows in ``also``
+        wherever they rank."""
+        query = self.encoder.encode([text])
+        scores, rows = self.index.dense_search(query, pool)
+        dense = {int(r): float(s) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0}
+        wanted = set(also) | {int(self._previous[row]) for row in dense}
+        missing = sorted(wanted.difference(dense))
+        if missing:
+            dense.update(zip(missing, self.index.dense_scores(query[0], missing), strict=True))
+        return dense
 
     def unseen_idf(self) -> float:
         """The weight of a term no passage contains: as rare as a term can be."""
@@ -108,18 +116,22 @@ class Retriever:
         n = len(self.index.passages)
         pool = min(n, max(CANDIDATES, k))
         lexical = self._lexical_scores(question)
-        dense = self._dense_scores(question, pool)
         if context:
             lexical = lexical + CONTEXT_WEIGHT * self._lexical_scores(context)
-            for row, score in self._dense_scores(context, pool).items():
-                dense[row] = dense.get(row, 0.0) + CONTEXT_WEIGHT * score
         lexical = lexical + WINDOW_WEIGHT * lexical[self._previous].clip(min=0) * self._has_previous
+        top = np.argpartition(-lexical, pool - 1)[:pool] if pool < n else np.arange(n)  # no full sort of n scores
+        lexical_rows = [int(r) for r in sorted(top.tolist(), key=lambda r: (-lexical[r], r)) if lexical[r] > 0]
+        # Lexical candidates get their exact dense score even when the dense search did not reach them, so
+        # thousands of loosely similar distractors cannot push the evidence out of the fusion.
+        also = {row for r in lexical_rows for row in (r, int(self._previous[r]))}
+        dense = self._dense_scores(question, pool, also)
+        if context:
+            for row, score in self._dense_scores(context, pool, also).items():
+                dense[row] = dense.get(row, 0.0) + CONTEXT_WEIGHT * score
         dense = {
             row: score + WINDOW_WEIGHT * dense.get(int(self._previous[row]), 0.0) * float(self._has_previous[row])
             for row, score in dense.items()
         }
-        top = np.argpartition(-lexical, pool - 1)[:pool] if pool < n else np.arange(n)  # no full sort of n scores
-        lexical_rows = [int(r) for r in sorted(top.tolist(), key=lambda r: (-lexical[r], r)) if lexical[r] > 0]
         dense_order = sorted(dense, key=lambda row: (-dense[row], row))
         dense_rank = {row: rank for rank, row in enumerate(dense_order, start=1)}
         fused = {row: DENSE_WEIGHT / (RRF_K + rank) for row, rank in dense_rank.items()}

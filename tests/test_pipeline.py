@@ -91,6 +91,18 @@ def test_retrieval_finds_the_evidence(pipeline, question, evidence):
     assert any(evidence in hit.passage.text for hit in pipeline.search(question, 3))
 
 
+def test_lexical_candidates_outside_the_dense_pool_get_their_exact_dense_score(pipeline, monkeypatch):
+    import qa.retrieve
+
+    question = "What report does Maduro point to?"
+    exact = {hit.passage.passage_id: hit.dense_score for hit in pipeline.search(question, 100)}  # every passage
+    monkeypatch.setattr(qa.retrieve, "CANDIDATES", 3)  # the dense search now returns only 3 passages
+    hits = pipeline.retriever.retrieve(question, 3)
+    assert any(hit.dense_rank > 3 for hit in hits)  # one came from the lexical side
+    for hit in hits:
+        assert hit.dense_score == pytest.approx(exact[hit.passage.passage_id], abs=1e-5)
+
+
 @pytest.mark.parametrize("question", ["", "   \n\t", "x" * 501])
 def test_unusable_questions_raise_question_error(pipeline, question):
     with pytest.raises(QuestionError):
