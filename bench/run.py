@@ -1,6 +1,6 @@
 """The benchmark: everything measured side by side in one run, written as a markdown table.
 
-    .venv/bin/python -m bench.run --out bench-out            # about 15 minutes on 2 cores
+    .venv/bin/python -m bench.run --out bench-out            # about 40 minutes on 2 cores (100k distractors)
     .venv/bin/python -m bench.run --sizes 1000 --quick       # a smoke run
 
 Sections: in-process ``ask`` vs the bare question encoding; HTTP ``/ask`` with 1, 4 and 16 clients on 1 and 2
@@ -11,6 +11,8 @@ HNSW). Caching is off everywhere (``QA_CACHE_SIZE=0``) so every request does the
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import os
 import platform
 import shutil
@@ -31,7 +33,14 @@ from index.documents import Document, load_documents
 from index.encoder import Encoder, TextEncoder
 from index.parses import parse_texts
 from index.passages import split_passages
-from index.store import HNSW_EF_SEARCH, SPLITTER_VERSION, STORE_FORMAT, Manifest, OpenedIndex, PassageIndex
+from index.store import (
+    HNSW_EF_SEARCH,
+    SPLITTER_VERSION,
+    STORE_FORMAT,
+    Manifest,
+    OpenedIndex,
+    PassageIndex,
+)
 from qa.evaluate import GoldItem, load_gold
 from qa.pipeline import Pipeline, open_configured_index
 from qa.settings import PROJECT_ROOT, Settings
@@ -120,15 +129,35 @@ def peak_memory_mb(process: subprocess.Popen) -> float:
     return total
 
 
-def trivial_round_trip_ms(url: str, requests: int) -> float:
-    """p50 of ``GET /health`` from one keep-alive client: what any endpoint costs here before it does any work."""
+def one_client(url: str, questions: list[str], requests: int) -> dict[str, float]:
+    """p50s from one keep-alive client, interleaved request by request so that all share the same conditions:
+    ``/ask`` with the stdlib client and with httpx, ``GET /health`` (what any endpoint costs before it does
+    work) with both, and the pipeline's own time inside the server (``timings_ms.total`` of the same answers)."""
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    stdlib = http.client.HTTPConnection(host, int(port), timeout=60)
+    samples: dict[str, list[float]] = {}
+
+    def timed(name: str, call) -> bytes:
+        started = time.perf_counter()
+        body = call()
+        samples.setdefault(name, []).append((time.perf_counter() - started) * 1000)
+        return body
+
+    def stdlib_call(method: str, path: str, body: str | None = None) -> bytes:
+        stdlib.request(method, path, body, {"content-type": "application/json"} if body else {})
+        return stdlib.getresponse().read()
+
     with httpx.Client(timeout=60) as client:
-        times = []
-        for _ in range(requests):
-            started = time.perf_counter()
-            client.get(url + "/health")
-            times.append((time.perf_counter() - started) * 1000)
-    return percentile(times, 50)
+        for i in range(requests):
+            body = json.dumps({"question": questions[i % len(questions)]})
+            timed("health stdlib", lambda: stdlib_call("GET", "/health"))
+            timed("health httpx", lambda: client.get(url + "/health").content)
+            answer = timed("ask stdlib", lambda b=body: stdlib_call("POST", "/ask", b))
+            timed("ask httpx", lambda b=body: client.post(url + "/ask", content=b,
+                                                   headers={"content-type": "application/json"}).content)
+            samples.setdefault("pipeline", []).append(json.loads(answer)["timings_ms"]["total"])
+    stdlib.close()
+    return {name: percentile(times, 50) for name, times in samples.items()}
 
 
 def http_load(url: str, questions: list[str], clients: int, requests: int) -> dict:
@@ -255,7 +284,8 @@ def main() -> None:
         process, url, *_ = start_server(workdir, workers)
         try:
             if workers == 1:
-                floor_ms = trivial_round_trip_ms(url, 60 if args.quick else 200)
+                single = one_client(url, questions, 60 if args.quick else 200)
+                print("one client", single, flush=True)
             for clients in (1, 4, 16):
                 requests = (60 if args.quick else 200) * max(1, clients // 2)
                 row = http_load(url, questions, clients, requests) | {"workers": workers, "clients": clients}
@@ -268,7 +298,7 @@ def main() -> None:
         http_rows[-1]["memory_mb"] = memory
     scale_rows = scale(encoder, question_encoder, [int(s) for s in args.sizes.split(",") if s], items, rounds)
     args.out.mkdir(parents=True, exist_ok=True)
-    report = render(local, cold, http_rows, scale_rows, build_seconds, len(questions), rounds, floor_ms)
+    report = render(local, cold, http_rows, scale_rows, build_seconds, len(questions), rounds, single)
     (args.out / "bench.md").write_text(report, encoding="utf-8")
     print(report)
 
@@ -282,10 +312,10 @@ LABELS = {
 
 
 def render(local: dict, cold: list[tuple[float, float]], http_rows: list[dict], scale_rows: list[dict], build_s: float,
-           n: int, rounds: int, floor_ms: float) -> str:
+           n: int, rounds: int, single: dict[str, float]) -> str:
     cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
                 if l.startswith("model name")), platform.processor())
-    one_client = next(r for r in http_rows if r["workers"] == 1 and r["clients"] == 1)
+    in_process_ask = local["ask onnx"]["p50"]
     baseline = local["encode sentence-transformers"]["p50"]
     lines = [
         f"Machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}. "
@@ -298,8 +328,18 @@ def render(local: dict, cold: list[tuple[float, float]], http_rows: list[dict], 
         *[f"| {LABELS[name]} | {row['p50']:.2f} | {row['p95']:.2f} | {row['p50'] / baseline:.2f}x |"
           for name, row in local.items()],
         "",
-        f"**HTTP `/ask`** (real uvicorn, httpx clients; 1-client p50 is {one_client['p50'] - local['ask onnx']['p50']:+.2f} ms "
-        f"vs in-process; a trivial endpoint, `GET /health`, costs {floor_ms:.2f} ms p50 round trip on the same server):",
+        "**One client, 1 worker** (keep-alive; the requests below interleaved one by one, p50 ms):",
+        "",
+        "| | stdlib `http.client` | httpx |",
+        "|---|---|---|",
+        f"| `POST /ask` | {single['ask stdlib']:.2f} | {single['ask httpx']:.2f} |",
+        f"| `GET /health` (a trivial endpoint: the floor) | {single['health stdlib']:.2f} | {single['health httpx']:.2f} |",
+        f"| `/ask` minus in-process `ask` ({in_process_ask:.2f}, above) | {single['ask stdlib'] - in_process_ask:+.2f} | "
+        f"{single['ask httpx'] - in_process_ask:+.2f} |",
+        f"| `/ask` minus the pipeline's own time in the same requests ({single['pipeline']:.2f}) | "
+        f"{single['ask stdlib'] - single['pipeline']:+.2f} | {single['ask httpx'] - single['pipeline']:+.2f} |",
+        "",
+        "**HTTP `/ask` under load** (real uvicorn, httpx clients in threads):",
         "",
         "| workers | clients | requests | errors | p50 ms | p95 ms | req/s |",
         "|---|---|---|---|---|---|---|",
