@@ -38,6 +38,7 @@ ORGANISATION_NOUNS = frozenset(
 PLACE_NOUNS = frozenset("country region city place area border state territory town province nation".split())
 PERSON_NOUNS = frozenset("person people official officials leader minister president secretary man woman".split())
 DATE_NOUNS = frozenset("year month date day time decade century".split())
+SOURCE_ATTRIBUTION = re.compile(r"\b(according to|as (said|stated|reported|claimed) by)\b[^,;?]*", re.I)
 SKIPPED_AFTER_WH = frozenset("kind type sort form name other".split()) | {"of", "the", "a", "an"}
 
 _TYPE_PATTERNS: list[tuple[re.Pattern[str], AnswerType]] = [
@@ -58,6 +59,7 @@ class Question:
     answer_type: AnswerType
     focus: str | None  # stem of the noun after what/which ("report" in "What report…"), if any
     stems: frozenset[str]
+    claim_stems: frozenset[str]  # the stems of what is asked, without its source ("…, according to Hegseth?")
 
 
 def analyze_question(text: str) -> Question:
@@ -68,7 +70,8 @@ def analyze_question(text: str) -> Question:
     answer_type = next((kind for pattern, kind in _TYPE_PATTERNS if pattern.search(normalized)), None)
     if answer_type is None:
         answer_type = _type_from_shape(words, focus)
-    return Question(text, answer_type, stem(focus) if focus else None, frozenset(stems(text)))
+    claim = SOURCE_ATTRIBUTION.sub(" ", text)
+    return Question(text, answer_type, stem(focus) if focus else None, frozenset(stems(text)), frozenset(stems(claim)))
 
 
 def _repair_wh(word: str) -> str:

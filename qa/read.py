@@ -38,6 +38,7 @@ PASSAGES_READ = 3
 PREPARED_UP_FRONT = 500  # passages whose phrases are worked out at warm-up; the rest on first use, then cached
 NOMINAL = frozenset({"NOUN", "PROPN", "NUM", "PRON"})
 NP_LEFT = frozenset({"det", "amod", "compound", "nummod", "poss", "nmod", "quantmod", "advmod", "case", "predet"})
+SUBJECTS = frozenset({"nsubj", "nsubjpass", "expl", "csubj"})
 CLAUSE_CORE_LEFT = frozenset({"nsubj", "nsubjpass", "aux", "neg", "auxpass", "expl"})
 CLAUSE_CORE_RIGHT = frozenset({"dobj", "attr", "acomp", "prt", "neg", "oprd"})
 VERB_ARGUMENTS = frozenset({"xcomp", "advcl", "ccomp", "dobj", "prep", "attr", "oprd", "acomp"})
@@ -231,9 +232,10 @@ def _score(
     if not content:
         return None
     kind = question.answer_type
-    if kind is AnswerType.YES_NO:
-        contained = set(content) & question_stems
-        fit = phrase.fits[kind] * (0.3 + 0.7 * len(contained) / max(1, len(question_stems)))
+    if kind is AnswerType.YES_NO:  # the statement that confirms or denies the claim; its source is not the claim
+        claim = question.claim_stems | (question_stems - question.stems)  # with fuzzy matches of the claim's words
+        contained = set(content) & claim
+        fit = phrase.fits[kind] * (0.3 + 0.7 * len(contained) / max(1, len(claim)))
         return fit - 0.012 * phrase.words + 0.5 * coverage - 0.15 * rank, fit
     asked = question_stems - {question.focus}  # naming the asked-for category is not repeating the question
     repeated = sum(s in asked for s in content) / len(content)
@@ -442,8 +444,10 @@ def _type_fit(kind: AnswerType, span: Span) -> float:
         return 1.0 if counted or fold(span[0].text) in ("several", "many", "few") else 0.0
     if kind is AnswerType.REASON:
         return 1.0 if fold(text).startswith(REASON_OPENERS) else 0.0
-    if kind is AnswerType.YES_NO:
-        return 0.8 if any(t.pos_ in ("VERB", "AUX") for t in span) else 0.0
+    if kind is AnswerType.YES_NO:  # a statement, with its subject: "nothing is off the table", not "is off …"
+        verbs = [t for t in span if t.pos_ in ("VERB", "AUX")]
+        stated = any(c.dep_ in SUBJECTS and span.start <= c.i < span.end for v in verbs for c in v.children)
+        return (0.8 if stated else 0.6) if verbs else 0.0
     if kind is AnswerType.DESCRIPTION:  # phrases and clauses both can answer, not a lone word like "including"
         content_words = sum(t.is_alpha and fold(t.text) not in STOPWORDS for t in span)
         return 0.0 if head.pos_ == "PRON" else (0.6 if content_words >= 2 else 0.3)

@@ -38,6 +38,29 @@ def test_typed_answers(pipeline, question, expected):
     assert pipeline.ask(question).answer.text == expected
 
 
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("Has Maduro denied the charges?", "Maduro has denied the charges"),
+        ("Did Trump authorize any contact with Maduro?", "Trump has not authorized any such contact"),
+        # the source ("according to Hegseth") is not the claim; the statement keeps its subject ("nothing")
+        ("Is anything off the table, according to Hegseth?", "nothing is off the table"),
+    ],
+)
+def test_yes_no_questions_are_answered_by_the_statement_that_settles_them(pipeline, question, expected):
+    answer = pipeline.ask(question).answer
+    assert answer.answer_type == "yes_no" and answer.text == expected
+
+
+def test_a_question_s_source_is_not_part_of_its_claim():
+    from qa.question import analyze_question
+    from qa.terms import stem
+
+    question = analyze_question("Is anything off the table, according to Hegseth?")
+    assert stem("Hegseth") in question.stems and stem("Hegseth") not in question.claim_stems
+    assert stem("table") in question.claim_stems
+
+
 def test_irregular_verb_forms_match_through_their_lemma(pipeline):
     """"spoke" in the question, "speaking" in the article: the same word once lemmatised."""
     from qa.terms import stem
