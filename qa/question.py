@@ -38,6 +38,8 @@ ORGANISATION_NOUNS = frozenset(
 PLACE_NOUNS = frozenset("country region city place area border state territory town province nation".split())
 PERSON_NOUNS = frozenset("person people official officials leader minister president secretary man woman".split())
 DATE_NOUNS = frozenset("year month date day time decade century".split())
+# What is measured by a number: "What is the population of …?" wants one, whatever the article says about it.
+MEASURE_NOUNS = frozenset("population number total count size age height length width depth weight distance".split())
 SOURCE_ATTRIBUTION = re.compile(r"\b(according to|as (said|stated|reported|claimed) by)\b[^,;?]*", re.I)
 SKIPPED_AFTER_WH = frozenset("kind type sort form name other".split()) | {"of", "the", "a", "an"}
 
@@ -116,6 +118,8 @@ def _type_from_shape(words: list[str], focus: str | None) -> AnswerType:
         return AnswerType.PLACE
     if focus in DATE_NOUNS:
         return AnswerType.DATE
+    if focus in MEASURE_NOUNS:
+        return AnswerType.COUNT
     if focus:
         return AnswerType.ENTITY
     if "stand" in words and "for" in words:

@@ -419,6 +419,14 @@ def _is_amount(span: Span) -> bool:
     return bool(PERCENT.search(span.text) or MONEY.search(span.text)) or any(t.like_num for t in span)
 
 
+def _unit_of(number: Token) -> str:
+    """The percent sign or currency symbol written next to a number token, if any."""
+    doc = number.doc
+    after = fold(doc[number.i + 1].text) if number.i + 1 < len(doc) else ""
+    before = doc[number.i - 1].text if number.i > 0 else ""
+    return after if after in ("%", "percent") else before
+
+
 def _type_fit(kind: AnswerType, span: Span) -> float:
     """How well a phrase fits an answer type, 0..1 (ENTITY without its focus; YES_NO before anchors)."""
     text = span.text
@@ -439,7 +447,11 @@ def _type_fit(kind: AnswerType, span: Span) -> float:
         return 0.0
     if kind is AnswerType.DURATION:
         return 1.0 if DURATION_UNITS.search(text) else 0.0
-    if kind is AnswerType.COUNT:
+    if kind is AnswerType.COUNT:  # a count is not a share or a sum of money: "5%" tells no population
+        if PERCENT.search(text) or MONEY.search(text) or labels & {"PERCENT", "MONEY"}:
+            return 0.0
+        if any(t.like_num and _unit_of(t) in ("%", "percent", "$", "€", "£") for t in span):
+            return 0.0  # "approximately 5" of "approximately 5%"
         counted = labels & {"CARDINAL", "QUANTITY"} or any(t.like_num for t in span)
         return 1.0 if counted or fold(span[0].text) in ("several", "many", "few") else 0.0
     if kind is AnswerType.REASON:

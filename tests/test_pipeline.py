@@ -52,6 +52,19 @@ def test_yes_no_questions_are_answered_by_the_statement_that_settles_them(pipeli
     assert answer.answer_type == "yes_no" and answer.text == expected
 
 
+def test_a_count_is_not_a_percentage_or_a_sum_of_money():
+    from index.parses import ParsedText, parse_texts
+    from qa.question import AnswerType, analyze_question
+    from qa.read import _type_fit
+
+    text = "Only approximately 5% of it, worth $50 million, crossed 3 borders."
+    doc = ParsedText.from_json(text, parse_texts([text])[0])
+    fit = {span: _type_fit(AnswerType.COUNT, doc[slice(*doc.token_range(text.index(span), text.index(span) + len(span)))])
+           for span in ("approximately 5", "5%", "$50 million", "3 borders")}
+    assert fit == {"approximately 5": 0.0, "5%": 0.0, "$50 million": 0.0, "3 borders": 1.0}
+    assert analyze_question("What is the population of Venezuela?").answer_type is AnswerType.COUNT
+
+
 def test_a_question_s_source_is_not_part_of_its_claim():
     from qa.question import analyze_question
     from qa.terms import stem
@@ -82,6 +95,7 @@ def test_an_answer_must_name_more_than_the_question_does(pipeline):
     [
         "What is the capital of France?",
         "How many people were killed in U.S. military strikes?",
+        "What is the population of Venezuela?",  # a measure wants a number; the article's only ones are % and $
         pytest.param(
             "Who won the July 2024 election?",
             marks=pytest.mark.xfail(strict=True, reason="known miss: 3 of 4 terms match; see README 'Known limits'"),
