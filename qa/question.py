@@ -37,6 +37,12 @@ ORGANISATION_NOUNS = frozenset(
 )
 PLACE_NOUNS = frozenset("country region city place area border state territory town province nation".split())
 PERSON_NOUNS = frozenset("person people official officials leader minister president secretary man woman".split())
+# Titles a person holds: "Who is the president of Colombia?" names the office by the title and its qualifiers.
+ROLE_NOUNS = frozenset(
+    "president secretary minister leader director head chief governor mayor ambassador chairman chairwoman chair "
+    "spokesman spokeswoman spokesperson commander general king queen chancellor attorney judge senator "
+    "prosecutor premier".split()
+)
 DATE_NOUNS = frozenset("year month date day time decade century".split())
 # What is measured by a number: "What is the population of …?" wants one, whatever the article says about it.
 MEASURE_NOUNS = frozenset("population number total count size age height length width depth weight distance".split())
@@ -62,6 +68,7 @@ class Question:
     focus: str | None  # stem of the noun after what/which ("report" in "What report…"), if any
     stems: frozenset[str]
     claim_stems: frozenset[str]  # the stems of what is asked, without its source ("…, according to Hegseth?")
+    role: str | None = None  # stem of the title a "who" question names ("presid" in "Who is the president of …")
 
 
 def analyze_question(text: str) -> Question:
@@ -73,7 +80,11 @@ def analyze_question(text: str) -> Question:
     if answer_type is None:
         answer_type = _type_from_shape(words, focus)
     claim = SOURCE_ATTRIBUTION.sub(" ", text)
-    return Question(text, answer_type, stem(focus) if focus else None, frozenset(stems(text)), frozenset(stems(claim)))
+    claim_stems = frozenset(stems(claim))
+    role = None
+    if answer_type is AnswerType.PERSON:
+        role = next((stem(w) for w in words if w in ROLE_NOUNS and stem(w) in claim_stems), None)
+    return Question(text, answer_type, stem(focus) if focus else None, frozenset(stems(text)), claim_stems, role)
 
 
 def _repair_wh(word: str) -> str:

@@ -93,6 +93,7 @@ class _Phrase:
     stem_before: str  # stem of the word just before the phrase ("gang" in "the gang Tren de Aragua")
     content_stems: tuple[str, ...]
     words: int
+    title_stems: frozenset[str]  # words that title the person a phrase names ("venezuelan presid"), without the name
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +140,13 @@ class Reader:
         self.warm_up()
         analysis = analyze_question(question)
         best: tuple[float, Answer] | None = None
-        for rank, hit in enumerate(hits[:PASSAGES_READ]):
-            found = self._read_passage(analysis, hit, rank, context_stems)
+        read = hits[:PASSAGES_READ]
+        # "Who is the president of Colombia?" when the passages name only "Venezuelan President Nicolás Maduro"
+        other_office = analysis.role is not None and any(
+            _other_title(analysis, phrase) for hit in read for phrase in self._parsed(self._rows[hit.passage.passage_id]).phrases
+        )
+        for rank, hit in enumerate(read):
+            found = self._read_passage(analysis, hit, rank, context_stems, other_office)
             if found and (best is None or found[0] > best[0]):
                 best = found
         return best[1] if best else None
@@ -182,7 +188,7 @@ class Reader:
         return [t / max(weights, 1e-9) for t in total]
 
     def _read_passage(
-        self, question: Question, hit: Hit, rank: int, context_stems: frozenset[str]
+        self, question: Question, hit: Hit, rank: int, context_stems: frozenset[str], other_office: bool
     ) -> tuple[float, Answer] | None:
         parsed = self._parsed(self._rows[hit.passage.passage_id])
         present = set(parsed.stems)
@@ -209,6 +215,8 @@ class Reader:
         passage = hit.passage
         fit_score = max(0.0, min(1.0, fit * (0.5 + 0.5 * coverage)))
         answerable = 0.6 * coverage + 0.25 * fit_score + 0.15 * max(0.0, hit.dense_score)
+        if other_office and question.role not in phrase.title_stems:
+            answerable = min(answerable, 0.2)  # the office is named, held by someone the question does not ask for
         return score, Answer(
             text=passage.text[start:end],
             doc_id=passage.doc_id,
@@ -243,6 +251,8 @@ def _score(
         return None  # an answer says something the question does not: "the cartel" names no cartel
     repeated += 0.5 * sum(s in context_stems and s not in asked for s in content) / len(content)
     fit = _entity_fit(question, phrase) if kind is AnswerType.ENTITY else phrase.fits[kind]
+    if question.role and _other_title(question, phrase):
+        fit = 0.0  # "Defense Secretary Pete Hegseth" does not answer "Who is the Secretary of State?"
     if phrase.is_list:
         length_penalty = 0.0
     elif kind in (AnswerType.DESCRIPTION, AnswerType.REASON):
@@ -257,6 +267,21 @@ def _score(
     score = fit + 0.8 * closeness[phrase.root] - repeated - headed_by_question - length_penalty
     score += argument_of_question + completeness
     return score + 0.5 * coverage - 0.15 * rank, fit
+
+
+def _other_title(question: Question, phrase: _Phrase) -> bool:
+    """The phrase names someone by the question's title but with other qualifiers: each side has a qualifier
+    the other lacks ("Venezuelan" vs "of Colombia"). Missing qualifiers alone are no conflict: "Defense Minister
+    X" still answers "Who is the Venezuelan defense minister?"."""
+    if question.role not in phrase.title_stems:
+        return False
+    asked = question.claim_stems - {question.role}
+    held = phrase.title_stems - {question.role}
+
+    def unmatched(stems: frozenset[str], others: frozenset[str]) -> bool:
+        return any(all(Levenshtein.distance(s, o) > 1 for o in others) for s in stems)
+
+    return unmatched(asked, held) and unmatched(held, asked)
 
 
 def _entity_fit(question: Question, phrase: _Phrase) -> float:
@@ -393,7 +418,30 @@ def _describe(doc: Doc, first: int, last: int, level: str, is_list: bool) -> _Ph
         governor_stem=_governor_stem(root),
         is_organisation=root.ent_type_ == "ORG",
         stem_before=stem(doc[first - 1].text) if first > 0 else "",
-        content_stems=content, words=sum(t.is_alpha or t.like_num for t in span),
+        content_stems=content, words=sum(t.is_alpha or t.like_num for t in span), title_stems=_title_stems(root),
+    )
+
+
+def _title_stems(root: Token) -> frozenset[str]:
+    """Content words in front of a noun and in its appositions, names excluded: the title of the person it
+    names ("Venezuelan President" of "Venezuelan President Nicolás Maduro"; "the Defense Secretary" of
+    "Pete Hegseth, the Defense Secretary"; "the president of Colombia" of "…, Nicolás Maduro")."""
+    if root.pos_ not in ("NOUN", "PROPN"):
+        return frozenset()
+    doc = root.doc
+    tokens = list(doc[root.left_edge.i : root.i + 1])
+    for child in root.rights:
+        if child.dep_ == "appos":
+            tokens += doc[child.left_edge.i : child.right_edge.i + 1]
+    if root.dep_ == "appos":
+        tokens += doc[root.head.left_edge.i : root.head.i + 1]
+        for c in root.head.rights:
+            if c.dep_ == "prep" and fold(c.text) == "of":  # "the president of Venezuela, Nicolás Maduro"
+                tokens += doc[c.left_edge.i : c.right_edge.i + 1]
+    return frozenset(
+        stem(t.text) for t in tokens
+        if t.is_alpha or "." in t.text
+        if t.ent_type_ != "PERSON" and t.i != root.i and fold(t.text) not in STOPWORDS
     )
 
 

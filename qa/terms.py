@@ -43,7 +43,8 @@ def stem(word: str) -> str:
     if word.endswith("'s"):
         word = word[:-2]
     word = word.replace(".", "")
-    return _stemmer.stemWord(simplemma.lemmatize(word, lang="en") if word else word)
+    # simplemma capitalises the proper nouns it knows ("colombia" -> "Colombia"): fold again
+    return _stemmer.stemWord(simplemma.lemmatize(word, lang="en").casefold() if word else word)
 
 
 def content_terms(text: str) -> list[Term]:

@@ -32,6 +32,8 @@ def test_reward_is_the_exact_amount(pipeline):
         ("Who is the U.S. Defense Secretary?", "Pete Hegseth"),
         ("When did the Treasury Department sanction the Cartel de los Soles?", "July"),
         ("In what year did the FARC sign its peace agreement?", "2016"),
+        ("who is the president of venezuela", "Nicolás Maduro"),  # "Venezuelan President": the same office
+        ("Who is the Venezuelan defense minister?", "Vladimir Padrino López"),  # a qualifier left unsaid is no conflict
     ],
 )
 def test_typed_answers(pipeline, question, expected):
@@ -96,6 +98,8 @@ def test_an_answer_must_name_more_than_the_question_does(pipeline):
         "What is the capital of France?",
         "How many people were killed in U.S. military strikes?",
         "What is the population of Venezuela?",  # a measure wants a number; the article's only ones are % and $
+        "Who is the president of Colombia?",  # the article's president is Venezuelan
+        "Who is the U.S. Secretary of State?",  # the article's secretary is of Defense
         pytest.param(
             "Who won the July 2024 election?",
             marks=pytest.mark.xfail(strict=True, reason="known miss: 3 of 4 terms match; see README 'Known limits'"),
