@@ -56,6 +56,8 @@ REASON_OPENERS = ("to ", "because", "in order", "due to", "as a result", "so tha
 TRIM_CHARACTERS = " ,;:.“”\"'‘’()"
 ORGANISATION_STEMS = frozenset(stem(noun) for noun in ORGANISATION_NOUNS)
 PERSON_LIKE_LEMMAS = PERSON_NOUNS | ORGANISATION_NOUNS | {"member", "ally", "personnel", "authority"}
+# Types whose answer is recognisable on its own (a date, an amount…): without one, nothing answers the question.
+TYPED_ANSWERS = frozenset({AnswerType.DATE, AnswerType.MONEY, AnswerType.PERCENT, AnswerType.COUNT, AnswerType.DURATION})
 FAR = 6  # distance used when a passage has no anchor at all
 
 
@@ -215,6 +217,8 @@ class Reader:
         passage = hit.passage
         fit_score = max(0.0, min(1.0, fit * (0.5 + 0.5 * coverage)))
         answerable = 0.6 * coverage + 0.25 * fit_score + 0.15 * max(0.0, hit.dense_score)
+        if fit <= 0.0 and question.answer_type in TYPED_ANSWERS:
+            answerable = min(answerable, 0.3)  # "How many members…?" and no number in sight: a sentence is no answer
         if other_office and question.role not in phrase.title_stems:
             answerable = min(answerable, 0.2)  # the office is named, held by someone the question does not ask for
         return score, Answer(
