@@ -25,6 +25,7 @@ class AnswerType(StrEnum):
     PLACE = "place"  # where / which region
     REASON = "reason"  # why
     YES_NO = "yes_no"  # is / did / has …
+    TITLE = "title"  # what position does X hold: the office or title a person holds
     ENTITY = "entity"  # what / which + noun
     DESCRIPTION = "description"  # what did X say / do, how did X …
 
@@ -57,6 +58,7 @@ _TYPE_PATTERNS: list[tuple[re.Pattern[str], AnswerType]] = [
     (re.compile(r"^(\w+ )?when\b|\b(what|which) (year|month|date|day|time)\b|\bby when\b"), AnswerType.DATE),
     (re.compile(r"^(\w+ )?where\b|\b(what|which) (country|region|city|place|area|border|state)\b"), AnswerType.PLACE),
     (re.compile(r"^(\w+ )?why\b|\bfor what reason\b|\bwhat (is|was) the reason\b"), AnswerType.REASON),
+    (re.compile(r"\b(what|which) (position|title|role|job|office|post|rank)\b"), AnswerType.TITLE),
     (re.compile(r"^(\w+ )?(who|whom|whose)\b"), AnswerType.PERSON),
 ]
 

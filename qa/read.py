@@ -30,7 +30,15 @@ from index.parses import ParsedSpan as Span
 from index.parses import ParsedText as Doc
 from index.parses import ParsedToken as Token
 from index.store import PassageIndex
-from qa.question import ORGANISATION_NOUNS, PERSON_NOUNS, PLACE_NOUNS, AnswerType, Question, analyze_question
+from qa.question import (
+    ORGANISATION_NOUNS,
+    PERSON_NOUNS,
+    PLACE_NOUNS,
+    ROLE_NOUNS,
+    AnswerType,
+    Question,
+    analyze_question,
+)
 from qa.retrieve import Hit
 from qa.terms import STOPWORDS, fold, stem
 
@@ -396,6 +404,10 @@ def _phrases(doc: Doc) -> list[_Phrase]:
                     add(child.left_edge.i, child.right_edge.i + 1, "clause" if child.pos_ in ("VERB", "AUX") else "span")
     for entity in doc.ents:
         add(entity.start, entity.end)
+        if entity.label_ == "PERSON":  # the title in front of a name: "U.S. Defense Secretary" [Pete Hegseth]
+            first, _ = _noun_phrase(entity.root)
+            if first < entity.start:
+                add(first, entity.start)
     for pattern in (MONEY, PERCENT):
         for match in pattern.finditer(doc.text):
             tokens = doc.token_range(match.start(), match.end())
@@ -512,6 +524,13 @@ def _type_fit(kind: AnswerType, span: Span) -> float:
         verbs = [t for t in span if t.pos_ in ("VERB", "AUX")]
         stated = any(c.dep_ in SUBJECTS and span.start <= c.i < span.end for v in verbs for c in v.children)
         return (0.8 if stated else 0.6) if verbs else 0.0
+    if kind is AnswerType.TITLE:  # what titles a name: in front of it, or in apposition to it
+        doc = span.doc
+        titles_name = span.end < len(doc) and doc[span.end].ent_type_ == "PERSON" and head.ent_type_ != "PERSON"
+        in_apposition = head.dep_ == "appos" and head.head.ent_type_ == "PERSON"
+        if head.pos_ in ("NOUN", "PROPN") and (titles_name or in_apposition):
+            return 1.0
+        return 0.6 if fold(head.lemma_) in ROLE_NOUNS else 0.0
     if kind is AnswerType.DESCRIPTION:  # phrases and clauses both can answer, not a lone word like "including"
         content_words = sum(t.is_alpha and fold(t.text) not in STOPWORDS for t in span)
         return 0.0 if head.pos_ == "PRON" else (0.6 if content_words >= 2 else 0.3)

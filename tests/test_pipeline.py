@@ -34,6 +34,7 @@ def test_reward_is_the_exact_amount(pipeline):
         ("In what year did the FARC sign its peace agreement?", "2016"),
         ("who is the president of venezuela", "Nicolás Maduro"),  # "Venezuelan President": the same office
         ("Who is the Venezuelan defense minister?", "Vladimir Padrino López"),  # a qualifier left unsaid is no conflict
+        ("What position does Diosdado Cabello hold?", "Interior Minister"),  # the title in front of the name
     ],
 )
 def test_typed_answers(pipeline, question, expected):
