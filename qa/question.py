@@ -48,6 +48,8 @@ DATE_NOUNS = frozenset("year month date day time decade century".split())
 # What is measured by a number: "What is the population of …?" wants one, whatever the article says about it.
 MEASURE_NOUNS = frozenset("population number total count size age height length width depth weight distance".split())
 SOURCE_ATTRIBUTION = re.compile(r"\b(according to|as (said|stated|reported|claimed) by)\b[^,;?]*", re.I)
+# "Diosdado Cabello's arrest", "Maduro’s inner circle": a capitalised owner, then the words it owns
+POSSESSION = re.compile(r"((?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*)['’]s?\s+((?:(?!(?:of|in|on|for|to|and|or|by|with)\b)[a-z][\w-]*\s*)+)")
 SKIPPED_AFTER_WH = frozenset("kind type sort form name other".split()) | {"of", "the", "a", "an"}
 
 _TYPE_PATTERNS: list[tuple[re.Pattern[str], AnswerType]] = [
@@ -71,6 +73,8 @@ class Question:
     stems: frozenset[str]
     claim_stems: frozenset[str]  # the stems of what is asked, without its source ("…, according to Hegseth?")
     role: str | None = None  # stem of the title a "who" question names ("presid" in "Who is the president of …")
+    # what the question says a named owner has: "Diosdado Cabello's arrest" -> ({"diosdado", "cabello"}, "arrest")
+    possessions: tuple[tuple[frozenset[str], str], ...] = ()
 
 
 def analyze_question(text: str) -> Question:
@@ -86,7 +90,14 @@ def analyze_question(text: str) -> Question:
     role = None
     if answer_type is AnswerType.PERSON:
         role = next((stem(w) for w in words if w in ROLE_NOUNS and stem(w) in claim_stems), None)
-    return Question(text, answer_type, stem(focus) if focus else None, frozenset(stems(text)), claim_stems, role)
+    possessions = tuple(
+        (frozenset(stems(owner)), stems(possessed)[-1])
+        for owner, possessed in POSSESSION.findall(claim)
+        if stems(owner) and stems(possessed)
+    )
+    return Question(
+        text, answer_type, stem(focus) if focus else None, frozenset(stems(text)), claim_stems, role, possessions
+    )
 
 
 def _repair_wh(word: str) -> str:

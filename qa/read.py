@@ -151,12 +151,15 @@ class Reader:
         analysis = analyze_question(question)
         best: tuple[float, Answer] | None = None
         read = hits[:PASSAGES_READ]
+        parsed = [self._parsed(self._rows[hit.passage.passage_id]) for hit in read]
         # "Who is the president of Colombia?" when the passages name only "Venezuelan President Nicolás Maduro"
         other_office = analysis.role is not None and any(
-            _other_title(analysis, phrase) for hit in read for phrase in self._parsed(self._rows[hit.passage.passage_id]).phrases
+            _other_title(analysis, phrase) for passage in parsed for phrase in passage.phrases
         )
+        # "… the reward for Diosdado Cabello's arrest?" when the passages speak only of "Maduro's arrest"
+        other_owner = any(_owned_by_others(owner, thing, parsed) for owner, thing in analysis.possessions)
         for rank, hit in enumerate(read):
-            found = self._read_passage(analysis, hit, rank, context_stems, other_office)
+            found = self._read_passage(analysis, hit, rank, context_stems, other_office, other_owner)
             if found and (best is None or found[0] > best[0]):
                 best = found
         return best[1] if best else None
@@ -198,7 +201,8 @@ class Reader:
         return [t / max(weights, 1e-9) for t in total]
 
     def _read_passage(
-        self, question: Question, hit: Hit, rank: int, context_stems: frozenset[str], other_office: bool
+        self, question: Question, hit: Hit, rank: int, context_stems: frozenset[str], other_office: bool,
+        other_owner: bool,
     ) -> tuple[float, Answer] | None:
         parsed = self._parsed(self._rows[hit.passage.passage_id])
         present = set(parsed.stems)
@@ -227,8 +231,8 @@ class Reader:
         answerable = 0.6 * coverage + 0.25 * fit_score + 0.15 * max(0.0, hit.dense_score)
         if fit <= 0.0 and question.answer_type in TYPED_ANSWERS:
             answerable = min(answerable, 0.3)  # "How many members…?" and no number in sight: a sentence is no answer
-        if other_office and question.role not in phrase.title_stems:
-            answerable = min(answerable, 0.2)  # the office is named, held by someone the question does not ask for
+        if other_owner or (other_office and question.role not in phrase.title_stems):
+            answerable = min(answerable, 0.2)  # what is asked about is named, but as someone else's
         return score, Answer(
             text=passage.text[start:end],
             doc_id=passage.doc_id,
@@ -294,6 +298,23 @@ def _other_title(question: Question, phrase: _Phrase) -> bool:
         return any(all(Levenshtein.distance(s, o) > 1 for o in others) for s in stems)
 
     return unmatched(asked, held) and unmatched(held, asked)
+
+
+def _owned_by_others(owner: frozenset[str], thing: str, passages: list[_ParsedPassage]) -> bool:
+    """The passages mention ``thing`` only as owned by other names ("Maduro's arrest" for "Cabello's arrest")."""
+    others = False
+    for passage in passages:
+        for token, token_stem in zip(passage.doc, passage.stems, strict=True):
+            if token_stem != thing:
+                continue
+            for child in token.children:
+                if child.dep_ != "poss":
+                    continue
+                names = {passage.stems[t.i] for t in passage.doc[child.left_edge.i : child.i + 1] if t.pos_ == "PROPN"}
+                if any(Levenshtein.distance(o, n) <= 1 for o in owner for n in names):
+                    return False  # the question's owner is there too
+                others = others or bool(names)
+    return others
 
 
 def _entity_fit(question: Question, phrase: _Phrase) -> float:
