@@ -45,6 +45,9 @@ ROLE_NOUNS = frozenset(
     "prosecutor premier".split()
 )
 DATE_NOUNS = frozenset("year month date day time decade century".split())
+# What is paid: "What is the reward for …?" wants an amount of money.
+MONEY_NOUNS = frozenset("reward bounty price cost fee fine salary budget bail ransom payment wage".split())
+TITLE_NOUNS = frozenset("position title role job office post rank".split())
 # What is measured by a number: "What is the population of …?" wants one, whatever the article says about it.
 MEASURE_NOUNS = frozenset("population number total count size age height length width depth weight distance".split())
 SOURCE_ATTRIBUTION = re.compile(r"\b(according to|as (said|stated|reported|claimed) by)\b[^,;?]*", re.I)
@@ -60,7 +63,7 @@ _TYPE_PATTERNS: list[tuple[re.Pattern[str], AnswerType]] = [
     (re.compile(r"^(\w+ )?when\b|\b(what|which) (year|month|date|day|time)\b|\bby when\b"), AnswerType.DATE),
     (re.compile(r"^(\w+ )?where\b|\b(what|which) (country|region|city|place|area|border|state)\b"), AnswerType.PLACE),
     (re.compile(r"^(\w+ )?why\b|\bfor what reason\b|\bwhat (is|was) the reason\b"), AnswerType.REASON),
-    (re.compile(r"\b(what|which) (position|title|role|job|office|post|rank)\b"), AnswerType.TITLE),
+    (re.compile(rf"\b(what|which) ({'|'.join(sorted(TITLE_NOUNS))})\b"), AnswerType.TITLE),
     (re.compile(r"^(\w+ )?(who|whom|whose)\b"), AnswerType.PERSON),
 ]
 
@@ -116,8 +119,10 @@ def _focus_noun(words: list[str]) -> str | None:
         if word not in ("what", "which", "whose"):
             continue
         rest = words[i + 1 :]
-        if len(rest) > 2 and rest[0] in ("is", "was", "are", "were") and rest[1] in ("the", "a", "an"):
-            rest = rest[2:]  # "what is the capital of France"
+        if len(rest) > 2 and rest[0] in ("is", "was", "are", "were") and (
+            rest[1] in ("the", "a", "an") or rest[1].endswith(("'s", "’s"))
+        ):
+            rest = rest[2:]  # "what is the capital of France", "what is Hegseth's job"
         run = []
         stopped_by = None
         for candidate in rest:
@@ -144,6 +149,10 @@ def _type_from_shape(words: list[str], focus: str | None) -> AnswerType:
         return AnswerType.DATE
     if focus in MEASURE_NOUNS:
         return AnswerType.COUNT
+    if focus in MONEY_NOUNS:
+        return AnswerType.MONEY
+    if focus in TITLE_NOUNS:
+        return AnswerType.TITLE
     if focus:
         return AnswerType.ENTITY
     if "stand" in words and "for" in words:

@@ -486,7 +486,7 @@ def _governor_stem(root: Token) -> str:
     """Stem of the word a phrase completes: its verb or noun, through a preposition ("support of [forces]")."""
     if root.dep_ in ARGUMENT_RELATIONS and root.head.i != root.i:
         return stem(root.head.text)
-    if root.dep_ == "pobj" and root.head.dep_ in ("prep", "agent") and root.head.head.i != root.head.i:
+    if root.dep_ in ("pobj", "pcomp") and root.head.dep_ in ("prep", "agent") and root.head.head.i != root.head.i:
         return stem(root.head.head.text)
     return ""
 

@@ -35,6 +35,8 @@ def test_reward_is_the_exact_amount(pipeline):
         ("who is the president of venezuela", "Nicolás Maduro"),  # "Venezuelan President": the same office
         ("Who is the Venezuelan defense minister?", "Vladimir Padrino López"),  # a qualifier left unsaid is no conflict
         ("What position does Diosdado Cabello hold?", "Interior Minister"),  # the title in front of the name
+        ("What is Hegseth's job?", "U.S. Defense Secretary"),  # a title noun after a possessor
+        ("What is the reward for Maduro's arrest now?", "$50 million"),  # a reward is paid in money
     ],
 )
 def test_typed_answers(pipeline, question, expected):
