@@ -53,6 +53,7 @@ MEASURE_NOUNS = frozenset("population number total count size age height length 
 SOURCE_ATTRIBUTION = re.compile(r"\b(according to|as (said|stated|reported|claimed) by)\b[^,;?]*", re.I)
 # "Diosdado Cabello's arrest", "Maduro’s inner circle": a capitalised owner, then the words it owns
 POSSESSION = re.compile(r"((?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*)['’]s?\s+((?:(?!(?:of|in|on|for|to|and|or|by|with)\b)[a-z][\w-]*\s*)+)")
+CATEGORY_OF = re.compile(r"\b(what|which)\s+(kind|type|sort|form)s?\s+of\b", re.IGNORECASE)
 SKIPPED_AFTER_WH = frozenset("kind type sort form name other".split()) | {"of", "the", "a", "an"}
 
 _TYPE_PATTERNS: list[tuple[re.Pattern[str], AnswerType]] = [
@@ -88,7 +89,8 @@ def analyze_question(text: str) -> Question:
     answer_type = next((kind for pattern, kind in _TYPE_PATTERNS if pattern.search(normalized)), None)
     if answer_type is None:
         answer_type = _type_from_shape(words, focus)
-    claim = SOURCE_ATTRIBUTION.sub(" ", text)
+    text_terms = CATEGORY_OF.sub(r"\1 ", text)  # "what kind of strikes": "kind" is no word to look for
+    claim = SOURCE_ATTRIBUTION.sub(" ", text_terms)
     claim_stems = frozenset(stems(claim))
     role = None
     if answer_type is AnswerType.PERSON:
@@ -99,7 +101,7 @@ def analyze_question(text: str) -> Question:
         if stems(owner) and stems(possessed)
     )
     return Question(
-        text, answer_type, stem(focus) if focus else None, frozenset(stems(text)), claim_stems, role, possessions
+        text, answer_type, stem(focus) if focus else None, frozenset(stems(text_terms)), claim_stems, role, possessions
     )
 
 

@@ -37,6 +37,7 @@ def test_reward_is_the_exact_amount(pipeline):
         ("What position does Diosdado Cabello hold?", "Interior Minister"),  # the title in front of the name
         ("What is Hegseth's job?", "U.S. Defense Secretary"),  # a title noun after a possessor
         ("What is the reward for Maduro's arrest now?", "$50 million"),  # a reward is paid in money
+        ("What kind of strikes are possible?", "potential military strikes"),
     ],
 )
 def test_typed_answers(pipeline, question, expected):
@@ -77,6 +78,14 @@ def test_what_a_question_says_a_name_owns():
     question = analyze_question("How much is the reward for Diosdado Cabello’s arrest?")
     assert question.possessions == ((frozenset({stem("Diosdado"), stem("Cabello")}), stem("arrest")),)
     assert analyze_question("Who leads the cartel's gang in the north?").possessions == ()  # no capitalised owner
+
+
+def test_a_category_word_is_not_a_term_to_look_for():
+    from qa.question import analyze_question
+    from qa.terms import stem
+
+    question = analyze_question("What kind of strikes are possible?")
+    assert stem("kind") not in question.stems and question.focus == stem("strikes")
 
 
 def test_a_question_s_source_is_not_part_of_its_claim():
