@@ -69,6 +69,13 @@ _TYPE_PATTERNS: list[tuple[re.Pattern[str], AnswerType]] = [
 ]
 
 
+class Role(StrEnum):
+    """Which argument of the question's verb is asked for."""
+
+    AGENT = "agent"  # the doer: "Who expressed satisfaction?", "What is growing among …?"
+    PATIENT = "patient"  # what is done to: "What has Trump not authorized?", "Who was indicted?"
+
+
 @dataclass(frozen=True, slots=True)
 class Question:
     text: str
@@ -79,6 +86,7 @@ class Question:
     role: str | None = None  # stem of the title a "who" question names ("presid" in "Who is the president of …")
     # what the question says a named owner has: "Diosdado Cabello's arrest" -> ({"diosdado", "cabello"}, "arrest")
     possessions: tuple[tuple[frozenset[str], str], ...] = ()
+    asks: Role | None = None  # None when the shape does not say ("What is the capital of …?")
 
 
 def analyze_question(text: str) -> Question:
@@ -101,8 +109,56 @@ def analyze_question(text: str) -> Question:
         if stems(owner) and stems(possessed)
     )
     return Question(
-        text, answer_type, stem(focus) if focus else None, frozenset(stems(text_terms)), claim_stems, role, possessions
+        text, answer_type, stem(focus) if focus else None, frozenset(stems(text_terms)), claim_stems, role,
+        possessions, _asked_role(words),
     )
+
+
+MODALS = frozenset("did does do will would can could should might may must".split())
+IRREGULAR_PARTICIPLES = frozenset(
+    "done made given taken seen known shown told held led paid sent brought bought built caught chosen drawn driven "
+    "eaten fallen found fought forgotten gotten grown heard hidden hit hurt kept laid left lent lost meant met put "
+    "read run said sold set shot shut spent spoken stolen struck sworn thought thrown understood won written".split()
+)
+
+IRREGULAR_PASTS = frozenset("spoke took gave saw knew wrote ran began came went became fled sought rose fell".split())
+
+
+def _asked_role(words: list[str]) -> Role | None:
+    """Whether a wh-question asks for the doer or for what is done to, from the words after the wh-phrase.
+
+    "Who expressed …" / "What is growing …" / "Who has refused …": the doer. "What did X …" / "What has X …" /
+    "Who was indicted …": what is done to. Questions without a verb of their own ("What is the capital …") say
+    neither.
+    """
+    if not words or words[0] not in ("who", "what", "which"):
+        return None
+    i = 1
+    if words[0] in ("what", "which"):  # skip the focus run: "which two groups were designated …"
+        while i < len(words) and words[i] not in AUXILIARIES and not _looks_like_verb(words[i]):
+            i += 1
+    if i >= len(words):
+        return None
+    word, following = words[i], words[i + 1] if i + 1 < len(words) else ""
+    if word in MODALS:
+        return Role.PATIENT
+    if word in ("is", "are", "was", "were"):
+        if following.endswith("ing"):
+            return Role.AGENT
+        return Role.PATIENT if _is_participle(following) else None
+    if word in ("has", "have", "had"):
+        return Role.AGENT if _is_participle(following) else Role.PATIENT
+    return Role.AGENT if _looks_like_verb(word) else None
+
+
+def _is_participle(word: str) -> bool:
+    return word.endswith(("ed", "en")) or word in IRREGULAR_PARTICIPLES
+
+
+def _looks_like_verb(word: str) -> bool:
+    """A past form a wh-word can be followed by directly: "expressed", "won", "spoke". (Present forms such as
+    "leads" look like plural nouns; those questions say neither role.)"""
+    return word not in STOPWORDS and (word.endswith("ed") or word in IRREGULAR_PARTICIPLES or word in IRREGULAR_PASTS)
 
 
 def _repair_wh(word: str) -> str:

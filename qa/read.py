@@ -37,6 +37,7 @@ from qa.question import (
     ROLE_NOUNS,
     AnswerType,
     Question,
+    Role,
     analyze_question,
 )
 from qa.retrieve import Hit
@@ -50,7 +51,9 @@ SUBJECTS = frozenset({"nsubj", "nsubjpass", "expl", "csubj"})
 CLAUSE_CORE_LEFT = frozenset({"nsubj", "nsubjpass", "aux", "neg", "auxpass", "expl"})
 CLAUSE_CORE_RIGHT = frozenset({"dobj", "attr", "acomp", "prt", "neg", "oprd"})
 VERB_ARGUMENTS = frozenset({"xcomp", "advcl", "ccomp", "dobj", "prep", "attr", "oprd", "acomp"})
-ARGUMENT_RELATIONS = frozenset({"dobj", "ccomp", "xcomp", "attr", "oprd", "acomp", "appos", "nsubjpass", "dative"})
+ARGUMENT_RELATIONS = frozenset(
+    {"dobj", "ccomp", "xcomp", "attr", "oprd", "acomp", "appos", "nsubjpass", "dative", "nsubj"}
+)
 LEADING_FUNCTION_WORDS = frozenset({"ADP", "CCONJ", "SCONJ", "PART", "PUNCT"})
 NEGATIONS = frozenset({"no", "not", "n't", "never", "nothing", "none", "neither", "nor", "without"})
 DURATION_UNITS = re.compile(r"\b(years?|months?|weeks?|days?|decades?|hours?|centur(y|ies))\b", re.I)
@@ -99,6 +102,7 @@ class _Phrase:
     root_is_noun: bool
     root_is_name: bool  # a proper noun: "Tren de Aragua" after "the gang" names it; "trade" after "drug" does not
     governor_stem: str  # the word this phrase is an argument of ("evaluating" for "… strategies"), or ""
+    role: Role | None  # as that argument: the doer (subject, "by" agent) or what is done to (object), if either
     is_organisation: bool
     stem_before: str  # stem of the word just before the phrase ("gang" in "the gang Tren de Aragua")
     content_stems: tuple[str, ...]
@@ -278,7 +282,14 @@ def _score(
     # An answer is an argument of the question's words, not headed by one: "designated as …" answers nothing.
     headed_by_question = 0.4 if phrase.root_stem in asked else 0.0
     # … and completing a question word is what an answer does: "evaluating [both military … strategies]".
-    argument_of_question = 0.3 if phrase.governor_stem in question_stems else 0.0
+    # … in the role asked for: "Who expressed satisfaction?" wants the subject of "expressing", not its object.
+    # A question that does not say which role counts objects and complements only, never a subject.
+    argument_of_question = 0.0
+    if phrase.governor_stem in question_stems:
+        if phrase.role is None:  # a complement, or the object of a preposition
+            argument_of_question = 0.15 if question.asks else 0.3
+        elif phrase.role is (question.asks or Role.PATIENT):
+            argument_of_question = 0.3
     completeness = 0.05 if phrase.is_list else 0.0  # "Maduro and his allies" over "Maduro" when all else ties
     score = fit + 0.8 * closeness[phrase.root] - repeated - headed_by_question - length_penalty
     score += argument_of_question + completeness
@@ -453,6 +464,7 @@ def _describe(doc: Doc, first: int, last: int, level: str, is_list: bool) -> _Ph
         first=first, last=last, root=root.i, level=level, is_list=is_list, fits=fits,
         root_stem=stem(root.text), root_is_noun=root.pos_ in ("NOUN", "PROPN"), root_is_name=root.pos_ == "PROPN",
         governor_stem=_governor_stem(root),
+        role=_role(root),
         is_organisation=root.ent_type_ == "ORG",
         stem_before=stem(doc[first - 1].text) if first > 0 else "",
         content_stems=content, words=sum(t.is_alpha or t.like_num for t in span), title_stems=_title_stems(root),
@@ -480,6 +492,12 @@ def _title_stems(root: Token) -> frozenset[str]:
         if t.is_alpha or "." in t.text
         if t.ent_type_ != "PERSON" and t.i != root.i and fold(t.text) not in STOPWORDS
     )
+
+
+def _role(root: Token) -> Role | None:
+    if root.dep_ == "nsubj" or (root.dep_ == "pobj" and root.head.dep_ == "agent"):
+        return Role.AGENT
+    return Role.PATIENT if root.dep_ in ("dobj", "nsubjpass") else None
 
 
 def _governor_stem(root: Token) -> str:

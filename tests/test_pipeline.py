@@ -80,6 +80,29 @@ def test_what_a_question_says_a_name_owns():
     assert analyze_question("Who leads the cartel's gang in the north?").possessions == ()  # no capitalised owner
 
 
+@pytest.mark.parametrize(
+    "question, role",
+    [
+        ("Who expressed satisfaction with the impact of the measures?", "agent"),
+        ("What is growing among Venezuelan officials?", "agent"),
+        ("Who has refused to authorize contact?", "agent"),
+        ("Who was indicted in 2020?", "patient"),
+        ("What did the Justice Department double?", "patient"),
+        ("What has Trump not authorized?", "patient"),
+        ("What is the capital of France?", None),
+    ],
+)
+def test_which_argument_a_question_asks_for(question, role):
+    from qa.question import analyze_question
+
+    assert analyze_question(question).asks == role
+
+
+def test_the_doer_answers_a_question_about_the_doer(pipeline):
+    """"with Trump expressing satisfaction": the subject of the question's verb, not a person near it."""
+    assert pipeline.ask("Who expressed satisfaction with the impact of the measures?").answer.text == "Trump"
+
+
 def test_a_category_word_is_not_a_term_to_look_for():
     from qa.question import analyze_question
     from qa.terms import stem
