@@ -548,8 +548,10 @@ def _type_fit(kind: AnswerType, span: Span) -> float:
         if YEAR.search(text) or MONTHS.search(text) or "DATE" in labels:
             return 1.0 if len(span) <= 4 else 0.6
         return 0.0
-    if kind is AnswerType.DURATION:
-        return 1.0 if DURATION_UNITS.search(text) else 0.0
+    if kind is AnswerType.DURATION:  # "several years", not the clause around it ("spanned several years")
+        if not DURATION_UNITS.search(text):
+            return 0.0
+        return 1.0 if DURATION_UNITS.fullmatch(fold(head.text)) else 0.6
     if kind is AnswerType.COUNT:  # a count is not a share or a sum of money: "5%" tells no population
         if PERCENT.search(text) or MONEY.search(text) or labels & {"PERCENT", "MONEY"}:
             return 0.0

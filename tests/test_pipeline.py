@@ -120,6 +120,25 @@ def test_a_question_s_source_is_not_part_of_its_claim():
     assert stem("table") in question.claim_stems
 
 
+@pytest.mark.parametrize(
+    "question, answer_type, expected",
+    [
+        ("How long did the alleged conspiracy last?", "duration", "several years"),  # not "spanned several years"
+        ("What percentage of Colombian cocaine passes through Venezuela according to the UN report?", "percent", "5%"),
+        ("Which region did the FARC use as a safe haven?", "place", "Venezuela-Colombia border region"),
+        ("Why, according to Maduro, is the U.S. fabricating a drug-trafficking narrative?", "reason", "to justify"),
+        ("Which agency might carry out covert operations?", "entity", "CIA"),
+    ],
+)
+def test_each_answer_type_gets_a_span_of_its_kind(pipeline, question, answer_type, expected):
+    answer = pipeline.ask(question).answer
+    assert answer.answer_type == answer_type
+    if answer_type == "reason":  # a purpose clause: its start is what matters
+        assert answer.text.startswith(expected)
+    else:
+        assert answer.text == expected and answer.level == "span"
+
+
 def test_irregular_verb_forms_match_through_their_lemma(pipeline):
     """"spoke" in the question, "speaking" in the article: the same word once lemmatised."""
     from qa.terms import stem
