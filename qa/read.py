@@ -47,6 +47,13 @@ PASSAGES_READ = 3
 PREPARED_UP_FRONT = 500  # passages whose phrases are worked out at warm-up; the rest on first use, then cached
 NOMINAL = frozenset({"NOUN", "PROPN", "NUM", "PRON"})
 NP_LEFT = frozenset({"det", "amod", "compound", "nummod", "poss", "nmod", "quantmod", "advmod", "case", "predet"})
+# "Is anything off the table?" is settled by "nothing is off the table": the same claim, either polarity.
+POLARITY_FREE = {
+    stem(word): kind
+    for kind, words in (("thing", "anything nothing something everything"),
+                        ("one", "anyone anybody nobody someone somebody everyone everybody"))
+    for word in words.split()
+}
 SUBJECTS = frozenset({"nsubj", "nsubjpass", "expl", "csubj"})
 CLAUSE_CORE_LEFT = frozenset({"nsubj", "nsubjpass", "aux", "neg", "auxpass", "expl"})
 CLAUSE_CORE_RIGHT = frozenset({"dobj", "attr", "acomp", "prt", "neg", "oprd"})
@@ -262,7 +269,8 @@ def _score(
     kind = question.answer_type
     if kind is AnswerType.YES_NO:  # the statement that confirms or denies the claim; its source is not the claim
         claim = question.claim_stems | (question_stems - question.stems)  # with fuzzy matches of the claim's words
-        contained = set(content) & claim
+        claim = {POLARITY_FREE.get(s, s) for s in claim}
+        contained = {POLARITY_FREE.get(s, s) for s in content} & claim
         fit = phrase.fits[kind] * (0.3 + 0.7 * len(contained) / max(1, len(claim)))
         return fit - 0.012 * phrase.words + 0.5 * coverage - 0.15 * rank, fit
     asked = question_stems - {question.focus}  # naming the asked-for category is not repeating the question

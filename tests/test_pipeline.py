@@ -253,3 +253,24 @@ def test_a_common_noun_coordinated_with_a_name_is_not_that_kind_of_entity():
     assert _type_fit(AnswerType.PERSON, doc[his : his + 2]) == 0.0
     padrino = words.index("Vladimir")
     assert _type_fit(AnswerType.PERSON, doc[padrino : padrino + 2]) >= 0.85
+
+
+def test_a_yes_no_statement_of_either_polarity_beats_a_distractor_that_repeats_the_words(tmp_path, encoder, settings):
+    """"Is anything off the table?" is settled by "nothing is off the table", not by another document's
+    "print anything if the table is empty", which holds both question words (found at 100k distractors)."""
+    import shutil
+
+    from index.store import open_index
+    from qa.pipeline import Pipeline
+    from tests.conftest import SEEDS
+
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    (seeds / "shell-manual.txt").write_text(
+        "Shell manual\nIf the hash builtin is listing hashed filenames portably, don't print anything if the table "
+        "is empty.\n",
+        encoding="utf-8",
+    )
+    pipeline = Pipeline(open_index(seeds, tmp_path / "store", encoder), encoder, settings)
+    response = pipeline.ask("Is anything off the table, according to Hegseth?")
+    assert response.answer.text == "nothing is off the table"
