@@ -26,6 +26,7 @@ class AnswerType(StrEnum):
     REASON = "reason"  # why
     YES_NO = "yes_no"  # is / did / has …
     TITLE = "title"  # what position does X hold: the office or title a person holds
+    ACTION = "action"  # what did X do: the predicate, "sanctioned the Cartel de los Soles"
     ENTITY = "entity"  # what / which + noun
     DESCRIPTION = "description"  # what did X say / do, how did X …
 
@@ -65,6 +66,7 @@ _TYPE_PATTERNS: list[tuple[re.Pattern[str], AnswerType]] = [
     (re.compile(r"^(\w+ )?where\b|\b(what|which) (country|region|city|place|area|border|state)\b"), AnswerType.PLACE),
     (re.compile(r"^(\w+ )?why\b|\bfor what reason\b|\bwhat (is|was) the reason\b"), AnswerType.REASON),
     (re.compile(rf"\b(what|which) ({'|'.join(sorted(TITLE_NOUNS))})\b"), AnswerType.TITLE),
+    (re.compile(r"\bwhat (did|does|do|will|would|can|could|should|has|have|had) \w.* (do|done)\b"), AnswerType.ACTION),
     (re.compile(r"^(\w+ )?(who|whom|whose)\b"), AnswerType.PERSON),
 ]
 

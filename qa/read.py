@@ -115,6 +115,7 @@ class _Phrase:
     content_stems: tuple[str, ...]
     words: int
     title_stems: frozenset[str]  # words that title the person a phrase names ("venezuelan presid"), without the name
+    subject_stems: frozenset[str]  # the subject's words when the phrase is headed by a verb ("treasuri depart")
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,15 +276,19 @@ def _score(
         return fit - 0.012 * phrase.words + 0.5 * coverage - 0.15 * rank, fit
     asked = question_stems - {question.focus}  # naming the asked-for category is not repeating the question
     repeated = sum(s in asked for s in content) / len(content)
+    if kind is AnswerType.ACTION and phrase.root_stem not in asked:
+        repeated = 0.0  # "sanctioned the Cartel de los Soles" may name what the question names; the verb is new
     if all(s in question_stems for s in content):
         return None  # an answer says something the question does not: "the cartel" names no cartel
     repeated += 0.5 * sum(s in context_stems and s not in asked for s in content) / len(content)
     fit = _entity_fit(question, phrase) if kind is AnswerType.ENTITY else phrase.fits[kind]
+    if kind is AnswerType.ACTION and not phrase.subject_stems & question_stems:
+        fit /= 2  # what the Treasury did, not what someone else in its sentence did
     if question.role and _other_title(question, phrase):
         fit = 0.0  # "Defense Secretary Pete Hegseth" does not answer "Who is the Secretary of State?"
     if phrase.is_list:
         length_penalty = 0.0
-    elif kind in (AnswerType.DESCRIPTION, AnswerType.REASON):
+    elif kind in (AnswerType.DESCRIPTION, AnswerType.REASON, AnswerType.ACTION):
         length_penalty = 0.004 * phrase.words
     else:
         length_penalty = 0.015 * phrase.words
@@ -437,6 +442,7 @@ def _phrases(doc: Doc) -> list[_Phrase]:
             core_left = min((c.left_edge.i for c in token.lefts if c.dep_ in CLAUSE_CORE_LEFT), default=token.i)
             core_right = max((c.right_edge.i for c in token.rights if c.dep_ in CLAUSE_CORE_RIGHT), default=token.i)
             add(core_left, core_right + 1, "clause")
+            add(token.i, core_right + 1, "clause")  # the predicate's core: "sanctioned the Cartel de los Soles"
             add(core_left, token.right_edge.i + 1, "clause")
             add(token.i, token.right_edge.i + 1, "clause")  # the predicate alone: "fabricating … office"
             for child in token.rights:
@@ -476,6 +482,7 @@ def _describe(doc: Doc, first: int, last: int, level: str, is_list: bool) -> _Ph
         is_organisation=root.ent_type_ == "ORG",
         stem_before=stem(doc[first - 1].text) if first > 0 else "",
         content_stems=content, words=sum(t.is_alpha or t.like_num for t in span), title_stems=_title_stems(root),
+        subject_stems=_subject_stems(root),
     )
 
 
@@ -499,6 +506,22 @@ def _title_stems(root: Token) -> frozenset[str]:
         stem(t.text) for t in tokens
         if t.is_alpha or "." in t.text
         if t.ent_type_ != "PERSON" and t.i != root.i and fold(t.text) not in STOPWORDS
+    )
+
+
+def _subject_stems(root: Token) -> frozenset[str]:
+    """Content words of a verb's subject; a coordinated verb without one shares its first conjunct's."""
+    if root.pos_ not in ("VERB", "AUX"):
+        return frozenset()
+    verb = root
+    while verb.dep_ == "conj" and not any(c.dep_ in SUBJECTS for c in verb.children) and verb.head.i != verb.i:
+        verb = verb.head
+    doc = root.doc
+    return frozenset(
+        stem(t.text)
+        for c in verb.children if c.dep_ in SUBJECTS
+        for t in doc[c.left_edge.i : c.right_edge.i + 1]
+        if t.is_alpha and fold(t.text) not in STOPWORDS
     )
 
 
@@ -580,6 +603,10 @@ def _type_fit(kind: AnswerType, span: Span) -> float:
         if head.pos_ in ("NOUN", "PROPN") and (titles_name or in_apposition):
             return 1.0
         return 0.6 if fold(head.lemma_) in ROLE_NOUNS else 0.0
+    if kind is AnswerType.ACTION:  # what someone did: a predicate that opens with its verb
+        if head.pos_ != "VERB":
+            return 0.0
+        return 1.0 if span[0].i == head.i and head.dep_ not in ("amod", "acl", "advcl", "xcomp") else 0.5
     if kind is AnswerType.DESCRIPTION:  # phrases and clauses both can answer, not a lone word like "including"
         content_words = sum(t.is_alpha and fold(t.text) not in STOPWORDS for t in span)
         return 0.0 if head.pos_ == "PRON" else (0.6 if content_words >= 2 else 0.3)

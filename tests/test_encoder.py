@@ -7,7 +7,9 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from index.encoder import ONNX_TOLERANCE, OnnxEncoder
 from index.store import question_encoder, read_manifest

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 import spacy
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from index.documents import load_documents
 from index.parses import SPACY_MODEL, ParsedText, parse_texts

@@ -128,6 +128,8 @@ def test_a_question_s_source_is_not_part_of_its_claim():
         ("Which region did the FARC use as a safe haven?", "place", "Venezuela-Colombia border region"),
         ("Why, according to Maduro, is the U.S. fabricating a drug-trafficking narrative?", "reason", "to justify"),
         ("Which agency might carry out covert operations?", "entity", "CIA"),
+        # the predicate of the Treasury's own clause, not "leveraged …" of Maduro's allies in the same sentence
+        ("What did the Treasury Department do to the Cartel de los Soles?", "action", "sanctioned the Cartel de los Soles"),
     ],
 )
 def test_each_answer_type_gets_a_span_of_its_kind(pipeline, question, answer_type, expected):
@@ -135,6 +137,8 @@ def test_each_answer_type_gets_a_span_of_its_kind(pipeline, question, answer_typ
     assert answer.answer_type == answer_type
     if answer_type == "reason":  # a purpose clause: its start is what matters
         assert answer.text.startswith(expected)
+    elif answer_type == "action":  # a predicate is a clause
+        assert answer.text == expected and answer.level == "clause"
     else:
         assert answer.text == expected and answer.level == "span"
 

@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from index.errors import SeedsError
 from index.encoder import ONNX_MODEL, ONNX_TOKENIZER
+from index.errors import SeedsError
 from index.store import MANIFEST, PARSES, PASSAGES, VECTORS, open_index
 from tests.conftest import SEEDS
 
