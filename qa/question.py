@@ -51,10 +51,17 @@ MONEY_NOUNS = frozenset("reward bounty price cost fee fine salary budget bail ra
 TITLE_NOUNS = frozenset("position title role job office post rank".split())
 # What is measured by a number: "What is the population of …?" wants one, whatever the article says about it.
 MEASURE_NOUNS = frozenset("population number total count size age height length width depth weight distance".split())
-SOURCE_ATTRIBUTION = re.compile(r"\b(according to|as (said|stated|reported|claimed) by)\b[^,;?]*", re.I)
+SOURCE_ATTRIBUTION = re.compile(r"\b(according to|as (said|stated|reported|claimed) by)\b[^,;?]*", re.IGNORECASE)
 # "Diosdado Cabello's arrest", "Maduro’s inner circle": a capitalised owner, then the words it owns
 POSSESSION = re.compile(r"((?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*)['’]s?\s+((?:(?!(?:of|in|on|for|to|and|or|by|with)\b)[a-z][\w-]*\s*)+)")
 CATEGORY_OF = re.compile(r"\b(what|which)\s+(kind|type|sort|form)s?\s+of\b", re.IGNORECASE)
+MODALS = frozenset("did does do will would can could should might may must".split())
+IRREGULAR_PARTICIPLES = frozenset(
+    "done made given taken seen known shown told held led paid sent brought bought built caught chosen drawn driven "
+    "eaten fallen found fought forgotten gotten grown heard hidden hit hurt kept laid left lent lost meant met put "
+    "read run said sold set shot shut spent spoken stolen struck sworn thought thrown understood won written".split()
+)
+IRREGULAR_PASTS = frozenset("spoke took gave saw knew wrote ran began came went became fled sought rose fell".split())
 SKIPPED_AFTER_WH = frozenset("kind type sort form name other".split()) | {"of", "the", "a", "an"}
 
 _TYPE_PATTERNS: list[tuple[re.Pattern[str], AnswerType]] = [
@@ -85,7 +92,7 @@ class Question:
     focus: str | None  # stem of the noun after what/which ("report" in "What report…"), if any
     stems: frozenset[str]
     claim_stems: frozenset[str]  # the stems of what is asked, without its source ("…, according to Hegseth?")
-    role: str | None = None  # stem of the title a "who" question names ("presid" in "Who is the president of …")
+    office: str | None = None  # stem of the title a "who" question names ("presid" in "Who is the president of …")
     # what the question says a named owner has: "Diosdado Cabello's arrest" -> ({"diosdado", "cabello"}, "arrest")
     possessions: tuple[tuple[frozenset[str], str], ...] = ()
     asks: Role | None = None  # None when the shape does not say ("What is the capital of …?")
@@ -102,28 +109,18 @@ def analyze_question(text: str) -> Question:
     text_terms = CATEGORY_OF.sub(r"\1 ", text)  # "what kind of strikes": "kind" is no word to look for
     claim = SOURCE_ATTRIBUTION.sub(" ", text_terms)
     claim_stems = frozenset(stems(claim))
-    role = None
+    office = None
     if answer_type is AnswerType.PERSON:
-        role = next((stem(w) for w in words if w in ROLE_NOUNS and stem(w) in claim_stems), None)
+        office = next((stem(w) for w in words if w in ROLE_NOUNS and stem(w) in claim_stems), None)
     possessions = tuple(
         (frozenset(stems(owner)), stems(possessed)[-1])
         for owner, possessed in POSSESSION.findall(claim)
         if stems(owner) and stems(possessed)
     )
     return Question(
-        text, answer_type, stem(focus) if focus else None, frozenset(stems(text_terms)), claim_stems, role,
+        text, answer_type, stem(focus) if focus else None, frozenset(stems(text_terms)), claim_stems, office,
         possessions, _asked_role(words),
     )
-
-
-MODALS = frozenset("did does do will would can could should might may must".split())
-IRREGULAR_PARTICIPLES = frozenset(
-    "done made given taken seen known shown told held led paid sent brought bought built caught chosen drawn driven "
-    "eaten fallen found fought forgotten gotten grown heard hidden hit hurt kept laid left lent lost meant met put "
-    "read run said sold set shot shut spent spoken stolen struck sworn thought thrown understood won written".split()
-)
-
-IRREGULAR_PASTS = frozenset("spoke took gave saw knew wrote ran began came went became fled sought rose fell".split())
 
 
 def _asked_role(words: list[str]) -> Role | None:

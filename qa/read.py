@@ -165,7 +165,7 @@ class Reader:
         read = hits[:PASSAGES_READ]
         parsed = [self._parsed(self._rows[hit.passage.passage_id]) for hit in read]
         # "Who is the president of Colombia?" when the passages name only "Venezuelan President Nicolás Maduro"
-        other_office = analysis.role is not None and any(
+        other_office = analysis.office is not None and any(
             _other_title(analysis, phrase) for passage in parsed for phrase in passage.phrases
         )
         # "… the reward for Diosdado Cabello's arrest?" when the passages speak only of "Maduro's arrest"
@@ -243,7 +243,7 @@ class Reader:
         answerable = 0.6 * coverage + 0.25 * fit_score + 0.15 * max(0.0, hit.dense_score)
         if fit <= 0.0 and question.answer_type in TYPED_ANSWERS:
             answerable = min(answerable, 0.3)  # "How many members…?" and no number in sight: a sentence is no answer
-        if other_owner or (other_office and question.role not in phrase.title_stems):
+        if other_owner or (other_office and question.office not in phrase.title_stems):
             answerable = min(answerable, 0.2)  # what is asked about is named, but as someone else's
         return score, Answer(
             text=passage.text[start:end],
@@ -284,7 +284,7 @@ def _score(
     fit = _entity_fit(question, phrase) if kind is AnswerType.ENTITY else phrase.fits[kind]
     if kind is AnswerType.ACTION and not phrase.subject_stems & question_stems:
         fit /= 2  # what the Treasury did, not what someone else in its sentence did
-    if question.role and _other_title(question, phrase):
+    if question.office and _other_title(question, phrase):
         fit = 0.0  # "Defense Secretary Pete Hegseth" does not answer "Who is the Secretary of State?"
     if phrase.is_list:
         length_penalty = 0.0
@@ -313,10 +313,10 @@ def _other_title(question: Question, phrase: _Phrase) -> bool:
     """The phrase names someone by the question's title but with other qualifiers: each side has a qualifier
     the other lacks ("Venezuelan" vs "of Colombia"). Missing qualifiers alone are no conflict: "Defense Minister
     X" still answers "Who is the Venezuelan defense minister?"."""
-    if question.role not in phrase.title_stems:
+    if question.office not in phrase.title_stems:
         return False
-    asked = question.claim_stems - {question.role}
-    held = phrase.title_stems - {question.role}
+    asked = question.claim_stems - {question.office}
+    held = phrase.title_stems - {question.office}
 
     def unmatched(stems: frozenset[str], others: frozenset[str]) -> bool:
         return any(all(Levenshtein.distance(s, o) > 1 for o in others) for s in stems)
