@@ -1,7 +1,8 @@
 """The built-in extractive reader: the shortest verbatim span of a retrieved passage that answers the question.
 
 Method (no question is special-cased):
-1. The question's expected answer type and focus noun come from :mod:`qa.question`.
+1. The question's expected answer type, focus noun, the argument it asks for (doer or done-to), the office it
+   names and what it says a name owns come from :mod:`qa.question`.
 2. Each passage was parsed with spaCy's small English pipeline when the index was built (see
    :mod:`index.parses`); its candidate phrases and how well each fits every answer type are worked out once
    and cached (they do not depend on the question). Candidates
@@ -9,10 +10,13 @@ Method (no question is special-cased):
    prepositional tails and appositions, named entities, amounts, and clauses (verb subtrees and predicates).
 3. Per question, passage words whose stems occur in the question are *anchors*; one breadth-first walk of the
    dependency tree gives every word's distance to the nearest anchor.
-4. Each candidate is scored on type fit, closeness to the anchors, how little of it repeats the question, its
-   length, and its passage's retrieval rank. Phrases that open with the question's own words are also tried
+4. Each candidate is scored on type fit, closeness to the anchors, being an argument of a question word in the
+   role asked for, how little of it repeats the question, its length, and its passage's retrieval rank. Phrases that open with the question's own words are also tried
    without them ("Defense Minister Vladimir Padrino López" -> "Vladimir Padrino López").
 5. When no candidate fits the type, the clause or the sentence wins instead, and ``Answer.level`` says so.
+6. The no-answer score combines coverage, type fit and dense similarity, capped where the passages say the
+   question is about something else: no value of the asked type, another holder of the asked office, another
+   owner of the asked thing.
 
 The answer text is always ``document.text[start:end]``.
 """
