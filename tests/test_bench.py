@@ -1,0 +1,38 @@
+"""The benchmark's measuring parts against the real server, so a 40-minute run does not fail at its end."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.run import http_load, one_client, render
+
+pytestmark = pytest.mark.integration
+
+QUESTIONS = ["Who was indicted in 2020?", "How much is the reward for Maduro's arrest?"]
+
+
+def test_one_client_measures_ask_health_and_the_pipeline_side_by_side(server):
+    single = one_client(server, QUESTIONS, 4)
+    assert set(single) == {"health stdlib", "health httpx", "ask stdlib", "ask httpx", "pipeline"}
+    assert all(value > 0 for value in single.values())
+    assert single["ask stdlib"] > single["health stdlib"]  # an answer costs more than the trivial endpoint
+
+
+def test_http_load_counts_no_errors_against_a_healthy_server(server):
+    row = http_load(server, QUESTIONS, clients=2, requests=6)
+    assert row["errors"] == 0 and row["requests"] == 6 and row["rps"] > 0
+
+
+def test_the_report_renders_every_section():
+    local = {name: {"p50": 10.0, "p95": 12.0} for name in
+             ("encode sentence-transformers", "ask sentence-transformers", "encode onnx", "ask onnx")}
+    single = {"health stdlib": 1.0, "health httpx": 1.5, "ask stdlib": 9.0, "ask httpx": 9.5, "pipeline": 8.0}
+    http_rows = [{"workers": 1, "clients": 1, "requests": 6, "errors": 0, "p50": 9.0, "p95": 9.9, "rps": 100.0,
+                  "memory_mb": 300.0}]
+    scale_rows = [{"passages": 17, "kind": "flat", "embed_s": 0.2, "index_s": 0.0, "warm_up_s": 0.1, "hit1": 90.0,
+                   "cited1": 92.0, "ask_p50": 8.0, "ask_p95": 9.0}]
+    report = render(local, [(2.0, 6.0)], http_rows, scale_rows, 13.0, 2, 1, single)
+    for heading in ("**In process**", "**One client, 1 worker**", "**HTTP `/ask` under load**", "**Start-up**",
+                    "**Scale**"):
+        assert heading in report
+    assert "| `/ask` minus in-process `ask` (10.00, above) | -1.00 | -0.50 |" in report
