@@ -80,7 +80,6 @@ class PassageIndex:
         finally:
             faiss.omp_set_num_threads(threads)
 
-
     def dense_scores(self, query_vector: np.ndarray, rows: list[int]) -> list[float]:
         """Inner products of one query vector with the stored vectors of ``rows``, wherever they would rank."""
         return (self.vectors.reconstruct_batch(np.asarray(rows, dtype=np.int64)) @ query_vector).tolist()

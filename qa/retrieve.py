@@ -83,7 +83,7 @@ class Retriever:
         query = self.encoder.encode([text])
         scores, rows = self.index.dense_search(query, pool)
         dense = {int(r): float(s) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0}
-        wanted = set(also) | {int(self._previous[row]) for row in dense}
+        wanted = also | {int(self._previous[row]) for row in dense}
         missing = sorted(wanted.difference(dense))
         if missing:
             dense.update(zip(missing, self.index.dense_scores(query[0], missing), strict=True))
