@@ -67,6 +67,7 @@ SKIPPED_AFTER_WH = frozenset("kind type sort form name other".split()) | {"of", 
 _TYPE_PATTERNS: list[tuple[re.Pattern[str], AnswerType]] = [
     (re.compile(r"\b(what|which) (percentage|percent|share|proportion|fraction)\b|\bhow much of\b"), AnswerType.PERCENT),
     (re.compile(r"\bhow (much|expensive|big|large)\b"), AnswerType.MONEY),
+    (re.compile(r"\bhow many (years|months|weeks|days|decades|hours|centuries)\b"), AnswerType.DURATION),
     (re.compile(r"\bhow (many|old)\b"), AnswerType.COUNT),
     (re.compile(r"\bhow long\b|\bfor how\b"), AnswerType.DURATION),
     (re.compile(r"^(\w+ )?when\b|\b(what|which) (year|month|date|day|time)\b|\bby when\b"), AnswerType.DATE),
@@ -176,10 +177,12 @@ def _focus_noun(words: list[str]) -> str | None:
         if word not in ("what", "which", "whose"):
             continue
         rest = words[i + 1 :]
+        trimmed = False
         if len(rest) > 2 and rest[0] in ("is", "was", "are", "were") and (
             rest[1] in ("the", "a", "an") or rest[1].endswith(("'s", "’s"))
         ):
             rest = rest[2:]  # "what is the capital of France", "what is Hegseth's job"
+            trimmed = True
         run = []
         stopped_by = None
         for candidate in rest:
@@ -189,7 +192,7 @@ def _focus_noun(words: list[str]) -> str | None:
                 stopped_by = candidate
                 break
             run.append(candidate)
-        if rest is not words[i + 1 :] and stopped_by and stopped_by.endswith(("ed", "ing")):
+        if trimmed and stopped_by and stopped_by.endswith(("ed", "ing")):
             return None  # "what is the administration evaluating": the subject, not the thing asked for
         return run[-1] if run and run[-1] not in SKIPPED_AFTER_WH else None
     return None

@@ -349,8 +349,10 @@ def _entity_fit(question: Question, phrase: _Phrase) -> float:
     if not phrase.root_is_noun:
         return 0.0
     if question.focus:
-        if question.focus == phrase.root_stem or (question.focus == phrase.stem_before and phrase.root_is_name):
-            return 1.0  # "a United Nations report"; "the gang Tren de Aragua"
+        if question.focus == phrase.root_stem or (
+            phrase.root_is_name and question.focus in phrase.title_stems | {phrase.stem_before}
+        ):
+            return 1.0  # "a United Nations report"; "(the Venezuelan gang) Tren de Aragua"
         if question.focus in ORGANISATION_STEMS and phrase.is_organisation:
             return 0.9
     return phrase.fits[AnswerType.ENTITY]
@@ -592,6 +594,8 @@ def _type_fit(kind: AnswerType, span: Span) -> float:
             return 0.0
         if any(t.like_num and _unit_of(t) in ("%", "percent", "$", "€", "£") for t in span):
             return 0.0  # "approximately 5" of "approximately 5%"
+        if labels & {"DATE", "TIME"} or YEAR.fullmatch(text):
+            return 0.0  # "2016" is a year, not how many of anything
         counted = labels & {"CARDINAL", "QUANTITY"} or any(t.like_num for t in span)
         return 1.0 if counted or fold(span[0].text) in ("several", "many", "few") else 0.0
     if kind is AnswerType.REASON:

@@ -63,12 +63,24 @@ def test_a_count_is_not_a_percentage_or_a_sum_of_money():
     from qa.question import AnswerType, analyze_question
     from qa.read import _type_fit
 
-    text = "Only approximately 5% of it, worth $50 million, crossed 3 borders."
+    text = "Only approximately 5% of it, worth $50 million, crossed 3 borders in 2016."
     doc = ParsedText.from_json(text, parse_texts([text])[0])
     fit = {span: _type_fit(AnswerType.COUNT, doc[slice(*doc.token_range(text.index(span), text.index(span) + len(span)))])
-           for span in ("approximately 5", "5%", "$50 million", "3 borders")}
-    assert fit == {"approximately 5": 0.0, "5%": 0.0, "$50 million": 0.0, "3 borders": 1.0}
+           for span in ("approximately 5", "5%", "$50 million", "3 borders", "2016")}
+    assert fit == {"approximately 5": 0.0, "5%": 0.0, "$50 million": 0.0, "3 borders": 1.0, "2016": 0.0}
     assert analyze_question("What is the population of Venezuela?").answer_type is AnswerType.COUNT
+    assert analyze_question("How many years did it last?").answer_type is AnswerType.DURATION
+
+
+def test_which_noun_is_the_focus_even_before_a_past_tense_verb(pipeline):
+    from qa.question import AnswerType, analyze_question
+
+    question = analyze_question("Which department sanctioned the cartel?")
+    assert (question.answer_type, question.focus) == (AnswerType.ENTITY, "depart")
+    assert analyze_question("What is the administration evaluating?").focus is None  # its subject, not the focus
+    assert pipeline.ask("Which department sanctioned the cartel?").answer.text == "U.S. treasury Department"
+    # the asked-for noun in front of a name: "the Venezuelan gang Tren de Aragua" is a gang, "the Sinaloa cartel" not
+    assert "Tren de Aragua" in pipeline.ask("Which gang does the cartel support?").answer.text
 
 
 def test_what_a_question_says_a_name_owns():
