@@ -55,6 +55,10 @@ SOURCE_ATTRIBUTION = re.compile(r"\b(according to|as (said|stated|reported|claim
 # "Diosdado Cabello's arrest", "Maduro’s inner circle": a capitalised owner, then the words it owns
 POSSESSION = re.compile(r"((?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*)['’]s?\s+((?:(?!(?:of|in|on|for|to|and|or|by|with)\b)[a-z][\w-]*\s*)+)")
 CATEGORY_OF = re.compile(r"\b(what|which)\s+(kind|type|sort|form)s?\s+of\b", re.IGNORECASE)
+# "What is the Cartel de los Soles?", "What kind of group is X?", "What does FARC stand for?": X is to be defined
+DEFINITION = re.compile(
+    r"^what (?:(?:kind|type|sort|form)s? of \w+ )?(?:is|are|was|were) (?P<x>.+)$|^what (?:does|did|do) (?P<y>.+) stand for$"
+)
 MODALS = frozenset("did does do will would can could should might may must".split())
 IRREGULAR_PARTICIPLES = frozenset(
     "done made given taken seen known shown told held led paid sent brought bought built caught chosen drawn driven "
@@ -97,6 +101,7 @@ class Question:
     # what the question says a named owner has: "Diosdado Cabello's arrest" -> ({"diosdado", "cabello"}, "arrest")
     possessions: tuple[tuple[frozenset[str], str], ...] = ()
     asks: Role | None = None  # None when the shape does not say ("What is the capital of …?")
+    defined: frozenset[str] = frozenset()  # stems of what a "What is X?" question asks to define
 
 
 def analyze_question(text: str) -> Question:
@@ -120,8 +125,20 @@ def analyze_question(text: str) -> Question:
     )
     return Question(
         text, answer_type, stem(focus) if focus else None, frozenset(stems(text_terms)), claim_stems, office,
-        possessions, _asked_role(words),
+        possessions, _asked_role(words), _defined(words),
     )
+
+
+def _defined(words: list[str]) -> frozenset[str]:
+    """The thing a definition question is about ("the cartel de los soles"), unless it ends in a verb ("What is
+    the administration evaluating?" asks for an object, not a definition)."""
+    match = DEFINITION.match(" ".join(words))
+    if not match:
+        return frozenset()
+    thing = (match["x"] or match["y"]).split()
+    if thing[-1].endswith(("ing", "ed")) or any(w in AUXILIARIES for w in thing):
+        return frozenset()
+    return frozenset(stems(" ".join(thing)))
 
 
 def _asked_role(words: list[str]) -> Role | None:

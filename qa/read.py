@@ -8,10 +8,12 @@ Method (no question is special-cased):
    and cached (they do not depend on the question). Candidates
    are noun phrases with their modifiers, coordinated lists ("X, Y, and Z"), noun phrases with their
    prepositional tails and appositions, named entities, amounts, and clauses (verb subtrees and predicates).
+   Phrases that say what a name is ("N, known as X", an apposition, "X is a N") are marked with that name.
 3. Per question, passage words whose stems occur in the question are *anchors*; one breadth-first walk of the
    dependency tree gives every word's distance to the nearest anchor.
 4. Each candidate is scored on type fit, closeness to the anchors, being an argument of a question word in the
-   role asked for, how little of it repeats the question, its length, and its passage's retrieval rank. Phrases that open with the question's own words are also tried
+   role asked for, saying what a "What is X?" question's X is, how little of it repeats the question, its
+   length, and its passage's retrieval rank. Phrases that open with the question's own words are also tried
    without them ("Defense Minister Vladimir Padrino López" -> "Vladimir Padrino López").
 5. When no candidate fits the type, the clause or the sentence wins instead, and ``Answer.level`` says so.
 6. The no-answer score combines coverage, type fit and dense similarity, capped where the passages say the
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
@@ -80,6 +82,7 @@ ORGANISATION_STEMS = frozenset(stem(noun) for noun in ORGANISATION_NOUNS)
 PERSON_LIKE_LEMMAS = PERSON_NOUNS | ORGANISATION_NOUNS | {"member", "ally", "personnel", "authority"}
 # Types whose answer is recognisable on its own (a date, an amount…): without one, nothing answers the question.
 TYPED_ANSWERS = frozenset({AnswerType.DATE, AnswerType.MONEY, AnswerType.PERCENT, AnswerType.COUNT, AnswerType.DURATION})
+DEFINITION_BONUS = 0.5
 FAR = 6  # distance used when a passage has no anchor at all
 
 
@@ -120,6 +123,7 @@ class _Phrase:
     words: int
     title_stems: frozenset[str]  # words that title the person a phrase names ("venezuelan presid"), without the name
     subject_stems: frozenset[str]  # the subject's words when the phrase is headed by a verb ("treasuri depart")
+    defines: frozenset[str] = frozenset()  # stems of what this phrase says another phrase is (see _definitions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +247,8 @@ class Reader:
         if start >= end:
             return None
         passage = hit.passage
+        if _defines(question, phrase, question_stems):
+            coverage = 1.0  # the passage says what the asked-about thing is; "stand for" is the question's frame
         fit_score = max(0.0, min(1.0, fit * (0.5 + 0.5 * coverage)))
         answerable = 0.6 * coverage + 0.25 * fit_score + 0.15 * max(0.0, hit.dense_score)
         if fit <= 0.0 and question.answer_type in TYPED_ANSWERS:
@@ -307,10 +313,17 @@ def _score(
             argument_of_question = 0.15 if question.asks else 0.3
         elif phrase.role is (question.asks or Role.PATIENT):
             argument_of_question = 0.3
+    if _defines(question, phrase, question_stems):
+        argument_of_question += DEFINITION_BONUS  # "What is X?" and the passage says "N, known as X"
     completeness = 0.05 if phrase.is_list else 0.0  # "Maduro and his allies" over "Maduro" when all else ties
     score = fit + 0.8 * closeness[phrase.root] - repeated - headed_by_question - length_penalty
     score += argument_of_question + completeness
     return score + 0.5 * coverage - 0.15 * rank, fit
+
+
+def _defines(question: Question, phrase: _Phrase, question_stems: frozenset[str]) -> bool:
+    """The phrase says what the thing a "What is X?" question asks about is."""
+    return bool(question.defined and phrase.defines) and phrase.defines <= question_stems
 
 
 def _other_title(question: Question, phrase: _Phrase) -> bool:
@@ -470,7 +483,49 @@ def _phrases(doc: Doc) -> list[_Phrase]:
             spans.setdefault((first - 1, last), (level, is_list))  # keep hedges: "approximately 5%"
     if len(doc):
         spans[(0, len(doc))] = ("sentence", False)
-    return [_describe(doc, first, last, level, is_list) for (first, last), (level, is_list) in spans.items()]
+    phrases = [_describe(doc, first, last, level, is_list) for (first, last), (level, is_list) in spans.items()]
+    return phrases + _definitions(doc)
+
+
+def _definitions(doc: Doc) -> list[_Phrase]:
+    """Phrases that say what a name is, marked with the stems of that name: "a powerful … association" for
+    "…, known as the Cartel de los Soles"; "the Revolutionary Armed Forces of Colombia" for its apposition
+    "(FARC)" and the other way round; "a N" in "X is a N"."""
+    found = []
+
+    def add(first: int, last: int, named: Span) -> None:
+        first, last = _trim_tokens(doc, first, last)
+        named_stems = frozenset(stem(t.text) for t in named if t.is_alpha and fold(t.text) not in STOPWORDS)
+        if first < last and named_stems:
+            phrase = _describe(doc, first, last, "span", False)
+            found.append(replace(phrase, defines=named_stems))
+
+    for token in doc:
+        if fold(token.lemma_) == "know" and token.dep_ == "acl":  # "N, known as X"
+            named = [o for c in token.children if fold(c.text) == "as" for o in c.children if o.dep_ == "pobj"]
+            defined = token.head
+            # the parse may hang "known as" on the last noun: "an association linked to Maduro's circle, known as"
+            while defined.dep_ == "pobj" and defined.head.dep_ == "prep" and defined.head.head.dep_ in ("acl", "relcl"):
+                defined = defined.head.head.head
+            for name in named:
+                add(defined.left_edge.i, token.i, doc[name.left_edge.i : name.right_edge.i + 1])
+                add(*_noun_phrase(defined), doc[name.left_edge.i : name.right_edge.i + 1])
+        elif token.dep_ == "appos" and token.head.pos_ in ("NOUN", "PROPN"):
+            head = token.head
+            add(head.left_edge.i, token.left_edge.i, doc[token.left_edge.i : token.right_edge.i + 1])
+            add(token.left_edge.i, token.right_edge.i + 1, doc[head.left_edge.i : token.left_edge.i])
+        elif token.dep_ == "attr" and fold(token.head.lemma_) == "be":  # "X is a N"
+            for subject in (c for c in token.head.children if c.dep_ == "nsubj"):
+                add(token.left_edge.i, token.right_edge.i + 1, doc[subject.left_edge.i : subject.right_edge.i + 1])
+    return found
+
+
+def _trim_tokens(doc: Doc, first: int, last: int) -> tuple[int, int]:
+    while first < last and doc[first].pos_ == "PUNCT":
+        first += 1
+    while last > first and doc[last - 1].pos_ == "PUNCT":
+        last -= 1
+    return first, last
 
 
 def _describe(doc: Doc, first: int, last: int, level: str, is_list: bool) -> _Phrase:

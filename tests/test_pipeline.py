@@ -290,3 +290,40 @@ def test_a_yes_no_statement_of_either_polarity_beats_a_distractor_that_repeats_t
     pipeline = Pipeline(open_index(seeds, tmp_path / "store", encoder), encoder, settings)
     response = pipeline.ask("Is anything off the table, according to Hegseth?")
     assert response.answer.text == "nothing is off the table"
+
+
+def test_what_a_definition_question_asks_about():
+    from qa.question import analyze_question
+
+    assert analyze_question("What is the Cartel de los Soles?").defined == {"cartel", "de", "los", "sole"}
+    assert analyze_question("What kind of group is the Cartel de los Soles?").defined == {"cartel", "de", "los", "sole"}
+    assert analyze_question("What does FARC stand for?").defined == {"farc"}
+    assert analyze_question("What is the Trump administration evaluating?").defined == frozenset()  # an object
+    assert analyze_question("Who is Pete Hegseth?").defined == frozenset()
+
+
+def test_phrases_that_say_what_a_name_is():
+    from index.parses import ParsedText, parse_texts
+    from qa.read import _definitions
+
+    text = "Acme Corp, a maker of rockets, was fined. The widget is a small tool. It sold a device, known as the Zapper."
+    doc = ParsedText.from_json(text, parse_texts([text])[0])
+    found = {(doc[p.first : p.last].text, tuple(sorted(p.defines))) for p in _definitions(doc)}
+    assert found == {
+        ("Acme Corp", ("maker", "rocket")),  # apposition, both ways
+        ("a maker of rockets", ("acm", "corp")),
+        ("a small tool", ("widget",)),  # "X is a N"
+        ("a device", ("zapper",)),  # "N, known as X"
+    }
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What is the Cartel de los Soles?", "a powerful narcotics trafficking association"),  # "known as"
+        ("What does FARC stand for?", "the Revolutionary Armed Forces of Colombia"),  # "… of Colombia (FARC)"
+    ],
+)
+def test_definition_questions_get_the_phrase_that_says_what_the_name_is(pipeline, question, expected):
+    response = pipeline.ask(question)
+    assert response.answer is not None and response.answer.text == expected
