@@ -76,6 +76,9 @@ MONTHS = re.compile(
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 MONEY = re.compile(r"[$€£¥]\s?\d[\d,.]*(\s(million|billion|thousand|trillion))?|\b\d[\d,.]*\s(dollars|euros)\b")
 PERCENT = re.compile(r"\d[\d.,]*\s?(%|percent\b|per cent\b)")
+TIME_ADVERBS = frozenset(
+    "recently lately previously formerly earlier later soon now currently today yesterday tomorrow historically".split()
+)
 REASON_OPENERS = ("to ", "because", "in order", "due to", "as a result", "so that", "in response to", "for ")
 TRIM_CHARACTERS = " ,;:.“”\"'‘’()"
 ORGANISATION_STEMS = frozenset(stem(noun) for noun in ORGANISATION_NOUNS)
@@ -639,7 +642,8 @@ def _type_fit(kind: AnswerType, span: Span) -> float:
     if kind is AnswerType.DATE:
         if YEAR.search(text) or MONTHS.search(text) or "DATE" in labels:
             return 1.0 if len(span) <= 4 else 0.6
-        return 0.0
+        words = [t for t in span if t.is_alpha]
+        return 0.7 if len(words) == 1 and fold(words[0].text) in TIME_ADVERBS else 0.0  # "announced recently"
     if kind is AnswerType.DURATION:  # "several years", not the clause around it ("spanned several years")
         if not DURATION_UNITS.search(text):
             return 0.0

@@ -327,3 +327,9 @@ def test_phrases_that_say_what_a_name_is():
 def test_definition_questions_get_the_phrase_that_says_what_the_name_is(pipeline, question, expected):
     response = pipeline.ask(question)
     assert response.answer is not None and response.answer.text == expected
+
+
+def test_a_time_adverb_answers_when_no_date_is_given(pipeline):
+    answer = pipeline.ask("When was the designation announced?").answer
+    assert answer is not None and answer.text == "recently"
+    assert pipeline.ask("When will the military strikes begin?").answer is None  # "potential" strikes: no time
