@@ -82,7 +82,11 @@ TIME_ADVERBS = frozenset(
 REASON_OPENERS = ("to ", "because", "in order", "due to", "as a result", "so that", "in response to", "for ")
 TRIM_CHARACTERS = " ,;:.“”\"'‘’()"
 ORGANISATION_STEMS = frozenset(stem(noun) for noun in ORGANISATION_NOUNS)
-PERSON_LIKE_LEMMAS = PERSON_NOUNS | ORGANISATION_NOUNS | {"member", "ally", "personnel", "authority"}
+PERSON_LIKE_LEMMAS = PERSON_NOUNS | ORGANISATION_NOUNS | frozenset(
+    "member ally personnel authority guerrilla rebel militant fighter soldier troop intermediary dissident "
+    "supporter partner associate".split()
+)
+PERSON_LIKE_STEMS = frozenset(stem(noun) for noun in PERSON_LIKE_LEMMAS)
 # Types whose answer is recognisable on its own (a date, an amount…): without one, nothing answers the question.
 TYPED_ANSWERS = frozenset({AnswerType.DATE, AnswerType.MONEY, AnswerType.PERCENT, AnswerType.COUNT, AnswerType.DURATION})
 DEFINITION_BONUS = 0.5
@@ -299,7 +303,9 @@ def _score(
         fit /= 2  # what the Treasury did, not what someone else in its sentence did
     if question.office and _other_title(question, phrase):
         fit = 0.0  # "Defense Secretary Pete Hegseth" does not answer "Who is the Secretary of State?"
-    if phrase.is_list:
+    # A list is answered whole, unless it is the wrong kind of thing: "rebel groups and … personnel" is no drug.
+    is_list = phrase.is_list and (kind is not AnswerType.ENTITY or not question.focus or fit >= 0.9)
+    if is_list:
         length_penalty = 0.0
     elif kind in (AnswerType.DESCRIPTION, AnswerType.REASON, AnswerType.ACTION):
         length_penalty = 0.004 * phrase.words
@@ -318,7 +324,7 @@ def _score(
             argument_of_question = 0.3
     if _defines(question, phrase, question_stems):
         argument_of_question += DEFINITION_BONUS  # "What is X?" and the passage says "N, known as X"
-    completeness = 0.05 if phrase.is_list else 0.0  # "Maduro and his allies" over "Maduro" when all else ties
+    completeness = 0.05 if is_list else 0.0  # "Maduro and his allies" over "Maduro" when all else ties
     score = fit + 0.8 * closeness[phrase.root] - repeated - headed_by_question - length_penalty
     score += argument_of_question + completeness
     return score + 0.5 * coverage - 0.15 * rank, fit
@@ -369,8 +375,8 @@ def _entity_fit(question: Question, phrase: _Phrase) -> float:
             phrase.root_is_name and question.focus in phrase.title_stems | {phrase.stem_before}
         ):
             return 1.0  # "a United Nations report"; "(the Venezuelan gang) Tren de Aragua"
-        if question.focus in ORGANISATION_STEMS and phrase.is_organisation:
-            return 0.9
+        if question.focus in ORGANISATION_STEMS and (phrase.is_organisation or phrase.root_stem in PERSON_LIKE_STEMS):
+            return 0.9  # "Which groups …?": an organisation, or people named as a body ("Dissident FARC members")
     return phrase.fits[AnswerType.ENTITY]
 
 
@@ -443,6 +449,11 @@ def _phrases(doc: Doc) -> list[_Phrase]:
         if first < last:
             spans.setdefault((first, last), (level, is_list))
 
+    def add_list(first: int, last: int, heads: list[Token]) -> None:
+        known = spans.get((first, last))
+        if known is None or len({_kind(t) for t in heads}) == 1:  # "X and his allies", not "X and his governance"
+            spans[(first, last)] = ("span", True)
+
     for token in doc:
         if token.pos_ in NOMINAL and token.dep_ != "compound":
             first, last = _noun_phrase(token)
@@ -450,7 +461,7 @@ def _phrases(doc: Doc) -> list[_Phrase]:
             add(token.left_edge.i, token.right_edge.i + 1)  # the phrase with all its modifiers
             conjuncts = list(token.conjuncts)
             if conjuncts and token.dep_ != "conj":
-                add(first, _noun_phrase(max(conjuncts, key=lambda t: t.i))[1], is_list=True)  # "X, Y, and Z"
+                add_list(first, _noun_phrase(max(conjuncts, key=lambda t: t.i))[1], [token, *conjuncts])  # "X, Y, and Z"
             for child in token.rights:
                 if child.dep_ == "prep":
                     objects = [c for c in child.children if c.dep_ == "pobj"]
@@ -548,6 +559,13 @@ def _describe(doc: Doc, first: int, last: int, level: str, is_list: bool) -> _Ph
         content_stems=content, words=sum(t.is_alpha or t.like_num for t in span), title_stems=_title_stems(root),
         subject_stems=_subject_stems(root),
     )
+
+
+def _kind(token: Token) -> str:
+    """What a noun names, coarsely: "Maduro and his allies" are one kind, "Maduro and his governance" are not."""
+    if token.ent_type_ in ("PERSON", "ORG", "NORP") or fold(token.lemma_) in PERSON_LIKE_LEMMAS:
+        return "agent"
+    return token.ent_type_ or ("name" if token.pos_ == "PROPN" else "thing")
 
 
 def _title_stems(root: Token) -> frozenset[str]:

@@ -333,3 +333,21 @@ def test_a_time_adverb_answers_when_no_date_is_given(pipeline):
     answer = pipeline.ask("When was the designation announced?").answer
     assert answer is not None and answer.text == "recently"
     assert pipeline.ask("When will the military strikes begin?").answer is None  # "potential" strikes: no time
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # people coordinated with people are answered as the list …
+        ("Who is seeking direct interaction with the U.S. administration?", "Maduro and his allies"),
+        # … and people named as a body answer "Which groups …?"
+        ("Which groups are still involved in the illicit trade?",
+         "Dissident FARC members and Colombia’s National Liberation Army guerrilla"),
+        # a name coordinated with a thing is no list of people: "Nicolás Maduro and his governance"
+        ("Who is the president of Venezuela?", "Nicolás Maduro"),
+        # a list of the wrong kind of thing gets no list privileges: "rebel groups and … personnel" is no drug
+        ("Which drug was allegedly trafficked into the United States?", "cocaine"),
+    ],
+)
+def test_lists_are_answers_when_their_members_are_one_kind_of_thing(pipeline, question, expected):
+    assert pipeline.ask(question).answer.text == expected
