@@ -8,7 +8,8 @@ Method (no question is special-cased):
    and cached (they do not depend on the question). Candidates
    are noun phrases with their modifiers, coordinated lists ("X, Y, and Z"), noun phrases with their
    prepositional tails and appositions, named entities, amounts, and clauses (verb subtrees and predicates).
-   Phrases that say what a name is ("N, known as X", an apposition, "X is a N") are marked with that name.
+   Phrases that say what a name is ("N, known as X", an apposition, "X is a N") are marked with that name;
+   quotations are candidates of their own.
 3. Per question, passage words whose stems occur in the question are *anchors*; one breadth-first walk of the
    dependency tree gives every word's distance to the nearest anchor.
 4. Each candidate is scored on type fit, closeness to the anchors, being an argument of a question word in the
@@ -90,6 +91,8 @@ PERSON_LIKE_STEMS = frozenset(stem(noun) for noun in PERSON_LIKE_LEMMAS)
 # Types whose answer is recognisable on its own (a date, an amount…): without one, nothing answers the question.
 TYPED_ANSWERS = frozenset({AnswerType.DATE, AnswerType.MONEY, AnswerType.PERCENT, AnswerType.COUNT, AnswerType.DURATION})
 DEFINITION_BONUS = 0.5
+QUOTE_BONUS = 0.1  # a quote that completes a question word is said as one piece
+QUOTATION = re.compile(r"[“\"]([^“”\"]{3,200})[”\"]")
 FAR = 6  # distance used when a passage has no anchor at all
 
 
@@ -130,6 +133,7 @@ class _Phrase:
     words: int
     title_stems: frozenset[str]  # words that title the person a phrase names ("venezuelan presid"), without the name
     subject_stems: frozenset[str]  # the subject's words when the phrase is headed by a verb ("treasuri depart")
+    quoted: bool = False  # exactly the words inside quotation marks: “a whole bunch of new options”
     defines: frozenset[str] = frozenset()  # stems of what this phrase says another phrase is (see _definitions)
 
 
@@ -322,6 +326,8 @@ def _score(
             argument_of_question = 0.15 if question.asks else 0.3
         elif phrase.role is (question.asks or Role.PATIENT):
             argument_of_question = 0.3
+    if phrase.quoted and kind in (AnswerType.DESCRIPTION, AnswerType.ENTITY) and phrase.governor_stem in question_stems:
+        argument_of_question += QUOTE_BONUS
     if _defines(question, phrase, question_stems):
         argument_of_question += DEFINITION_BONUS  # "What is X?" and the passage says "N, known as X"
     completeness = 0.05 if is_list else 0.0  # "Maduro and his allies" over "Maduro" when all else ties
@@ -498,7 +504,19 @@ def _phrases(doc: Doc) -> list[_Phrase]:
     if len(doc):
         spans[(0, len(doc))] = ("sentence", False)
     phrases = [_describe(doc, first, last, level, is_list) for (first, last), (level, is_list) in spans.items()]
-    return phrases + _definitions(doc)
+    return phrases + _definitions(doc) + _quotations(doc)
+
+
+def _quotations(doc: Doc) -> list[_Phrase]:
+    """The words between quotation marks: a quote is said as one piece."""
+    found = []
+    for match in QUOTATION.finditer(doc.text):
+        tokens = doc.token_range(match.start(1), match.end(1))
+        if tokens is not None:
+            first, last = _trim_tokens(doc, *tokens)
+            if first < last:
+                found.append(replace(_describe(doc, first, last, "span", False), quoted=True))
+    return found
 
 
 def _definitions(doc: Doc) -> list[_Phrase]:

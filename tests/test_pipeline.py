@@ -351,3 +351,8 @@ def test_a_time_adverb_answers_when_no_date_is_given(pipeline):
 )
 def test_lists_are_answers_when_their_members_are_one_kind_of_thing(pipeline, question, expected):
     assert pipeline.ask(question).answer.text == expected
+
+
+def test_a_quote_that_completes_a_question_word_is_answered_whole(pipeline):
+    answer = pipeline.ask("What is the designation expected to open?").answer
+    assert answer is not None and answer.text == "a whole bunch of new options"  # “a whole bunch of new options”
