@@ -130,13 +130,13 @@ def analyze_question(text: str) -> Question:
 
 
 def _defined(words: list[str]) -> frozenset[str]:
-    """The thing a definition question is about ("the cartel de los soles"), unless it ends in a verb ("What is
+    """The thing a definition question is about ("the cartel de los soles"), unless a verb follows ("What is
     the administration evaluating?" asks for an object, not a definition)."""
     match = DEFINITION.match(" ".join(words))
     if not match:
         return frozenset()
     thing = (match["x"] or match["y"]).split()
-    if thing[-1].endswith(("ing", "ed")) or any(w in AUXILIARIES for w in thing):
+    if any(w.endswith(("ing", "ed")) or w in AUXILIARIES for w in thing):
         return frozenset()
     return frozenset(stems(" ".join(thing)))
 
@@ -156,6 +156,8 @@ def _asked_role(words: list[str]) -> Role | None:
             i += 1
     if i >= len(words):
         return None
+    if words[0] == "who" and words[1] not in AUXILIARIES and words[1] not in STOPWORDS:
+        return Role.AGENT  # "Who alleges …", "Who leads …": after "who" comes the verb
     word, following = words[i], words[i + 1] if i + 1 < len(words) else ""
     if word in MODALS:
         return Role.PATIENT

