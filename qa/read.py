@@ -133,6 +133,8 @@ class _Phrase:
     words: int
     title_stems: frozenset[str]  # words that title the person a phrase names ("venezuelan presid"), without the name
     subject_stems: frozenset[str]  # the subject's words when the phrase is headed by a verb ("treasuri depart")
+    has_year: bool = False  # "2024", for "What year …?"
+    conjunct_stems: frozenset[str] = frozenset()  # of a list: the stems of its members' heads
     quoted: bool = False  # exactly the words inside quotation marks: “a whole bunch of new options”
     defines: frozenset[str] = frozenset()  # stems of what this phrase says another phrase is (see _definitions)
 
@@ -305,6 +307,8 @@ def _score(
         return None  # an answer says something the question does not: "the cartel" names no cartel
     repeated += 0.5 * sum(s in context_stems and s not in asked for s in content) / len(content)
     fit = _entity_fit(question, phrase) if kind is AnswerType.ENTITY else phrase.fits[kind]
+    if kind is AnswerType.DATE and question.focus == "year" and not phrase.has_year:
+        fit *= 0.6  # "What year …?": "July" is a date, but not the year
     if kind is AnswerType.ACTION and not phrase.subject_stems & question_stems:
         fit /= 2  # what the Treasury did, not what someone else in its sentence did
     if question.office and _other_title(question, phrase):
@@ -383,6 +387,8 @@ def _entity_fit(question: Question, phrase: _Phrase) -> float:
             phrase.root_is_name and question.focus in phrase.title_stems | {phrase.stem_before}
         ):
             return 1.0  # "a United Nations report"; "(the Venezuelan gang) Tren de Aragua"
+        if phrase.is_list and question.focus in phrase.conjunct_stems:
+            return 1.0  # "the Venezuelan government, military, and intelligence services" for "Which services"
         if question.focus in ORGANISATION_STEMS and (phrase.is_organisation or phrase.root_stem in PERSON_LIKE_STEMS):
             return 0.9  # "Which groups …?": an organisation, or people named as a body ("Dissident FARC members")
     return phrase.fits[AnswerType.ENTITY]
@@ -585,6 +591,8 @@ def _describe(doc: Doc, first: int, last: int, level: str, is_list: bool) -> _Ph
         stem_before=stem(doc[first - 1].text) if first > 0 else "",
         content_stems=content, words=sum(t.is_alpha or t.like_num for t in span), title_stems=_title_stems(root),
         subject_stems=_subject_stems(root),
+        has_year=bool(YEAR.search(span.text)),
+        conjunct_stems=frozenset(stem(t.text) for t in root.conjuncts if first <= t.i < last) if is_list else frozenset(),
     )
 
 
@@ -685,7 +693,9 @@ def _type_fit(kind: AnswerType, span: Span) -> float:
     if kind is AnswerType.PERCENT:
         return 1.0 if PERCENT.search(text) or "PERCENT" in labels else 0.0
     if kind is AnswerType.DATE:
-        if YEAR.search(text) or MONTHS.search(text) or "DATE" in labels:
+        # "several years" is how long, not when
+        dates = [e for e in span.ents if e.label_ == "DATE" and not DURATION_UNITS.fullmatch(fold(e.root.text))]
+        if YEAR.search(text) or MONTHS.search(text) or dates:
             return 1.0 if len(span) <= 4 else 0.6
         words = [t for t in span if t.is_alpha]
         return 0.7 if len(words) == 1 and fold(words[0].text) in TIME_ADVERBS else 0.0  # "announced recently"

@@ -364,3 +364,15 @@ def test_lists_are_answers_when_their_members_are_one_kind_of_thing(pipeline, qu
 def test_a_quote_that_completes_a_question_word_is_answered_whole(pipeline):
     answer = pipeline.ask("What is the designation expected to open?").answer
     assert answer is not None and answer.text.removeprefix("a ") == "whole bunch of new options"  # the whole quote
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Which year was the election?", "July 2024"),  # with a year, not "July" or "several years" (how long)
+        ("Which services did Maduro allegedly leverage?",  # the focus heads the list's last member
+         "Venezuelan government, military, and intelligence services"),
+    ],
+)
+def test_the_asked_kind_of_date_and_list(pipeline, question, expected):
+    assert pipeline.ask(question).answer.text == expected
