@@ -135,6 +135,8 @@ class _Phrase:
     subject_stems: frozenset[str]  # the subject's words when the phrase is headed by a verb ("treasuri depart")
     has_year: bool = False  # "2024", for "What year …?"
     conjunct_stems: frozenset[str] = frozenset()  # of a list: the stems of its members' heads
+    # verbs that modify the head as adjectives, with the role the head plays for them: "growing [anxiety]" (doer)
+    modifying_verbs: tuple[tuple[str, Role], ...] = ()
     quoted: bool = False  # exactly the words inside quotation marks: “a whole bunch of new options”
     defines: frozenset[str] = frozenset()  # stems of what this phrase says another phrase is (see _definitions)
 
@@ -336,6 +338,10 @@ def _score(
         argument_of_question += QUOTE_BONUS
     if _defines(question, phrase, question_stems):
         argument_of_question += DEFINITION_BONUS  # "What is X?" and the passage says "N, known as X"
+    if question.asks and (question.asks in {r for s, r in phrase.modifying_verbs if s in question_stems}):
+        argument_of_question = max(argument_of_question, 0.3)  # "What is growing …?" -> "growing anxiety"
+        if kind is AnswerType.DESCRIPTION:
+            fit = max(fit, 0.6)
     completeness = 0.05 if is_list else 0.0  # "Maduro and his allies" over "Maduro" when all else ties
     score = fit + 0.8 * closeness[phrase.root] - repeated - headed_by_question - length_penalty
     score += argument_of_question + completeness
@@ -592,6 +598,11 @@ def _describe(doc: Doc, first: int, last: int, level: str, is_list: bool) -> _Ph
         content_stems=content, words=sum(t.is_alpha or t.like_num for t in span), title_stems=_title_stems(root),
         subject_stems=_subject_stems(root),
         has_year=bool(YEAR.search(span.text)),
+        modifying_verbs=tuple(
+            (stem(c.text), Role.AGENT if fold(c.text).endswith("ing") else Role.PATIENT)
+            for c in root.children
+            if c.dep_ in ("amod", "acl") and c.pos_ == "VERB" and fold(c.text).endswith(("ing", "ed", "en"))
+        ) if root.pos_ == "NOUN" else (),
         conjunct_stems=frozenset(stem(t.text) for t in root.conjuncts if first <= t.i < last) if is_list else frozenset(),
     )
 

@@ -376,3 +376,8 @@ def test_a_quote_that_completes_a_question_word_is_answered_whole(pipeline):
 )
 def test_the_asked_kind_of_date_and_list(pipeline, question, expected):
     assert pipeline.ask(question).answer.text == expected
+
+
+def test_a_verb_used_as_an_adjective_governs_its_noun(pipeline):
+    # "growing anxiety": the anxiety is what grows, so it answers "What is growing …?"
+    assert pipeline.ask("What is growing among Venezuelan officials?").answer.text == "anxiety"
