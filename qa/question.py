@@ -66,6 +66,10 @@ IRREGULAR_PARTICIPLES = frozenset(
     "read run said sold set shot shut spent spoken stolen struck sworn thought thrown understood won written".split()
 )
 IRREGULAR_PASTS = frozenset("spoke took gave saw knew wrote ran began came went became fled sought rose fell".split())
+# "To how much was the reward raised?", "What was it raised to?": the answer is that preposition's object
+PREPOSITIONS = frozenset(
+    "to for of with from by through about in on at into against between among toward towards via as".split()
+)
 SKIPPED_AFTER_WH = frozenset("kind type sort form name other".split()) | {"of", "the", "a", "an"}
 
 _TYPE_PATTERNS: list[tuple[re.Pattern[str], AnswerType]] = [
@@ -102,6 +106,7 @@ class Question:
     possessions: tuple[tuple[frozenset[str], str], ...] = ()
     asks: Role | None = None  # None when the shape does not say ("What is the capital of …?")
     defined: frozenset[str] = frozenset()  # stems of what a "What is X?" question asks to define
+    preposition: str | None = None  # the preposition whose object is asked for ("through" in "Through whom …")
 
 
 def analyze_question(text: str) -> Question:
@@ -125,8 +130,17 @@ def analyze_question(text: str) -> Question:
     )
     return Question(
         text, answer_type, stem(focus) if focus else None, frozenset(stems(text_terms)), claim_stems, office,
-        possessions, _asked_role(words), _defined(words),
+        possessions, _asked_role(words), _defined(words), _asked_preposition(words),
     )
+
+
+def _asked_preposition(words: list[str]) -> str | None:
+    """The preposition in front of the wh-word ("Through whom …") or left at the end ("What … accused of?")."""
+    if len(words) > 1 and words[0] in PREPOSITIONS and words[1] in WH_WORDS:
+        return words[0]
+    if len(words) > 2 and words[0] in ("what", "who", "whom", "which") and words[-1] in PREPOSITIONS:
+        return words[-1]
+    return None
 
 
 def _defined(words: list[str]) -> frozenset[str]:

@@ -13,7 +13,8 @@ Method (no question is special-cased):
 3. Per question, passage words whose stems occur in the question are *anchors*; one breadth-first walk of the
    dependency tree gives every word's distance to the nearest anchor.
 4. Each candidate is scored on type fit, closeness to the anchors, being an argument of a question word in the
-   role asked for, saying what a "What is X?" question's X is, how little of it repeats the question, its
+   role asked for, being the object of the preposition the question asks with ("accused of?", "Through whom"),
+   saying what a "What is X?" question's X is, how little of it repeats the question, its
    length, and its passage's retrieval rank. Phrases that open with the question's own words are also tried
    without them ("Defense Minister Vladimir Padrino López" -> "Vladimir Padrino López").
 5. When no candidate fits the type, the clause or the sentence wins instead, and ``Answer.level`` says so.
@@ -93,6 +94,7 @@ TYPED_ANSWERS = frozenset({AnswerType.DATE, AnswerType.MONEY, AnswerType.PERCENT
 DEFINITION_BONUS = 0.5
 QUOTE_BONUS = 0.1  # a quote that completes a question word is said as one piece
 QUOTATION = re.compile(r"[“\"]([^“”\"]{3,200})[”\"]")
+PREPOSITION_BONUS = 0.3  # as much as being the asked argument of a question word
 FAR = 6  # distance used when a passage has no anchor at all
 
 
@@ -137,6 +139,7 @@ class _Phrase:
     conjunct_stems: frozenset[str] = frozenset()  # of a list: the stems of its members' heads
     # verbs that modify the head as adjectives, with the role the head plays for them: "growing [anxiety]" (doer)
     modifying_verbs: tuple[tuple[str, Role], ...] = ()
+    preposition: str = ""  # the preposition this phrase is the object of ("of" for "conspiring …"), if any
     quoted: bool = False  # exactly the words inside quotation marks: “a whole bunch of new options”
     defines: frozenset[str] = frozenset()  # stems of what this phrase says another phrase is (see _definitions)
 
@@ -342,6 +345,8 @@ def _score(
         argument_of_question = max(argument_of_question, 0.3)  # "What is growing …?" -> "growing anxiety"
         if kind is AnswerType.DESCRIPTION:
             fit = max(fit, 0.6)
+    if question.preposition and phrase.preposition == question.preposition:
+        argument_of_question = max(argument_of_question, PREPOSITION_BONUS)  # "accused of?" -> "[of] conspiring …"
     completeness = 0.05 if is_list else 0.0  # "Maduro and his allies" over "Maduro" when all else ties
     score = fit + 0.8 * closeness[phrase.root] - repeated - headed_by_question - length_penalty
     score += argument_of_question + completeness
@@ -598,6 +603,7 @@ def _describe(doc: Doc, first: int, last: int, level: str, is_list: bool) -> _Ph
         content_stems=content, words=sum(t.is_alpha or t.like_num for t in span), title_stems=_title_stems(root),
         subject_stems=_subject_stems(root),
         has_year=bool(YEAR.search(span.text)),
+        preposition=fold(root.head.text) if root.dep_ in ("pobj", "pcomp") and root.head.i != root.i else "",
         modifying_verbs=tuple(
             (stem(c.text), Role.AGENT if fold(c.text).endswith("ing") else Role.PATIENT)
             for c in root.children

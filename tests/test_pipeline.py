@@ -381,3 +381,18 @@ def test_the_asked_kind_of_date_and_list(pipeline, question, expected):
 def test_a_verb_used_as_an_adjective_governs_its_noun(pipeline):
     # "growing anxiety": the anxiety is what grows, so it answers "What is growing …?"
     assert pipeline.ask("What is growing among Venezuelan officials?").answer.text == "anxiety"
+
+
+@pytest.mark.parametrize(
+    ("question", "preposition", "expected"),
+    [
+        ("What is Maduro accused of?", "of",
+         "conspiring with Colombian rebel groups and Venezuelan military personnel to traffic cocaine into the United States"),
+        ("Through whom have Maduro and his allies tried to contact the U.S.?", "through", "various intermediaries"),
+    ],
+)
+def test_the_object_of_the_preposition_a_question_asks_with(pipeline, question, preposition, expected):
+    from qa.question import analyze_question
+
+    assert analyze_question(question).preposition == preposition
+    assert pipeline.ask(question).answer.text == expected
