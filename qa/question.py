@@ -57,7 +57,8 @@ POSSESSION = re.compile(r"((?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*)['’]s?\s+((?:(?!(?
 CATEGORY_OF = re.compile(r"\b(what|which)\s+(kind|type|sort|form)s?\s+of\b", re.IGNORECASE)
 # "What is the Cartel de los Soles?", "What kind of group is X?", "What does FARC stand for?": X is to be defined
 DEFINITION = re.compile(
-    r"^what (?:(?:kind|type|sort|form)s? of \w+ )?(?:is|are|was|were) (?P<x>.+)$|^what (?:does|did|do) (?P<y>.+) stand for$"
+    r"^what (?:(?:kind|type|sort|form)s? of \w+ )?(?:is|are|was|were) (?P<x>.+)$"
+    r"|^what (?:does|did|do) (?P<y>.+) stand for$"
 )
 MODALS = frozenset("did does do will would can could should might may must".split())
 IRREGULAR_PARTICIPLES = frozenset(

@@ -486,7 +486,8 @@ def _phrases(doc: Doc) -> list[_Phrase]:
             add(token.left_edge.i, token.right_edge.i + 1)  # the phrase with all its modifiers
             conjuncts = list(token.conjuncts)
             if conjuncts and token.dep_ != "conj":
-                add_list(first, _noun_phrase(max(conjuncts, key=lambda t: t.i))[1], [token, *conjuncts])  # "X, Y, and Z"
+                last_member = max(conjuncts, key=lambda t: t.i)
+                add_list(first, _noun_phrase(last_member)[1], [token, *conjuncts])  # "X, Y, and Z"
             for child in token.rights:
                 if child.dep_ == "prep":
                     objects = [c for c in child.children if c.dep_ == "pobj"]
@@ -541,7 +542,7 @@ def _quotations(doc: Doc) -> list[_Phrase]:
 def _definitions(doc: Doc) -> list[_Phrase]:
     """Phrases that say what a name is, marked with the stems of that name: "a powerful … association" for
     "…, known as the Cartel de los Soles"; "the Revolutionary Armed Forces of Colombia" for its apposition
-    "(FARC)" and the other way round; "a N" in "X is a N"."""
+    "(FARC)" and the other way round; "a N" in "X is a N"; "the Venezuelan gang" in front of "Tren de Aragua"."""
     found = []
 
     def add(first: int, last: int, named: Span) -> None:
@@ -579,6 +580,7 @@ def _definitions(doc: Doc) -> list[_Phrase]:
 
 
 def _trim_tokens(doc: Doc, first: int, last: int) -> tuple[int, int]:
+    """The token range without punctuation at either end."""
     while first < last and doc[first].pos_ == "PUNCT":
         first += 1
     while last > first and doc[last - 1].pos_ == "PUNCT":
@@ -604,12 +606,20 @@ def _describe(doc: Doc, first: int, last: int, level: str, is_list: bool) -> _Ph
         subject_stems=_subject_stems(root),
         has_year=bool(YEAR.search(span.text)),
         preposition=fold(root.head.text) if root.dep_ in ("pobj", "pcomp") and root.head.i != root.i else "",
-        modifying_verbs=tuple(
-            (stem(c.text), Role.AGENT if fold(c.text).endswith("ing") else Role.PATIENT)
-            for c in root.children
-            if c.dep_ in ("amod", "acl") and c.pos_ == "VERB" and fold(c.text).endswith(("ing", "ed", "en"))
-        ) if root.pos_ == "NOUN" else (),
-        conjunct_stems=frozenset(stem(t.text) for t in root.conjuncts if first <= t.i < last) if is_list else frozenset(),
+        modifying_verbs=_modifying_verbs(root),
+        conjunct_stems=frozenset(stem(t.text) for t in root.conjuncts if first <= t.i < last and is_list),
+    )
+
+
+def _modifying_verbs(root: Token) -> tuple[tuple[str, Role], ...]:
+    """Participles that modify a noun, with the role the noun plays for them: "growing anxiety" (the anxiety
+    grows: doer), "the indicted officials" (done to). "A narrative to justify …" is no participle."""
+    if root.pos_ != "NOUN":
+        return ()
+    return tuple(
+        (stem(c.text), Role.AGENT if fold(c.text).endswith("ing") else Role.PATIENT)
+        for c in root.children
+        if c.dep_ in ("amod", "acl") and c.pos_ == "VERB" and fold(c.text).endswith(("ing", "ed", "en"))
     )
 
 
