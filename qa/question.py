@@ -45,6 +45,13 @@ ROLE_NOUNS = frozenset(
     "spokesman spokeswoman spokesperson commander general king queen chancellor attorney judge senator "
     "prosecutor premier".split()
 )
+# "Who leads …?" names an office by its verb
+OFFICE_VERBS = {
+    verb: noun
+    for noun, verbs in (("leader", "leads led"), ("head", "heads headed"), ("director", "directs directed"),
+                        ("chair", "chairs chaired"), ("commander", "commands commanded"), ("governor", "governs governed"))
+    for verb in verbs.split()
+}
 DATE_NOUNS = frozenset("year month date day time decade century".split())
 # What is paid: "What is the reward for …?" wants an amount of money.
 MONEY_NOUNS = frozenset("reward bounty price cost fee fine salary budget bail ransom payment wage".split())
@@ -124,6 +131,8 @@ def analyze_question(text: str) -> Question:
     office = None
     if answer_type is AnswerType.PERSON:
         office = next((stem(w) for w in words if w in ROLE_NOUNS and stem(w) in claim_stems), None)
+        if office is None and len(words) > 1 and words[0] == "who" and words[1] in OFFICE_VERBS:
+            office = stem(OFFICE_VERBS[words[1]])  # "Who leads the cartel?" asks for its leader
     possessions = tuple(
         (frozenset(stems(owner)), stems(possessed)[-1])
         for owner, possessed in POSSESSION.findall(claim)

@@ -19,8 +19,8 @@ Method (no question is special-cased):
    without them ("Defense Minister Vladimir Padrino López" -> "Vladimir Padrino López").
 5. When no candidate fits the type, the clause or the sentence wins instead, and ``Answer.level`` says so.
 6. The no-answer score combines coverage, type fit and dense similarity, capped where the passages say the
-   question is about something else: no value of the asked type, another holder of the asked office, another
-   owner of the asked thing.
+   question is about something else: no value of the asked type, another holder of the asked office or no
+   mention of that office at all, another owner of the asked thing.
 
 The answer text is always ``document.text[start:end]``.
 """
@@ -193,8 +193,10 @@ class Reader:
         read = hits[:PASSAGES_READ]
         parsed = [self._parsed(self._rows[hit.passage.passage_id]) for hit in read]
         # "Who is the president of Colombia?" when the passages name only "Venezuelan President Nicolás Maduro"
-        other_office = analysis.office is not None and any(
-            _other_title(analysis, phrase) for passage in parsed for phrase in passage.phrases
+        # … or do not name the office at all: "Who is the CIA director?"
+        other_office = analysis.office is not None and (
+            any(_other_title(analysis, phrase) for passage in parsed for phrase in passage.phrases)
+            or not any(analysis.office in passage.stems for passage in parsed)
         )
         # "… the reward for Diosdado Cabello's arrest?" when the passages speak only of "Maduro's arrest"
         other_owner = any(_owned_by_others(owner, thing, parsed) for owner, thing in analysis.possessions)

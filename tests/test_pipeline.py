@@ -396,3 +396,13 @@ def test_the_object_of_the_preposition_a_question_asks_with(pipeline, question, 
 
     assert analyze_question(question).preposition == preposition
     assert pipeline.ask(question).answer.text == expected
+
+
+@pytest.mark.parametrize(
+    "question", ["Who is the CIA director?", "Who leads the Sinaloa cartel?", "Who is the leader of Tren de Aragua?"]
+)
+def test_an_office_the_passages_never_name_is_not_answered_by_a_name(pipeline, question):
+    from qa.question import analyze_question
+
+    assert analyze_question(question).office is not None  # "leads" names the office by its verb
+    assert pipeline.ask(question).answer is None
