@@ -19,7 +19,7 @@ Method (no question is special-cased):
    without them ("Defense Minister Vladimir Padrino López" -> "Vladimir Padrino López").
 5. When no candidate fits the type, the clause or the sentence wins instead, and ``Answer.level`` says so.
 6. The no-answer score combines coverage, type fit and dense similarity, capped where the passages say the
-   question is about something else: no value of the asked type, another holder of the asked office or no
+   question is about something else: no value of the asked type (nor, for "What N …?", any N), another holder of the asked office or no
    mention of that office at all, another owner of the asked thing.
 
 The answer text is always ``document.text[start:end]``.
@@ -275,6 +275,8 @@ class Reader:
         answerable = 0.6 * coverage + 0.25 * fit_score + 0.15 * max(0.0, hit.dense_score)
         if fit <= 0.0 and question.answer_type in TYPED_ANSWERS:
             answerable = min(answerable, 0.3)  # "How many members…?" and no number in sight: a sentence is no answer
+        if question.answer_type is AnswerType.ENTITY and question.focus and fit < 0.9 and question.focus not in present:
+            answerable = min(answerable, 0.35)  # "What is the capital …?" and no capital in sight
         if other_owner or (other_office and question.office not in phrase.title_stems):
             answerable = min(answerable, 0.2)  # what is asked about is named, but as someone else's
         return score, Answer(
