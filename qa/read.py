@@ -20,7 +20,7 @@ Method (no question is special-cased):
 5. When no candidate fits the type, the clause or the sentence wins instead, and ``Answer.level`` says so.
 6. The no-answer score combines coverage, type fit and dense similarity, capped where the passages say the
    question is about something else: no value of the asked type (nor, for "What N …?", any N), another holder of the asked office or no
-   mention of that office at all, another owner of the asked thing.
+   mention of that office at all, another owner of the asked thing, or "no" in front of the asked thing.
 
 The answer text is always ``document.text[start:end]``.
 """
@@ -275,6 +275,8 @@ class Reader:
         answerable = 0.6 * coverage + 0.25 * fit_score + 0.15 * max(0.0, hit.dense_score)
         if fit <= 0.0 and question.answer_type in TYPED_ANSWERS:
             answerable = min(answerable, 0.3)  # "How many members…?" and no number in sight: a sentence is no answer
+        if question.answer_type is not AnswerType.YES_NO and _denied(parsed, question.claim_stems):
+            answerable = min(answerable, 0.3)  # "What are the actions that are planned?" / "no actions are planned"
         if question.answer_type is AnswerType.ENTITY and question.focus and fit < 0.9 and question.focus not in present:
             answerable = min(answerable, 0.35)  # "What is the capital …?" and no capital in sight
         if other_owner or (other_office and question.office not in phrase.title_stems):
@@ -355,6 +357,15 @@ def _score(
     score = fit + 0.8 * closeness[phrase.root] - repeated - headed_by_question - length_penalty
     score += argument_of_question + completeness
     return score + 0.5 * coverage - 0.15 * rank, fit
+
+
+def _denied(parsed: _ParsedPassage, claim: frozenset[str]) -> bool:
+    """The passage says there is none of what the question asks about: "no specific actions are planned" for
+    "What are the specific actions that are planned?"."""
+    return any(
+        stem_ in claim and any(c.dep_ == "det" and fold(c.text) == "no" for c in token.children)
+        for token, stem_ in zip(parsed.doc, parsed.stems, strict=True)
+    )
 
 
 def _defines(question: Question, phrase: _Phrase, question_stems: frozenset[str]) -> bool:
