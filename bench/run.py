@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -98,20 +99,25 @@ def start_server(workdir: Path, workers: int) -> tuple[subprocess.Popen, str, fl
                                env=env, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT)
     url = f"http://127.0.0.1:{port}"
     answered = None
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError((workdir / f"server-{port}.log").read_text()[-2000:])
-        try:
-            if answered is None:
-                response = httpx.post(url + "/ask", json={"question": "Who was indicted in 2020?"}, timeout=2)
-                if response.status_code == 200:
-                    answered = time.perf_counter() - started
-            elif httpx.get(url + "/ui/", timeout=2).status_code == 200:
-                return process, url, answered, time.perf_counter() - started
-            else:
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError((workdir / f"server-{port}.log").read_text()[-2000:])
+            try:
+                if answered is None:
+                    response = httpx.post(url + "/ask", json={"question": "Who was indicted in 2020?"}, timeout=2)
+                    if response.status_code == 200:
+                        answered = time.perf_counter() - started
+                elif httpx.get(url + "/ui/", timeout=2).status_code == 200:
+                    return process, url, answered, time.perf_counter() - started
+                else:
+                    time.sleep(0.05)
+            except httpx.HTTPError:
                 time.sleep(0.05)
-        except httpx.HTTPError:
-            time.sleep(0.05)
+    except BaseException:  # interrupted or failed while waiting: leave no server behind
+        process.terminate()
+        process.wait()
+        raise
 
 
 def peak_memory_mb(process: subprocess.Popen) -> float:
@@ -258,6 +264,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer rounds and requests")
     args = parser.parse_args()
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    # `kill` (SIGTERM) unwinds like Ctrl-C, so the `finally` blocks stop the servers this run started
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     rounds = 1 if args.quick else 3
     items = gold_questions()
     questions = [item.question for item in items]
@@ -276,9 +284,11 @@ def main() -> None:
     cold = []
     for _ in range(1 if args.quick else 3):
         process, url, answered, chat_ready = start_server(workdir, 1)
-        cold.append((answered, chat_ready))
-        process.terminate()
-        process.wait()
+        try:
+            cold.append((answered, chat_ready))
+        finally:
+            process.terminate()
+            process.wait()
     http_rows = []
     for workers in (1, 2):
         process, url, *_ = start_server(workdir, workers)
