@@ -58,6 +58,15 @@ MONEY_NOUNS = frozenset("reward bounty price cost fee fine salary budget bail ra
 TITLE_NOUNS = frozenset("position title role job office post rank".split())
 # What is measured by a number: "What is the population of …?" wants one, whatever the article says about it.
 MEASURE_NOUNS = frozenset("population number total count size age height length width depth weight distance".split())
+# The answer type a focus noun asks for, first match wins ("What year…" -> a date); other nouns: an entity.
+FOCUS_TYPES = (
+    (PERSON_NOUNS, AnswerType.PERSON),
+    (PLACE_NOUNS, AnswerType.PLACE),
+    (DATE_NOUNS, AnswerType.DATE),
+    (MEASURE_NOUNS, AnswerType.COUNT),
+    (MONEY_NOUNS, AnswerType.MONEY),
+    (TITLE_NOUNS, AnswerType.TITLE),
+)
 SOURCE_ATTRIBUTION = re.compile(r"\b(according to|as (said|stated|reported|claimed) by)\b[^,;?]*", re.IGNORECASE)
 # "Diosdado Cabello's arrest", "Maduro’s inner circle": a capitalised owner, then the words it owns
 POSSESSION = re.compile(r"((?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*)['’]s?\s+((?:(?!(?:of|in|on|for|to|and|or|by|with)\b)[a-z][\w-]*\s*)+)")
@@ -244,20 +253,8 @@ def _focus_noun(words: list[str]) -> str | None:
 def _type_from_shape(words: list[str], focus: str | None) -> AnswerType:
     if words and words[0] in AUXILIARIES:
         return AnswerType.YES_NO
-    if focus in PERSON_NOUNS:
-        return AnswerType.PERSON
-    if focus in PLACE_NOUNS:
-        return AnswerType.PLACE
-    if focus in DATE_NOUNS:
-        return AnswerType.DATE
-    if focus in MEASURE_NOUNS:
-        return AnswerType.COUNT
-    if focus in MONEY_NOUNS:
-        return AnswerType.MONEY
-    if focus in TITLE_NOUNS:
-        return AnswerType.TITLE
     if focus:
-        return AnswerType.ENTITY
+        return next((kind for nouns, kind in FOCUS_TYPES if focus in nouns), AnswerType.ENTITY)
     if "stand" in words and "for" in words:
         return AnswerType.ENTITY
     return AnswerType.DESCRIPTION
