@@ -48,8 +48,10 @@ ROLE_NOUNS = frozenset(
 # "Who leads …?" names an office by its verb
 OFFICE_VERBS = {
     verb: noun
-    for noun, verbs in (("leader", "leads led"), ("head", "heads headed"), ("director", "directs directed"),
-                        ("chair", "chairs chaired"), ("commander", "commands commanded"), ("governor", "governs governed"))
+    for noun, verbs in (
+        ("leader", "leads led"), ("head", "heads headed"), ("director", "directs directed"),
+        ("chair", "chairs chaired"), ("commander", "commands commanded"), ("governor", "governs governed"),
+    )
     for verb in verbs.split()
 }
 DATE_NOUNS = frozenset("year month date day time decade century".split())

@@ -19,8 +19,9 @@ Method (no question is special-cased):
    without them ("Defense Minister Vladimir Padrino López" -> "Vladimir Padrino López").
 5. When no candidate fits the type, the clause or the sentence wins instead, and ``Answer.level`` says so.
 6. The no-answer score combines coverage, type fit and dense similarity, capped where the passages say the
-   question is about something else: no value of the asked type (nor, for "What N …?", any N), another holder of the asked office or no
-   mention of that office at all, another owner of the asked thing, or "no" in front of the asked thing.
+   question is about something else: no value of the asked type (nor, for "What N …?", any N), another holder
+   of the asked office or no mention of that office at all, another owner of the asked thing, or "no" in front
+   of the asked thing.
 
 The answer text is always ``document.text[start:end]``.
 """
