@@ -153,6 +153,7 @@ class _ParsedPassage:
     phrases: tuple[_Phrase, ...]
     # phrases minus the question's words in front, made on demand; keyed by range and what the phrase is marked as
     trimmed: dict[tuple[int, int, frozenset[str], bool], _Phrase]
+    denied: frozenset[str]  # stems the passage says there are none of: "no specific actions" -> {"action"}
 
     def variant(self, phrase: _Phrase, first: int) -> _Phrase:
         """``phrase`` starting at token ``first``, described as a phrase of its own (root, type fits)."""
@@ -212,7 +213,12 @@ class Reader:
         neighbours = tuple(
             tuple(([t.head.i] if t.head.i != t.i else []) + [c.i for c in t.children]) for t in doc
         )
-        return _ParsedPassage(doc, tuple(stem(t.text) for t in doc), neighbours, tuple(_phrases(doc)), {})
+        stems = tuple(stem(t.text) for t in doc)
+        denied = frozenset(  # "no specific actions are planned": no actions
+            s for t, s in zip(doc, stems, strict=True)
+            if any(c.dep_ == "det" and fold(c.text) == "no" for c in t.children)
+        )
+        return _ParsedPassage(doc, stems, neighbours, tuple(_phrases(doc)), {}, denied)
 
     def _coverage(self, question: Question, present: set[str], fuzzy: dict[str, str]) -> float:
         """Idf-weighted share of the question's stems that occur in the passage (1.0 = all of them)."""
@@ -276,7 +282,7 @@ class Reader:
         answerable = 0.6 * coverage + 0.25 * fit_score + 0.15 * max(0.0, hit.dense_score)
         if fit <= 0.0 and question.answer_type in TYPED_ANSWERS:
             answerable = min(answerable, 0.3)  # "How many members…?" and no number in sight: a sentence is no answer
-        if question.answer_type is not AnswerType.YES_NO and _denied(parsed, question.claim_stems):
+        if question.answer_type is not AnswerType.YES_NO and parsed.denied & question.claim_stems:
             answerable = min(answerable, 0.3)  # "What are the actions that are planned?" / "no actions are planned"
         if question.answer_type is AnswerType.ENTITY and question.focus and fit < 0.9 and question.focus not in present:
             answerable = min(answerable, 0.35)  # "What is the capital …?" and no capital in sight
@@ -358,15 +364,6 @@ def _score(
     score = fit + 0.8 * closeness[phrase.root] - repeated - headed_by_question - length_penalty
     score += argument_of_question + completeness
     return score + 0.5 * coverage - 0.15 * rank, fit
-
-
-def _denied(parsed: _ParsedPassage, claim: frozenset[str]) -> bool:
-    """The passage says there is none of what the question asks about: "no specific actions are planned" for
-    "What are the specific actions that are planned?"."""
-    return any(
-        stem_ in claim and any(c.dep_ == "det" and fold(c.text) == "no" for c in token.children)
-        for token, stem_ in zip(parsed.doc, parsed.stems, strict=True)
-    )
 
 
 def _defines(question: Question, phrase: _Phrase, question_stems: frozenset[str]) -> bool:
