@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from rapidfuzz.distance import Levenshtein
 
-from qa.terms import STOPWORDS, fold, stem, stems
+from qa.terms import STOPWORDS, WORD, fold, stem, stems
 
 
 class AnswerType(StrEnum):
@@ -90,6 +90,13 @@ PREPOSITIONS = frozenset(
     "to for of with from by through about in on at into against between among toward towards via as".split()
 )
 SKIPPED_AFTER_WH = frozenset("kind type sort form name other".split()) | {"of", "the", "a", "an"}
+# "Which minister was indicted besides the defense minister?": what follows is not the answer
+EXCLUSION = re.compile(
+    r"\b(?:besides|except(?: for)?|other than|apart from|aside from|in addition to)\s+([^,;?]+)", re.IGNORECASE
+)
+# "Who is Diosdado Cabello?": a name, asked to be described (particles such as "de" may sit inside it)
+_NAME_WORD = r"(?:[A-Z][\w.’'-]*|de|del|la|los|las|van|von|da|di|al|bin)"
+WHO_IS_NAME = re.compile(rf"^\s*(?i:who\s+(?:is|was))\s+({_NAME_WORD}(?:\s+{_NAME_WORD})*)\s*\??\s*$")
 
 _TYPE_PATTERNS: list[tuple[re.Pattern[str], AnswerType]] = [
     (re.compile(r"\b(what|which) (percentage|percent|share|proportion|fraction)\b|\bhow much of\b"), AnswerType.PERCENT),
@@ -121,11 +128,14 @@ class Question:
     stems: frozenset[str]
     claim_stems: frozenset[str]  # the stems of what is asked, without its source ("…, according to Hegseth?")
     office: str | None = None  # stem of the title a "who" question names ("presid" in "Who is the president of …")
+    office_qualifiers: frozenset[str] = frozenset()  # what the question says of that office ("colombia")
     # what the question says a named owner has: "Diosdado Cabello's arrest" -> ({"diosdado", "cabello"}, "arrest")
     possessions: tuple[tuple[frozenset[str], str], ...] = ()
     asks: Role | None = None  # None when the shape does not say ("What is the capital of …?")
     defined: frozenset[str] = frozenset()  # stems of what a "What is X?" question asks to define
     preposition: str | None = None  # the preposition whose object is asked for ("through" in "Through whom …")
+    excluded: frozenset[str] = frozenset()  # stems of what "besides …" / "other than …" rules out as the answer
+    named: frozenset[str] = frozenset()  # stems of the name "Who is <Name>?" asks about
 
 
 def analyze_question(text: str) -> Question:
@@ -137,22 +147,47 @@ def analyze_question(text: str) -> Question:
     if answer_type is None:
         answer_type = _type_from_shape(words, focus)
     text_terms = CATEGORY_OF.sub(r"\1 ", text)  # "what kind of strikes": "kind" is no word to look for
-    claim = SOURCE_ATTRIBUTION.sub(" ", text_terms)
+    claim = EXCLUSION.sub(" ", SOURCE_ATTRIBUTION.sub(" ", text_terms))  # what is asked, not who says or is ruled out
     claim_stems = frozenset(stems(claim))
-    office = None
+    office, qualifiers = None, frozenset()
     if answer_type is AnswerType.PERSON:
-        office = next((stem(w) for w in words if w in ROLE_NOUNS and stem(w) in claim_stems), None)
-        if office is None and len(words) > 1 and words[0] == "who" and words[1] in OFFICE_VERBS:
+        tokens = WORD.findall(fold(text))  # "u.s" stays one word here
+        at = next((i for i, w in enumerate(tokens) if w in ROLE_NOUNS and stem(w) in claim_stems), None)
+        if at is not None:
+            office, qualifiers = stem(tokens[at]), _office_qualifiers(tokens, at)
+        elif len(words) > 1 and words[0] == "who" and words[1] in OFFICE_VERBS:
             office = stem(OFFICE_VERBS[words[1]])  # "Who leads the cartel?" asks for its leader
+            qualifiers = claim_stems - {office}
     possessions = tuple(
         (frozenset(stems(owner)), stems(possessed)[-1])
         for owner, possessed in POSSESSION.findall(claim)
         if stems(owner) and stems(possessed)
     )
+    excluded = frozenset(s for match in EXCLUSION.findall(text_terms) for s in stems(match))
+    # "Who is Venezuela's Interior Minister?" asks for a name: an office, however capitalised, is no name to describe
+    named = WHO_IS_NAME.match(text) if office is None else None
     return Question(
         text, answer_type, stem(focus) if focus else None, frozenset(stems(text_terms)), claim_stems, office,
-        possessions, _asked_role(words), _defined(words), _asked_preposition(words),
+        qualifiers, possessions, _asked_role(words), _defined(words), _asked_preposition(words), excluded,
+        frozenset(stems(named[1])) if named else frozenset(),
     )
+
+
+def _office_qualifiers(words: list[str], at: int) -> frozenset[str]:
+    """The words of the office's own noun phrase: "Venezuela's foreign [minister]", "[president] of Colombia";
+    not the rest of the question ("Which minister was indicted?" says nothing of the office)."""
+    before = []
+    for word in reversed(words[:at]):
+        if word in STOPWORDS or word in AUXILIARIES or word in WH_WORDS:
+            break
+        before.append(word)
+    after = []
+    if at + 1 < len(words) and words[at + 1] in ("of", "for"):
+        for word in words[at + 2 :]:
+            if word in AUXILIARIES or (word in STOPWORDS and word not in ("the", "a", "an")):
+                break
+            after.append(word)
+    return frozenset(stems(" ".join(before + after)))
 
 
 def _asked_preposition(words: list[str]) -> str | None:
@@ -239,9 +274,11 @@ def _focus_noun(words: list[str]) -> str | None:
             trimmed = True
         run = []
         stopped_by = None
-        for candidate in rest:
+        for j, candidate in enumerate(rest):
             if candidate in SKIPPED_AFTER_WH and not run:
                 continue
+            if not run and _is_adjective_before_noun(rest, j):
+                continue  # "which armed group signed …": "armed" describes the noun; the verb comes after it
             if candidate in AUXILIARIES or candidate in STOPWORDS or candidate.endswith(("ed", "ing")):
                 stopped_by = candidate
                 break
@@ -250,6 +287,16 @@ def _focus_noun(words: list[str]) -> str | None:
             return None  # "what is the administration evaluating": the subject, not the thing asked for
         return run[-1] if run and run[-1] not in SKIPPED_AFTER_WH else None
     return None
+
+
+def _is_adjective_before_noun(words: list[str], i: int) -> bool:
+    """``words[i]`` looks like a verb form ("armed", "leading") but a noun and then a verb follow it."""
+    if not words[i].endswith(("ed", "ing")) or i + 2 >= len(words):
+        return False
+    noun, after = words[i + 1], words[i + 2]
+    if noun in STOPWORDS or noun in AUXILIARIES or noun.endswith(("ed", "ing")):
+        return False
+    return after in AUXILIARIES or _looks_like_verb(after)
 
 
 def _type_from_shape(words: list[str], focus: str | None) -> AnswerType:

@@ -16,7 +16,9 @@ Method (no question is special-cased):
    role asked for, being the object of the preposition the question asks with ("accused of?", "Through whom"),
    saying what a "What is X?" question's X is, how little of it repeats the question, its
    length, and its passage's retrieval rank. Phrases that open with the question's own words are also tried
-   without them ("Defense Minister Vladimir Padrino López" -> "Vladimir Padrino López").
+   without them ("Defense Minister Vladimir Padrino López" -> "Vladimir Padrino López"). What the question
+   rules out ("… besides the defense minister?") is no candidate; "Who is <Name>?" is answered by the title the
+   passage gives that name ("Interior Minister"), not by another name, a list or another person's title.
 5. When no candidate fits the type, the clause or the sentence wins instead, and ``Answer.level`` says so.
 6. The no-answer score combines coverage, type fit and dense similarity, capped where the passages say the
    question is about something else: no value of the asked type (nor, for "What N …?", any N), another holder
@@ -260,8 +262,11 @@ class Reader:
         closeness = self._closeness(parsed, question_stems, context_stems)
         coverage = self._coverage(question, present, fuzzy)
         best: tuple[float, int, float, _Phrase] | None = None  # (score, -length, fit, phrase): ties go short
+        titles = _titles_of(question.named, parsed) if question.named else frozenset()
         for phrase in parsed.phrases:
             for candidate in _variants(parsed, phrase, question_stems):
+                if titles and _describes_other(question, candidate, titles):
+                    continue  # "Who is Diosdado Cabello?": "Interior Minister", not "Maduro" or another's title
                 scored = _score(question, candidate, question_stems, context_stems, closeness, coverage, rank)
                 if scored is not None:
                     ranked = (scored[0], candidate.first - candidate.last, scored[1], candidate)
@@ -323,6 +328,8 @@ def _score(
         repeated = 0.0  # "sanctioned the Cartel de los Soles" may name what the question names; the verb is new
     if all(s in question_stems for s in content):
         return None  # an answer says something the question does not: "the cartel" names no cartel
+    if question.excluded - {question.focus} & (phrase.title_stems | set(content)):
+        return None  # "… besides the defense minister?": not "Defense Minister Vladimir Padrino López"
     repeated += 0.5 * sum(s in context_stems and s not in asked for s in content) / len(content)
     fit = _entity_fit(question, phrase) if kind is AnswerType.ENTITY else phrase.fits[kind]
     if kind is AnswerType.DATE and question.focus == "year" and not phrase.has_year:
@@ -366,6 +373,20 @@ def _score(
     return score + 0.5 * coverage - 0.15 * rank, fit
 
 
+def _titles_of(named: frozenset[str], parsed: _ParsedPassage) -> frozenset[str]:
+    """The title words the passage gives the name "Who is <Name>?" asks about ("interior minist")."""
+    return frozenset(
+        s for phrase in parsed.phrases if phrase.root_is_name and named & set(phrase.content_stems)
+        for s in phrase.title_stems
+    )
+
+
+def _describes_other(question: Question, phrase: _Phrase, titles: frozenset[str]) -> bool:
+    """For "Who is <Name>?": a list, another name, or another person's title ("Defense Minister" for Cabello)."""
+    content = set(phrase.content_stems)
+    return phrase.is_list or (phrase.root_is_name and not question.named & content and not content <= titles)
+
+
 def _defines(question: Question, phrase: _Phrase, question_stems: frozenset[str]) -> bool:
     """The phrase says what the thing a "What is X?" question asks about is."""
     return bool(question.defined and phrase.defines) and phrase.defines <= question_stems
@@ -377,7 +398,7 @@ def _other_title(question: Question, phrase: _Phrase) -> bool:
     X" still answers "Who is the Venezuelan defense minister?"."""
     if question.office not in phrase.title_stems:
         return False
-    asked = question.claim_stems - {question.office}
+    asked = question.office_qualifiers
     held = phrase.title_stems - {question.office}
 
     def unmatched(stems: frozenset[str], others: frozenset[str]) -> bool:
@@ -523,7 +544,10 @@ def _phrases(doc: Doc) -> list[_Phrase]:
     for entity in doc.ents:
         add(entity.start, entity.end)
         if entity.label_ == "PERSON":  # the title in front of a name: "U.S. Defense Secretary" [Pete Hegseth]
-            first, _ = _noun_phrase(entity.root)
+            head = entity.root
+            while head.dep_ == "compound" and head.head.pos_ == "PROPN" and head.head.i > head.i:
+                head = head.head  # "Vladimir Padrino" [López]: the whole name's head
+            first, _ = _noun_phrase(head)
             if first < entity.start:
                 add(first, entity.start)
     for pattern in (MONEY, PERCENT):

@@ -408,3 +408,60 @@ def test_an_office_the_passages_never_name_is_not_answered_by_a_name(pipeline, q
 
     assert analyze_question(question).office is not None  # "leads" names the office by its verb
     assert pipeline.ask(question).answer is None
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Who is Diosdado Cabello?", "Interior Minister"),  # his title, not another name of the list he is in
+        ("Who is Vladimir Padrino López?", "Defense Minister"),  # not the title of the name before his
+    ],
+)
+def test_who_is_a_name_is_answered_by_that_names_title(pipeline, question, expected):
+    assert pipeline.ask(question).answer.text == expected
+
+
+def test_what_besides_rules_out_is_no_answer(pipeline):
+    from qa.question import analyze_question
+
+    question = "Which minister was indicted besides the defense minister?"
+    analysis = analyze_question(question)
+    assert analysis.excluded == {"defens", "minist"} and not analysis.office_qualifiers  # "indicted" qualifies nothing
+    assert pipeline.ask(question).answer.text == "Diosdado Cabello"
+
+
+@pytest.mark.parametrize(
+    ("question", "focus"),
+    [
+        ("Which armed group signed a peace agreement in 2016?", "group"),  # "armed" describes "group"
+        ("Which indicted minister was the interior minister?", "minist"),
+        ("What caused the escalation?", None),  # "caused" is the verb: no noun follows it before a verb
+        ("What prompted Maduro to deny the charges?", None),
+    ],
+)
+def test_a_participle_in_front_of_the_focus_noun_is_an_adjective(question, focus):
+    from qa.question import analyze_question
+
+    assert analyze_question(question).focus == focus
+
+
+@pytest.mark.parametrize(
+    ("question", "qualifiers"),
+    [
+        ("Who is the president of Colombia?", {"colombia"}),
+        ("Who is Venezuela's foreign minister?", {"venezuela", "foreign"}),
+        ("Which minister was indicted?", set()),  # the rest of the question says nothing of the office
+        ("Who is Venezuela’s Interior Minister?", {"venezuela", "interior"}),  # capitals make no name of it
+    ],
+)
+def test_an_office_is_qualified_by_its_own_noun_phrase_only(question, qualifiers):
+    from qa.question import analyze_question
+
+    assert analyze_question(question).office_qualifiers == qualifiers
+
+
+def test_a_capitalised_office_is_no_name_to_describe():
+    from qa.question import analyze_question
+
+    assert analyze_question("Who is Diosdado Cabello?").named == {"diosdado", "cabello"}
+    assert analyze_question("Who is Venezuela's Interior Minister?").named == frozenset()  # it asks for a name
