@@ -96,6 +96,8 @@ EXCLUSION = re.compile(
 )
 # "Who is Diosdado Cabello?": a name, asked to be described (particles such as "de" may sit inside it)
 _NAME_WORD = r"(?:[A-Z][\w.’'-]*|de|del|la|los|las|van|von|da|di|al|bin)"
+# "What does the official think about Maduro's rule?": the answer is something said of the rule
+ABOUT = re.compile(r"^\s*(?i:what)\b.*\babout\s+([^?]+?)\s*\??\s*$", re.IGNORECASE)
 WHO_IS_NAME = re.compile(rf"^\s*(?i:who\s+(?:is|was))\s+({_NAME_WORD}(?:\s+{_NAME_WORD})*)\s*\??\s*$")
 
 _TYPE_PATTERNS: list[tuple[re.Pattern[str], AnswerType]] = [
@@ -136,6 +138,7 @@ class Question:
     preposition: str | None = None  # the preposition whose object is asked for ("through" in "Through whom …")
     excluded: frozenset[str] = frozenset()  # stems of what "besides …" / "other than …" rules out as the answer
     named: frozenset[str] = frozenset()  # stems of the name "Who is <Name>?" asks about
+    about: frozenset[str] = frozenset()  # "What does X believe about Maduro's rule?": what is said of it
 
 
 def analyze_question(text: str) -> Question:
@@ -170,6 +173,7 @@ def analyze_question(text: str) -> Question:
         text, answer_type, stem(focus) if focus else None, frozenset(stems(text_terms)), claim_stems, office,
         qualifiers, possessions, _asked_role(words), _defined(words), _asked_preposition(words), excluded,
         frozenset(stems(named[1])) if named else frozenset(),
+        frozenset(stems(about[1])) if (about := ABOUT.match(text_terms)) else frozenset(),
     )
 
 

@@ -14,9 +14,11 @@ Method (no question is special-cased):
    dependency tree gives every word's distance to the nearest anchor.
 4. Each candidate is scored on type fit, closeness to the anchors, being an argument of a question word in the
    role asked for, being the object of the preposition the question asks with ("accused of?", "Through whom"),
-   saying what a "What is X?" question's X is, how little of it repeats the question, its
+   being said of what "What … about Y?" names (a predicate whose subject is Y), saying what a "What is X?"
+   question's X is, how little of it repeats the question, its
    length, and its passage's retrieval rank. Phrases that open with the question's own words are also tried
-   without them ("Defense Minister Vladimir Padrino López" -> "Vladimir Padrino López"). What the question
+   without them ("Defense Minister Vladimir Padrino López" -> "Vladimir Padrino López"); never without a
+   negation of their head ("lasting" out of "not lasting" says the opposite). What the question
    rules out ("… besides the defense minister?") is no candidate; "Who is <Name>?" is answered by the title the
    passage gives that name ("Interior Minister"), not by another name, a list or another person's title.
 5. When no candidate fits the type, the clause or the sentence wins instead, and ``Answer.level`` says so.
@@ -97,6 +99,7 @@ TYPED_ANSWERS = frozenset({AnswerType.DATE, AnswerType.MONEY, AnswerType.PERCENT
 DEFINITION_BONUS = 0.5
 QUOTE_BONUS = 0.1  # a quote that completes a question word is said as one piece
 QUOTATION = re.compile(r"[“\"]([^“”\"]{3,200})[”\"]")
+ABOUT_BONUS = 0.3  # what "… about Y?" asks for: something said of Y (as much as being the asked argument)
 PREPOSITION_BONUS = 0.3  # as much as being the asked argument of a question word
 FAR = 6  # distance used when a passage has no anchor at all
 
@@ -145,6 +148,7 @@ class _Phrase:
     preposition: str = ""  # the preposition this phrase is the object of ("of" for "conspiring …"), if any
     quoted: bool = False  # exactly the words inside quotation marks: “a whole bunch of new options”
     defines: frozenset[str] = frozenset()  # stems of what this phrase says another phrase is (see _definitions)
+    drops_negation: bool = False  # its head is negated outside it: "lasting" out of "not lasting"
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +319,8 @@ def _score(
     content = phrase.content_stems
     if not content or (phrase.defines and not question.defined):
         return None  # a definition is a candidate of its own only where a definition is asked for
+    if phrase.drops_negation:
+        return None  # "lasting" is the opposite of what "… is not lasting" says
     kind = question.answer_type
     if kind is AnswerType.YES_NO:  # the statement that confirms or denies the claim; its source is not the claim
         claim = question.claim_stems | (question_stems - question.stems)  # with fuzzy matches of the claim's words
@@ -365,6 +371,8 @@ def _score(
         argument_of_question = max(argument_of_question, 0.3)  # "What is growing …?" -> "growing anxiety"
         if kind is AnswerType.DESCRIPTION:
             fit = max(fit, 0.6)
+    if question.about and kind is AnswerType.DESCRIPTION and question.about <= phrase.subject_stems:
+        argument_of_question = max(argument_of_question, ABOUT_BONUS)  # "… about Maduro's rule?" -> "not lasting"
     if question.preposition and phrase.preposition == question.preposition:
         argument_of_question = max(argument_of_question, PREPOSITION_BONUS)  # "accused of?" -> "[of] conspiring …"
     completeness = 0.05 if is_list else 0.0  # "Maduro and his allies" over "Maduro" when all else ties
@@ -645,6 +653,7 @@ def _describe(doc: Doc, first: int, last: int, level: str, is_list: bool) -> _Ph
         preposition=fold(root.head.text) if root.dep_ in ("pobj", "pcomp") and root.head.i != root.i else "",
         modifying_verbs=_modifying_verbs(root),
         conjunct_stems=frozenset(stem(t.text) for t in root.conjuncts if first <= t.i < last and is_list),
+        drops_negation=any(c.dep_ == "neg" and not first <= c.i < last for c in root.children),
     )
 
 

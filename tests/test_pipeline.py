@@ -465,3 +465,12 @@ def test_a_capitalised_office_is_no_name_to_describe():
 
     assert analyze_question("Who is Diosdado Cabello?").named == {"diosdado", "cabello"}
     assert analyze_question("Who is Venezuela's Interior Minister?").named == frozenset()  # it asks for a name
+
+
+def test_what_is_said_about_a_thing_is_its_predicate_with_its_negation(pipeline):
+    from qa.question import analyze_question
+
+    question = "What does the official think about Maduro's rule?"
+    assert analyze_question(question).about == {"maduro", "rule"}
+    # the passage: "… a strong internal belief that Maduro's rule is “not lasting.”"; "lasting" alone says the opposite
+    assert pipeline.ask(question).answer.text == "not lasting"
