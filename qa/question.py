@@ -238,7 +238,13 @@ def _asked_role(words: list[str]) -> Role | None:
     if word in ("is", "are", "was", "were"):
         if following.endswith("ing"):
             return Role.AGENT
-        return Role.PATIENT if _is_participle(following) else None
+        later_verb = any(  # "-ing" at the end or before a function word, not in front of its noun ("remaining options")
+            w.endswith("ing") and (j + 1 == len(words) or words[j + 1] in STOPWORDS)
+            for j, w in enumerate(words[i + 2 :], start=i + 2)
+        )
+        if _is_participle(following) or later_verb:
+            return Role.PATIENT  # "What is the U.S. increasing …?": the subject comes first, then the verb
+        return None
     if word in ("has", "have", "had"):
         return Role.AGENT if _is_participle(following) else Role.PATIENT
     return Role.AGENT if _looks_like_verb(word) else None

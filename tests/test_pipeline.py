@@ -104,6 +104,8 @@ def test_what_a_question_says_a_name_owns():
         ("What did the Justice Department double?", "patient"),
         ("What has Trump not authorized?", "patient"),
         ("What is the capital of France?", None),
+        ("What is the U.S. increasing on Maduro?", "patient"),  # the subject sits between "is" and the verb
+        ("What are the remaining options?", None),  # "remaining" describes the options
     ],
 )
 def test_which_argument_a_question_asks_for(question, role):
