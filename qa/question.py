@@ -94,10 +94,10 @@ SKIPPED_AFTER_WH = frozenset("kind type sort form name other".split()) | {"of", 
 EXCLUSION = re.compile(
     r"\b(?:besides|except(?: for)?|other than|apart from|aside from|in addition to)\s+([^,;?]+)", re.IGNORECASE
 )
+# "What does the official think about Maduro's rule?": the answer is something said of the rule
+ABOUT = re.compile(r"^\s*what\b.*\babout\s+([^?]+?)\s*\??\s*$", re.IGNORECASE)
 # "Who is Diosdado Cabello?": a name, asked to be described (particles such as "de" may sit inside it)
 _NAME_WORD = r"(?:[A-Z][\w.’'-]*|de|del|la|los|las|van|von|da|di|al|bin)"
-# "What does the official think about Maduro's rule?": the answer is something said of the rule
-ABOUT = re.compile(r"^\s*(?i:what)\b.*\babout\s+([^?]+?)\s*\??\s*$", re.IGNORECASE)
 WHO_IS_NAME = re.compile(rf"^\s*(?i:who\s+(?:is|was))\s+({_NAME_WORD}(?:\s+{_NAME_WORD})*)\s*\??\s*$")
 
 _TYPE_PATTERNS: list[tuple[re.Pattern[str], AnswerType]] = [

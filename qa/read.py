@@ -334,7 +334,7 @@ def _score(
         repeated = 0.0  # "sanctioned the Cartel de los Soles" may name what the question names; the verb is new
     if all(s in question_stems for s in content):
         return None  # an answer says something the question does not: "the cartel" names no cartel
-    if question.excluded and question.excluded - {question.focus} & (phrase.title_stems | set(content)):
+    if question.excluded and (question.excluded - {question.focus}) & (phrase.title_stems | set(content)):
         return None  # "… besides the defense minister?": not "Defense Minister Vladimir Padrino López"
     repeated += 0.5 * sum(s in context_stems and s not in asked for s in content) / len(content)
     fit = _entity_fit(question, phrase) if kind is AnswerType.ENTITY else phrase.fits[kind]
