@@ -99,8 +99,9 @@ TYPED_ANSWERS = frozenset({AnswerType.DATE, AnswerType.MONEY, AnswerType.PERCENT
 DEFINITION_BONUS = 0.5
 QUOTE_BONUS = 0.1  # a quote that completes a question word is said as one piece
 QUOTATION = re.compile(r"[“\"]([^“”\"]{3,200})[”\"]")
-ABOUT_BONUS = 0.3  # what "… about Y?" asks for: something said of Y (as much as being the asked argument)
-PREPOSITION_BONUS = 0.3  # as much as being the asked argument of a question word
+# Being the asked argument of a question word; also what the preposition a question asks with, "What … about
+# Y?" and a participle the question uses ("growing anxiety") are worth
+ARGUMENT_BONUS = 0.3
 FAR = 6  # distance used when a passage has no anchor at all
 
 
@@ -360,21 +361,21 @@ def _score(
     argument_of_question = 0.0
     if phrase.governor_stem in question_stems:
         if phrase.role is None:  # a complement, or the object of a preposition
-            argument_of_question = 0.15 if question.asks else 0.3
+            argument_of_question = ARGUMENT_BONUS / 2 if question.asks else ARGUMENT_BONUS
         elif phrase.role is (question.asks or Role.PATIENT):
-            argument_of_question = 0.3
+            argument_of_question = ARGUMENT_BONUS
     if phrase.quoted and kind in (AnswerType.DESCRIPTION, AnswerType.ENTITY) and phrase.governor_stem in question_stems:
         argument_of_question += QUOTE_BONUS
     if _defines(question, phrase, question_stems):
         argument_of_question += DEFINITION_BONUS  # "What is X?" and the passage says "N, known as X"
     if question.asks and (question.asks in {r for s, r in phrase.modifying_verbs if s in question_stems}):
-        argument_of_question = max(argument_of_question, 0.3)  # "What is growing …?" -> "growing anxiety"
+        argument_of_question = max(argument_of_question, ARGUMENT_BONUS)  # "What is growing …?" -> "growing anxiety"
         if kind is AnswerType.DESCRIPTION:
             fit = max(fit, 0.6)
     if question.about and kind is AnswerType.DESCRIPTION and question.about <= phrase.subject_stems:
-        argument_of_question = max(argument_of_question, ABOUT_BONUS)  # "… about Maduro's rule?" -> "not lasting"
+        argument_of_question = max(argument_of_question, ARGUMENT_BONUS)  # "… about Maduro's rule?" -> "not lasting"
     if question.preposition and phrase.preposition == question.preposition:
-        argument_of_question = max(argument_of_question, PREPOSITION_BONUS)  # "accused of?" -> "[of] conspiring …"
+        argument_of_question = max(argument_of_question, ARGUMENT_BONUS)  # "accused of?" -> "[of] conspiring …"
     completeness = 0.05 if is_list else 0.0  # "Maduro and his allies" over "Maduro" when all else ties
     score = fit + 0.8 * closeness[phrase.root] - repeated - headed_by_question - length_penalty
     score += argument_of_question + completeness
