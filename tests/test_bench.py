@@ -14,8 +14,8 @@ QUESTIONS = ["Who was indicted in 2020?", "How much is the reward for Maduro's a
 def test_one_client_measures_ask_health_and_the_pipeline_side_by_side(server):
     single = one_client(server, QUESTIONS, 4)
     assert set(single) == {"health stdlib", "health httpx", "ask stdlib", "ask httpx", "pipeline"}
-    assert all(value > 0 for value in single.values())
-    assert single["ask stdlib"] > single["health stdlib"]  # an answer costs more than the trivial endpoint
+    assert all(value > 0 for value in single.values())  # (no timing comparison: the test server caches answers,
+    # so a repeated /ask costs about what /health does, and which is faster is a coin toss on a shared machine)
 
 
 def test_http_load_counts_no_errors_against_a_healthy_server(server):
