@@ -34,13 +34,27 @@ CLAUSE_BREAK = re.compile(r"[;:,]\s+")
 
 @dataclass(frozen=True, slots=True)
 class Passage:
-    """A sentence of a document. ``start``/``end`` index the document's original text."""
+    """A sentence of a document. ``start``/``end`` index the document's original text.
+
+    ``antecedent`` is who an opening "he"/"she" at ``text[pronoun_start:pronoun_end]`` refers to, when the index
+    worked that out (see :mod:`index.antecedents`); "" otherwise.
+    """
 
     doc_id: str
     passage_id: str
     start: int
     end: int
     text: str
+    antecedent: str = ""
+    pronoun_start: int = 0
+    pronoun_end: int = 0
+
+    @property
+    def search_text(self) -> str:
+        """The text search reads: with the antecedent in the pronoun's place ("Maduro points to …")."""
+        if not self.antecedent:
+            return self.text
+        return self.text[: self.pronoun_start] + self.antecedent + self.text[self.pronoun_end :]
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:

@@ -18,13 +18,15 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from index.antecedents import resolve_pronouns
 from index.documents import Document, corpus_fingerprint, load_documents
 from index.encoder import ONNX_MODEL, ONNX_TOKENIZER, Encoder, OnnxEncoder, TextEncoder
 from index.errors import IndexStoreError
 from index.parses import PARSER_VERSION, ParsedText, parse_texts
 from index.passages import Passage, split_passages
 
-STORE_FORMAT = 3  # 2: the ONNX question encoder is stored with the index; 3: so are the passages' parses
+STORE_FORMAT = 4  # 2: the ONNX question encoder is stored with the index; 3: so are the passages' parses;
+# 4: passages carry the antecedents of their opening pronouns
 SPLITTER_VERSION = 2  # bump when split_sentences changes, so stored passages are rebuilt
 MANIFEST, PASSAGES, VECTORS, PARSES = "manifest.json", "passages.json", "vectors.faiss", "parses.jsonl"
 PROGRESS_BAR_FROM = 256  # passages; fewer embed in well under a second
@@ -121,9 +123,9 @@ def build_index(documents: list[Document], encoder: Encoder, *, ann_from: int = 
     passages = [passage for document in documents for passage in split_passages(document)]
     if not passages:
         raise IndexStoreError("The documents hold no text to index.")
-    texts = [p.text for p in passages]
-    embeddings = encoder.encode(texts, show_progress=len(passages) >= PROGRESS_BAR_FROM)
-    parses = parse_texts(texts, progress=len(passages) >= PROGRESS_BAR_FROM)
+    parses = parse_texts([p.text for p in passages], progress=len(passages) >= PROGRESS_BAR_FROM)
+    passages = resolve_pronouns(passages, [ParsedText.from_json(p.text, parsed) for p, parsed in zip(passages, parses, strict=True)])
+    embeddings = encoder.encode([p.search_text for p in passages], show_progress=len(passages) >= PROGRESS_BAR_FROM)
     dimension = embeddings.shape[1]
     if len(passages) >= ann_from:
         vectors = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)

@@ -35,7 +35,8 @@ WH_WORDS = ("who", "whom", "whose", "what", "which", "when", "where", "why", "ho
 AUXILIARIES = frozenset("is are was were do does did has have had can could will would should may might must".split())
 ORGANISATION_NOUNS = frozenset(
     "agency department organization organisation group gang cartel company ministry office body army force "
-    "forces government institution party administration court".split()
+    "forces government institution party administration court association alliance coalition network syndicate "
+    "union federation league movement militia council committee commission bureau corporation".split()
 )
 PLACE_NOUNS = frozenset("country region city place area border state territory town province nation".split())
 PERSON_NOUNS = frozenset("person people official officials leader minister president secretary man woman".split())

@@ -137,6 +137,7 @@ class _Phrase:
     governor_stem: str  # the word this phrase is an argument of ("evaluating" for "… strategies"), or ""
     role: Role | None  # as that argument: the doer (subject, "by" agent) or what is done to (object), if either
     is_organisation: bool
+    is_plural: bool  # "members", "forces": people named as a body, unlike "official"
     stem_before: str  # stem of the word just before the phrase ("gang" in "the gang Tren de Aragua")
     content_stems: tuple[str, ...]
     words: int
@@ -221,6 +222,12 @@ class Reader:
             tuple(([t.head.i] if t.head.i != t.i else []) + [c.i for c in t.children]) for t in doc
         )
         stems = tuple(stem(t.text) for t in doc)
+        passage = self.index.passages[row]
+        if passage.antecedent:  # "He points to …": the words near "He" are near "Maduro"
+            stems = tuple(
+                stem(passage.antecedent.split()[-1]) if t.idx == passage.pronoun_start else s
+                for t, s in zip(doc, stems, strict=True)
+            )
         denied = frozenset(  # "no specific actions are planned": no actions
             s for t, s in zip(doc, stems, strict=True)
             if any(c.dep_ == "det" and fold(c.text) == "no" for c in t.children)
@@ -286,6 +293,8 @@ class Reader:
         if start >= end:
             return None
         passage = hit.passage
+        if question.focus and question.focus not in present and fit >= 0.9 and question.answer_type is AnswerType.ENTITY:
+            coverage = self._coverage(question, present | {question.focus}, fuzzy)  # the answer is the asked kind
         if _defines(question, phrase, question_stems):
             coverage = 1.0  # the passage says what the asked-about thing is; "stand for" is the question's frame
         fit_score = max(0.0, min(1.0, fit * (0.5 + 0.5 * coverage)))
@@ -443,7 +452,10 @@ def _entity_fit(question: Question, phrase: _Phrase) -> float:
             return 1.0  # "a United Nations report"; "(the Venezuelan gang) Tren de Aragua"
         if phrase.is_list and question.focus in phrase.conjunct_stems:
             return 1.0  # "the Venezuelan government, military, and intelligence services" for "Which services"
-        if question.focus in ORGANISATION_STEMS and (phrase.is_organisation or phrase.root_stem in PERSON_LIKE_STEMS):
+        if question.focus in ORGANISATION_STEMS and (
+            phrase.is_organisation or phrase.root_stem in ORGANISATION_STEMS
+            or (phrase.root_stem in PERSON_LIKE_STEMS and phrase.is_plural)
+        ):
             return 0.9  # "Which groups …?": an organisation, or people named as a body ("Dissident FARC members")
     return phrase.fits[AnswerType.ENTITY]
 
@@ -647,6 +659,7 @@ def _describe(doc: Doc, first: int, last: int, level: str, is_list: bool) -> _Ph
         governor_stem=_governor_stem(root),
         role=_role(root),
         is_organisation=root.ent_type_ == "ORG",
+        is_plural=root.pos_ == "NOUN" and root.lemma_.lower() != root.text.lower(),  # "members" -> "member"
         stem_before=stem(doc[first - 1].text) if first > 0 else "",
         content_stems=content, words=sum(t.is_alpha or t.like_num for t in span), title_stems=_title_stems(root),
         subject_stems=_subject_stems(root),

@@ -54,7 +54,7 @@ class Retriever:
         if self._bm25 is not None:
             return
         self.encoder.warm_up()
-        corpus = [stems(p.text) or [""] for p in self.index.passages]
+        corpus = [stems(p.search_text) or [""] for p in self.index.passages]
         self._bm25 = bm25s.BM25()
         self._bm25.index(corpus, show_progress=False)
         document_frequency: dict[str, int] = {}

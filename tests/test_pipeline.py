@@ -476,3 +476,32 @@ def test_what_is_said_about_a_thing_is_its_predicate_with_its_negation(pipeline)
     assert analyze_question(question).about == {"maduro", "rule"}
     # the passage: "… a strong internal belief that Maduro's rule is “not lasting.”"; "lasting" alone says the opposite
     assert pipeline.ask(question).answer.text == "not lasting"
+
+
+def test_a_sentence_that_opens_with_he_is_found_by_the_name_it_refers_to(pipeline):
+    """"He points to a United Nations report …" follows "Maduro has denied …": the index knows who "He" is."""
+    points = next(p for p in pipeline.opened.index.passages if p.text.startswith("He points to"))
+    assert points.antecedent == "Maduro" and points.search_text.startswith("Maduro points to")
+    for question in ("Which organization's report does Maduro cite?", "Which organization published the report Maduro cites?"):
+        # "organization" is not in the passage, but the answer is one: the asked kind counts as covered
+        result = pipeline.ask(question)
+        assert result.reader_answer.text.startswith("United Nations")
+        assert result.no_answer_score < pipeline.settings.no_answer_threshold, question
+
+
+def test_one_person_is_no_organisation_but_people_named_as_a_body_are():
+    from index.parses import ParsedText, parse_texts
+    from qa.question import analyze_question
+    from qa.read import _describe, _entity_fit
+
+    text = "This official met dissident FARC members and a powerful trafficking association."
+    doc = ParsedText.from_json(text, parse_texts([text])[0])
+    question = analyze_question("Which organization helped them?")
+
+    def fit(words: str) -> float:
+        first, last = doc.token_range(text.index(words), text.index(words) + len(words))
+        return _entity_fit(question, _describe(doc, first, last, "span", False))
+
+    assert fit("official") < 0.9
+    assert fit("dissident FARC members") >= 0.9
+    assert fit("powerful trafficking association") >= 0.9
