@@ -6,9 +6,9 @@ refers to someone by a pronoun before naming anyone continues the previous sente
 rule coreference systems start from), so that subject is taken as the antecedent when it is a person's name;
 otherwise the first person the previous sentence names. Chains carry over ("Maduro … He … He …").
 
-Only third-person singular pronouns are resolved: "they" and "it" refer to groups and things whose antecedent is
-rarely the subject before (measured on nothing here, so not guessed at). The passage text never changes; search
-reads the sentence with the name in the pronoun's place (:attr:`Passage.search_text`).
+Only "he", "she", "his" and "her" are resolved: "they" and "it" stand for groups and things, which are often not
+the previous subject, and the seed has no such sentence to check a rule on. The passage text never changes;
+search reads the sentence with the name in the pronoun's place (:attr:`Passage.search_text`).
 """
 
 from __future__ import annotations

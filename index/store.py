@@ -124,7 +124,8 @@ def build_index(documents: list[Document], encoder: Encoder, *, ann_from: int = 
     if not passages:
         raise IndexStoreError("The documents hold no text to index.")
     parses = parse_texts([p.text for p in passages], progress=len(passages) >= PROGRESS_BAR_FROM)
-    passages = resolve_pronouns(passages, [ParsedText.from_json(p.text, parsed) for p, parsed in zip(passages, parses, strict=True)])
+    parsed = [ParsedText.from_json(p.text, stored) for p, stored in zip(passages, parses, strict=True)]
+    passages = resolve_pronouns(passages, parsed)  # before embedding: "He points to …" is embedded with its name
     embeddings = encoder.encode([p.search_text for p in passages], show_progress=len(passages) >= PROGRESS_BAR_FROM)
     dimension = embeddings.shape[1]
     if len(passages) >= ann_from:

@@ -10,8 +10,8 @@ from index.passages import split_passages
 
 def resolved(*texts: str) -> list:
     passages = [p for i, text in enumerate(texts) for p in split_passages(Document(f"doc{i}", "", text))]
-    parses = [ParsedText.from_json(p.text, stored) for p, stored in zip(passages, parse_texts([p.text for p in passages]), strict=True)]
-    return resolve_pronouns(passages, parses)
+    stored = parse_texts([p.text for p in passages])
+    return resolve_pronouns(passages, [ParsedText.from_json(p.text, s) for p, s in zip(passages, stored, strict=True)])
 
 
 def test_an_opening_he_is_the_previous_sentence_s_subject():
