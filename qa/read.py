@@ -102,6 +102,7 @@ QUOTATION = re.compile(r"[“\"]([^“”\"]{3,200})[”\"]")
 # Being the asked argument of a question word; also what the preposition a question asks with, "What … about
 # Y?" and a participle the question uses ("growing anxiety") are worth
 ARGUMENT_BONUS = 0.3
+SIBLING_PENALTY = 0.3
 FAR = 6  # distance used when a passage has no anchor at all
 
 
@@ -151,6 +152,9 @@ class _Phrase:
     quoted: bool = False  # exactly the words inside quotation marks: “a whole bunch of new options”
     defines: frozenset[str] = frozenset()  # stems of what this phrase says another phrase is (see _definitions)
     drops_negation: bool = False  # its head is negated outside it: "lasting" out of "not lasting"
+    # the content stems of each member coordinated with the head outside the phrase: "[Dissident FARC members] and
+    # Colombia's National Liberation Army guerrilla" -> ({"colombia", "nation", "liber", "armi", "guerrilla"},)
+    siblings: tuple[frozenset[str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,6 +351,8 @@ def _score(
     if question.excluded and (question.excluded - {question.focus}) & (phrase.title_stems | set(content)):
         return None  # "… besides the defense minister?": not "Defense Minister Vladimir Padrino López"
     repeated += 0.5 * sum(s in context_stems and s not in asked for s in content) / len(content)
+    if not question.excluded and any(2 * len(sibling & question_stems) > len(sibling) for sibling in phrase.siblings):
+        repeated += SIBLING_PENALTY  # "Who designated the Sinaloa cartel …?": not "Tren de Aragua" beside it
     fit = _entity_fit(question, phrase) if kind is AnswerType.ENTITY else phrase.fits[kind]
     if kind is AnswerType.DATE and question.focus == "year" and not phrase.has_year:
         fit *= 0.6  # "What year …?": "July" is a date, but not the year
@@ -668,6 +674,13 @@ def _describe(doc: Doc, first: int, last: int, level: str, is_list: bool) -> _Ph
         modifying_verbs=_modifying_verbs(root),
         conjunct_stems=frozenset(stem(t.text) for t in root.conjuncts if first <= t.i < last and is_list),
         drops_negation=any(c.dep_ == "neg" and not first <= c.i < last for c in root.children),
+        siblings=tuple(
+            frozenset(
+                stem(t.text) for t in doc[slice(*_noun_phrase(c))] if t.is_alpha and fold(t.text) not in STOPWORDS
+            )
+            for c in root.conjuncts
+            if not first <= c.i < last and root.pos_ in NOMINAL
+        ),
     )
 
 

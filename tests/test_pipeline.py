@@ -505,3 +505,10 @@ def test_one_person_is_no_organisation_but_people_named_as_a_body_are():
     assert fit("official") < 0.9
     assert fit("dissident FARC members") >= 0.9
     assert fit("powerful trafficking association") >= 0.9
+
+
+def test_what_is_coordinated_with_the_question_s_own_thing_is_not_its_answer(pipeline):
+    """"… support to the Venezuelan gang Tren de Aragua and the Sinaloa cartel, both designated … by the U.S.":
+    the gang beside the cartel the question names did not designate it."""
+    answer = pipeline.ask("Who designated the Sinaloa cartel as a foreign terrorist organization?").reader_answer
+    assert "Tren de Aragua" not in answer.text and "U.S." in answer.text
