@@ -75,6 +75,7 @@ ARGUMENT_RELATIONS = frozenset(
     {"dobj", "ccomp", "xcomp", "attr", "oprd", "acomp", "appos", "nsubjpass", "dative", "nsubj"}
 )
 LEADING_FUNCTION_WORDS = frozenset({"ADP", "CCONJ", "SCONJ", "PART", "PUNCT"})
+HEDGES = frozenset("approximately about around roughly nearly almost some over under estimated up".split())
 NEGATIONS = frozenset({"no", "not", "n't", "never", "nothing", "none", "neither", "nor", "without"})
 DURATION_UNITS = re.compile(r"\b(years?|months?|weeks?|days?|decades?|hours?|centur(y|ies))\b", re.I)
 MONTHS = re.compile(
@@ -151,7 +152,9 @@ class _Phrase:
     preposition: str = ""  # the preposition this phrase is the object of ("of" for "conspiring …"), if any
     quoted: bool = False  # exactly the words inside quotation marks: “a whole bunch of new options”
     defines: frozenset[str] = frozenset()  # stems of what this phrase says another phrase is (see _definitions)
-    drops_negation: bool = False  # its head is negated outside it: "lasting" out of "not lasting"
+    # it leaves out a word that changes what it says: its head's negation ("lasting" out of "not lasting") or its
+    # number's hedge ("5%" out of "approximately 5%")
+    drops_qualifier: bool = False
     # the content stems of each member coordinated with the head outside the phrase: "[Dissident FARC members] and
     # Colombia's National Liberation Army guerrilla" -> ({"colombia", "nation", "liber", "armi", "guerrilla"},)
     siblings: tuple[frozenset[str], ...] = ()
@@ -333,8 +336,8 @@ def _score(
     content = phrase.content_stems
     if not content or (phrase.defines and not question.defined):
         return None  # a definition is a candidate of its own only where a definition is asked for
-    if phrase.drops_negation:
-        return None  # "lasting" is the opposite of what "… is not lasting" says
+    if phrase.drops_qualifier:
+        return None  # "lasting" is the opposite of what "… is not lasting" says; "5%" is not "approximately 5%"
     kind = question.answer_type
     if kind is AnswerType.YES_NO:  # the statement that confirms or denies the claim; its source is not the claim
         claim = question.claim_stems | (question_stems - question.stems)  # with fuzzy matches of the claim's words
@@ -470,13 +473,12 @@ def _variants(parsed: _ParsedPassage, phrase: _Phrase, question_stems: frozenset
     """The phrase itself and, if it opens with the question's words, the rest of it."""
     first = phrase.first
     doc = parsed.doc
-    while first < phrase.last and (
+    # "a reluctance to accept [Maduro remaining in power]": question words and the function words between them
+    while first < phrase.last and _droppable(doc[first]) and (
         parsed.stems[first] in question_stems or doc[first].pos_ in ("DET", "PUNCT")
-    ) and _droppable(doc[first]):
+        or (phrase.level == "span" and doc[first].pos_ in LEADING_FUNCTION_WORDS)
+    ):
         first += 1
-    if phrase.level == "span":
-        while first < phrase.last and doc[first].pos_ in LEADING_FUNCTION_WORDS and _droppable(doc[first]):
-            first += 1
     return [phrase] if first in (phrase.first, phrase.last) else [phrase, parsed.variant(phrase, first)]
 
 
@@ -673,7 +675,9 @@ def _describe(doc: Doc, first: int, last: int, level: str, is_list: bool) -> _Ph
         preposition=fold(root.head.text) if root.dep_ in ("pobj", "pcomp") and root.head.i != root.i else "",
         modifying_verbs=_modifying_verbs(root),
         conjunct_stems=frozenset(stem(t.text) for t in root.conjuncts if first <= t.i < last and is_list),
-        drops_negation=any(c.dep_ == "neg" and not first <= c.i < last for c in root.children),
+        drops_qualifier=any(c.dep_ == "neg" and not first <= c.i < last for c in root.children) or any(
+            fold(c.text) in HEDGES and c.i < first for t in span if t.like_num for c in t.children
+        ),
         siblings=tuple(
             frozenset(
                 stem(t.text) for t in doc[slice(*_noun_phrase(c))] if t.is_alpha and fold(t.text) not in STOPWORDS

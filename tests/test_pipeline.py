@@ -512,3 +512,13 @@ def test_what_is_coordinated_with_the_question_s_own_thing_is_not_its_answer(pip
     the gang beside the cartel the question names did not designate it."""
     answer = pipeline.ask("Who designated the Sinaloa cartel as a foreign terrorist organization?").reader_answer
     assert "Tren de Aragua" not in answer.text and "U.S." in answer.text
+
+
+def test_an_amount_keeps_its_hedge(pipeline):
+    """"approximately 5%" is what the report says; "5%" alone claims more than it does."""
+    assert pipeline.ask("What share of Colombian cocaine transits Venezuela?").answer.text == "approximately 5%"
+
+
+def test_the_question_s_words_are_trimmed_with_the_function_words_between_them(pipeline):
+    """"Colombia’s National Liberation Army guerrilla" minus "Colombia", "’s", "National Liberation Army"."""
+    assert pipeline.ask("What is Colombia's National Liberation Army?").answer.text == "guerrilla"
