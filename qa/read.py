@@ -158,6 +158,7 @@ class _Phrase:
     # the content stems of each member coordinated with the head outside the phrase: "[Dissident FARC members] and
     # Colombia's National Liberation Army guerrilla" -> ({"colombia", "nation", "liber", "armi", "guerrilla"},)
     siblings: tuple[frozenset[str], ...] = ()
+    aliases: frozenset[str] = frozenset()  # what else the head is called: "FARC" for "the Revolutionary … (FARC)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,6 +357,8 @@ def _score(
     repeated += 0.5 * sum(s in context_stems and s not in asked for s in content) / len(content)
     if not question.excluded and any(2 * len(sibling & question_stems) > len(sibling) for sibling in phrase.siblings):
         repeated += SIBLING_PENALTY  # "Who designated the Sinaloa cartel …?": not "Tren de Aragua" beside it
+    if phrase.aliases and phrase.aliases <= question_stems and not question.defined:
+        repeated = 1.0  # "Who supported the FARC?": "the Revolutionary Armed Forces of Colombia (FARC)" is the FARC
     fit = _entity_fit(question, phrase) if kind is AnswerType.ENTITY else phrase.fits[kind]
     if kind is AnswerType.DATE and question.focus == "year" and not phrase.has_year:
         fit *= 0.6  # "What year …?": "July" is a date, but not the year
@@ -684,6 +687,13 @@ def _describe(doc: Doc, first: int, last: int, level: str, is_list: bool) -> _Ph
             )
             for c in root.conjuncts
             if not first <= c.i < last and root.pos_ in NOMINAL
+        ),
+        aliases=frozenset(
+            stem(t.text)
+            for other in (*(c for c in root.children if c.dep_ == "appos"), *([root.head] if root.dep_ == "appos" else []))
+            if not first <= other.i < last
+            for t in doc[slice(*_noun_phrase(other))]
+            if t.is_alpha and fold(t.text) not in STOPWORDS
         ),
     )
 

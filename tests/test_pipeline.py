@@ -522,3 +522,8 @@ def test_an_amount_keeps_its_hedge(pipeline):
 def test_the_question_s_words_are_trimmed_with_the_function_words_between_them(pipeline):
     """"Colombia’s National Liberation Army guerrilla" minus "Colombia", "’s", "National Liberation Army"."""
     assert pipeline.ask("What is Colombia's National Liberation Army?").answer.text == "guerrilla"
+
+
+def test_the_question_s_own_thing_under_another_name_is_not_its_answer(pipeline):
+    """"the Revolutionary Armed Forces of Colombia (FARC)" is the FARC the question names, not who supported it."""
+    assert pipeline.ask("Who supported the FARC?").answer.text == "Venezuelan security forces"
