@@ -95,6 +95,8 @@ SKIPPED_AFTER_WH = frozenset("kind type sort form name other".split()) | {"of", 
 EXCLUSION = re.compile(
     r"\b(?:besides|except(?: for)?|other than|apart from|aside from|in addition to)\s+([^,;?]+)", re.IGNORECASE
 )
+# "What is the cartel … called?", "What is the name of …?": a name is asked for, not a description
+NAME_ASKED = re.compile(r"\b(?:called|named)\s*\??\s*$|\bthe name of\b|^\s*what name\b", re.IGNORECASE)
 # "What does the official think about Maduro's rule?": the answer is something said of the rule
 ABOUT = re.compile(r"^\s*what\b.*\babout\s+([^?]+?)\s*\??\s*$", re.IGNORECASE)
 # "Who is Diosdado Cabello?": a name, asked to be described (particles such as "de" may sit inside it)
@@ -140,6 +142,7 @@ class Question:
     excluded: frozenset[str] = frozenset()  # stems of what "besides …" / "other than …" rules out as the answer
     named: frozenset[str] = frozenset()  # stems of the name "Who is <Name>?" asks about
     about: frozenset[str] = frozenset()  # "What does X believe about Maduro's rule?": what is said of it
+    wants_name: bool = False  # "What is the cartel linked to Maduro's inner circle called?"
 
 
 def analyze_question(text: str) -> Question:
@@ -175,6 +178,7 @@ def analyze_question(text: str) -> Question:
         qualifiers, possessions, _asked_role(words), _defined(words), _asked_preposition(words), excluded,
         frozenset(stems(named[1])) if named else frozenset(),
         frozenset(stems(about[1])) if (about := ABOUT.match(text_terms)) else frozenset(),
+        bool(NAME_ASKED.search(text)),
     )
 
 

@@ -364,6 +364,8 @@ def _score(
         fit *= 0.6  # "What year …?": "July" is a date, but not the year
     if kind is AnswerType.ACTION and not phrase.subject_stems & question_stems:
         fit /= 2  # what the Treasury did, not what someone else in its sentence did
+    if question.wants_name and not phrase.root_is_name:
+        fit /= 2  # "What is the cartel … called?": "the Cartel de los Soles", not "a powerful … association"
     if question.office and _other_title(question, phrase):
         fit = 0.0  # "Defense Secretary Pete Hegseth" does not answer "Who is the Secretary of State?"
     # A list is answered whole, unless it is the wrong kind of thing: "rebel groups and … personnel" is no drug.

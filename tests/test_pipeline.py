@@ -527,3 +527,23 @@ def test_the_question_s_words_are_trimmed_with_the_function_words_between_them(p
 def test_the_question_s_own_thing_under_another_name_is_not_its_answer(pipeline):
     """"the Revolutionary Armed Forces of Colombia (FARC)" is the FARC the question names, not who supported it."""
     assert pipeline.ask("Who supported the FARC?").answer.text == "Venezuelan security forces"
+
+
+@pytest.mark.parametrize(
+    "question, wants_name",
+    [
+        ("What is the cartel linked to Maduro's inner circle called?", True),
+        ("What is the name of the Venezuelan gang?", True),
+        ("What name is given to the cartel?", True),
+        ("Who called Maduro?", False),
+        ("What is the Cartel de los Soles?", False),
+    ],
+)
+def test_which_questions_ask_for_a_name(question, wants_name):
+    from qa.question import analyze_question
+
+    assert analyze_question(question).wants_name is wants_name
+
+
+def test_a_question_for_what_a_thing_is_called_is_answered_by_a_name(pipeline):
+    assert pipeline.ask("What is Colombia's guerrilla group called?").answer.text == "National Liberation Army"
