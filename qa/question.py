@@ -72,7 +72,9 @@ FOCUS_TYPES = (
 )
 SOURCE_ATTRIBUTION = re.compile(r"\b(according to|as (said|stated|reported|claimed) by)\b[^,;?]*", re.IGNORECASE)
 # "Diosdado Cabello's arrest", "Maduro’s inner circle": a capitalised owner, then the words it owns
-POSSESSION = re.compile(r"((?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*)['’]s?\s+((?:(?!(?:of|in|on|for|to|and|or|by|with)\b)[a-z][\w-]*\s*)+)")
+POSSESSION = re.compile(
+    r"((?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*)['’]s?\s+((?:(?!(?:of|in|on|for|to|and|or|by|with)\b|\w+(?:ed|ing)\b)[a-z][\w-]*\s*)+)"
+)  # … up to a preposition or a verb form: "Maduro's inner circle [called]" owns a circle
 CATEGORY_OF = re.compile(r"\b(what|which)\s+(kind|type|sort|form)s?\s+of\b", re.IGNORECASE)
 # "What is the Cartel de los Soles?", "What kind of group is X?", "What does FARC stand for?": X is to be defined
 DEFINITION = re.compile(

@@ -91,6 +91,8 @@ def test_what_a_question_says_a_name_owns():
     question = analyze_question("How much is the reward for Diosdado Cabello’s arrest?")
     assert question.possessions == ((frozenset({stem("Diosdado"), stem("Cabello")}), stem("arrest")),)
     assert analyze_question("Who leads the cartel's gang in the north?").possessions == ()  # no capitalised owner
+    called = analyze_question("What is the cartel linked to Maduro's inner circle called?")
+    assert called.possessions == ((frozenset({stem("Maduro")}), stem("circle")),)  # a verb form ends what is owned
 
 
 @pytest.mark.parametrize(
