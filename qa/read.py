@@ -44,6 +44,7 @@ from index.parses import ParsedText as Doc
 from index.parses import ParsedToken as Token
 from index.store import PassageIndex
 from qa.question import (
+    MONEY_NOUNS,
     ORGANISATION_NOUNS,
     PERSON_NOUNS,
     PLACE_NOUNS,
@@ -90,6 +91,7 @@ TIME_ADVERBS = frozenset(
 REASON_OPENERS = ("to ", "because", "in order", "due to", "as a result", "so that", "in response to", "for ")
 TRIM_CHARACTERS = " ,;:.“”\"'‘’()"
 ORGANISATION_STEMS = frozenset(stem(noun) for noun in ORGANISATION_NOUNS)
+MONEY_STEMS = frozenset(stem(noun) for noun in MONEY_NOUNS)
 PERSON_LIKE_LEMMAS = PERSON_NOUNS | ORGANISATION_NOUNS | frozenset(
     "member ally personnel authority guerrilla rebel militant fighter soldier troop intermediary dissident "
     "supporter partner associate".split()
@@ -301,8 +303,9 @@ class Reader:
         if start >= end:
             return None
         passage = hit.passage
-        if question.focus and question.focus not in present and fit >= 0.9 and question.answer_type is AnswerType.ENTITY:
-            coverage = self._coverage(question, present | {question.focus}, fuzzy)  # the answer is the asked kind
+        kind_words = _kind_words(question)
+        if fit >= 0.9 and kind_words - present:  # the answer is of the asked kind: "United Nations" is an organization
+            coverage = self._coverage(question, present | kind_words, fuzzy)
         if _defines(question, phrase, question_stems):
             coverage = 1.0  # the passage says what the asked-about thing is; "stand for" is the question's frame
         fit_score = max(0.0, min(1.0, fit * (0.5 + 0.5 * coverage)))
@@ -403,6 +406,16 @@ def _score(
     score = fit + 0.8 * closeness[phrase.root] - repeated - headed_by_question - length_penalty
     score += argument_of_question + completeness
     return score + 0.5 * coverage - 0.15 * rank, fit
+
+
+def _kind_words(question: Question) -> frozenset[str]:
+    """The question's words that only name the kind of answer it wants: "organization" in "Which organization
+    …?", "bounty" in "How big is the bounty …?" (a payment, so an amount of money)."""
+    if question.answer_type is AnswerType.ENTITY and question.focus:
+        return frozenset({question.focus})
+    if question.answer_type is AnswerType.MONEY:
+        return question.stems & MONEY_STEMS
+    return frozenset()
 
 
 def _titles_of(named: frozenset[str], parsed: _ParsedPassage) -> frozenset[str]:

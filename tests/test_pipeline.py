@@ -549,3 +549,9 @@ def test_which_questions_ask_for_a_name(question, wants_name):
 
 def test_a_question_for_what_a_thing_is_called_is_answered_by_a_name(pipeline):
     assert pipeline.ask("What is Colombia's guerrilla group called?").answer.text == "National Liberation Army"
+
+
+def test_a_payment_word_is_covered_by_an_amount_of_money(pipeline):
+    """"bounty" is nowhere in the article, but "$50 million" is the payment it asks about."""
+    result = pipeline.ask("How big is the bounty on Maduro?")
+    assert not result.abstained and result.answer.text == "$50 million"
