@@ -142,7 +142,9 @@ def test_a_question_s_source_is_not_part_of_its_claim():
     "question, answer_type, expected",
     [
         ("How long did the alleged conspiracy last?", "duration", "several years"),  # not "spanned several years"
-        ("What percentage of Colombian cocaine passes through Venezuela according to the UN report?", "percent", "5%"),
+        # with its hedge: "5%" alone claims more than the report does
+        ("What percentage of Colombian cocaine passes through Venezuela according to the UN report?", "percent",
+         "approximately 5%"),
         ("Which region did the FARC use as a safe haven?", "place", "Venezuela-Colombia border region"),
         ("Why, according to Maduro, is the U.S. fabricating a drug-trafficking narrative?", "reason", "to justify"),
         ("Which agency might carry out covert operations?", "entity", "CIA"),
@@ -514,11 +516,6 @@ def test_what_is_coordinated_with_the_question_s_own_thing_is_not_its_answer(pip
     the gang beside the cartel the question names did not designate it."""
     answer = pipeline.ask("Who designated the Sinaloa cartel as a foreign terrorist organization?").reader_answer
     assert "Tren de Aragua" not in answer.text and "U.S." in answer.text
-
-
-def test_an_amount_keeps_its_hedge(pipeline):
-    """"approximately 5%" is what the report says; "5%" alone claims more than it does."""
-    assert pipeline.ask("What share of Colombian cocaine transits Venezuela?").answer.text == "approximately 5%"
 
 
 def test_the_question_s_words_are_trimmed_with_the_function_words_between_them(pipeline):
