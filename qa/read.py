@@ -402,6 +402,8 @@ def _score(
         argument_of_question = max(argument_of_question, ARGUMENT_BONUS)  # "… about Maduro's rule?" -> "not lasting"
     if question.preposition and phrase.preposition == question.preposition:
         argument_of_question = max(argument_of_question, ARGUMENT_BONUS)  # "accused of?" -> "[of] conspiring …"
+    elif question.preposition and fold(question.text).lstrip().startswith(question.preposition + " "):
+        argument_of_question = 0.0  # "With whom did the accused conspire?": only the object of "with" answers
     completeness = 0.05 if is_list else 0.0  # "Maduro and his allies" over "Maduro" when all else ties
     score = fit + 0.8 * closeness[phrase.root] - repeated - headed_by_question - length_penalty
     score += argument_of_question + completeness

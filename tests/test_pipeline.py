@@ -397,6 +397,8 @@ def test_a_verb_used_as_an_adjective_governs_its_noun(pipeline):
         ("What is Maduro accused of?", "of",
          "conspiring with Colombian rebel groups and Venezuelan military personnel to traffic cocaine into the United States"),
         ("Through whom have Maduro and his allies tried to contact the U.S.?", "through", "various intermediaries"),
+        # a fronted preposition leaves no other argument to answer: not the accused, though "accused" is asked
+        ("With whom did the accused allegedly conspire?", "with", "Colombian rebel groups and Venezuelan military personnel"),
     ],
 )
 def test_the_object_of_the_preposition_a_question_asks_with(pipeline, question, preposition, expected):
