@@ -363,8 +363,11 @@ def _score(
     if phrase.aliases and phrase.aliases <= question_stems and not question.defined:
         repeated = 1.0  # "Who supported the FARC?": "the Revolutionary Armed Forces of Colombia (FARC)" is the FARC
     fit = _entity_fit(question, phrase) if kind is AnswerType.ENTITY else phrase.fits[kind]
-    if kind is AnswerType.DATE and question.focus == "year" and not phrase.has_year:
-        fit *= 0.6  # "What year …?": "July" is a date, but not the year
+    if kind is AnswerType.DATE and question.focus == "year":
+        if not phrase.has_year:
+            fit *= 0.6  # "What year …?": "July" is a date, but not the year
+        elif len(phrase.content_stems) > 1:
+            fit *= 0.9  # … and "July 2024" says more than the year asked for
     if kind is AnswerType.ACTION and not phrase.subject_stems & question_stems:
         fit /= 2  # what the Treasury did, not what someone else in its sentence did
     if question.wants_name and not phrase.root_is_name:
