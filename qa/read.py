@@ -578,7 +578,9 @@ def _phrases(doc: Doc) -> list[_Phrase]:
                 if child.dep_ == "prep":
                     objects = [c for c in child.children if c.dep_ == "pobj"]
                     if objects:
-                        add(first, _noun_phrase(objects[0])[1])  # "Forces of Colombia"
+                        # "Forces of Colombia"; never cut the object's own tail: "satisfaction with the impact [of …]"
+                        tailless = not any(c.dep_ == "prep" for c in objects[0].rights)
+                        add(first, _noun_phrase(objects[0])[1] if tailless else objects[0].right_edge.i + 1)
                 elif child.dep_ == "appos":
                     add(child.left_edge.i, child.right_edge.i + 1)
         if token.pos_ in ("VERB", "AUX"):

@@ -555,3 +555,8 @@ def test_a_payment_word_is_covered_by_an_amount_of_money(pipeline):
     """"bounty" is nowhere in the article, but "$50 million" is the payment it asks about."""
     result = pipeline.ask("How big is the bounty on Maduro?")
     assert not result.abstained and result.answer.text == "$50 million"
+
+
+def test_a_phrase_never_ends_inside_its_object_s_own_tail(pipeline):
+    """"satisfaction with the current impact [of these measures]" is no phrase on its own."""
+    assert pipeline.ask("What did Trump express?").answer.text == "satisfaction with the current impact of these measures"
