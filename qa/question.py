@@ -141,6 +141,7 @@ class Question:
     asks: Role | None = None  # None when the shape does not say ("What is the capital of …?")
     defined: frozenset[str] = frozenset()  # stems of what a "What is X?" question asks to define
     preposition: str | None = None  # the preposition whose object is asked for ("through" in "Through whom …")
+    preposition_fronted: bool = False  # … said in front of the wh-word ("With whom …?"), not left at the end
     excluded: frozenset[str] = frozenset()  # stems of what "besides …" / "other than …" rules out as the answer
     named: frozenset[str] = frozenset()  # stems of the name "Who is <Name>?" asks about
     about: frozenset[str] = frozenset()  # "What does X believe about Maduro's rule?": what is said of it
@@ -177,7 +178,7 @@ def analyze_question(text: str) -> Question:
     named = WHO_IS_NAME.match(text) if office is None else None
     return Question(
         text, answer_type, stem(focus) if focus else None, frozenset(stems(text_terms)), claim_stems, office,
-        qualifiers, possessions, _asked_role(words), _defined(words), _asked_preposition(words), excluded,
+        qualifiers, possessions, _asked_role(words), _defined(words), *_asked_preposition(words), excluded,
         frozenset(stems(named[1])) if named else frozenset(),
         frozenset(stems(about[1])) if (about := ABOUT.match(text_terms)) else frozenset(),
         bool(NAME_ASKED.search(text)),
@@ -201,13 +202,14 @@ def _office_qualifiers(words: list[str], at: int) -> frozenset[str]:
     return frozenset(stems(" ".join(before + after)))
 
 
-def _asked_preposition(words: list[str]) -> str | None:
-    """The preposition in front of the wh-word ("Through whom …") or left at the end ("What … accused of?")."""
+def _asked_preposition(words: list[str]) -> tuple[str | None, bool]:
+    """The preposition in front of the wh-word ("Through whom …", fronted) or left at the end ("What … accused
+    of?"), and whether it is the fronted kind."""
     if len(words) > 1 and words[0] in PREPOSITIONS and words[1] in WH_WORDS:
-        return words[0]
+        return words[0], True
     if len(words) > 2 and words[0] in ("what", "who", "whom", "which") and words[-1] in PREPOSITIONS:
-        return words[-1]
-    return None
+        return words[-1], False
+    return None, False
 
 
 def _defined(words: list[str]) -> frozenset[str]:

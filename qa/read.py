@@ -105,7 +105,7 @@ QUOTATION = re.compile(r"[“\"]([^“”\"]{3,200})[”\"]")
 # Being the asked argument of a question word; also what the preposition a question asks with, "What … about
 # Y?" and a participle the question uses ("growing anxiety") are worth
 ARGUMENT_BONUS = 0.3
-SIBLING_PENALTY = 0.3
+SIBLING_PENALTY = 0.3  # for standing beside what the question names: "Tren de Aragua and [the Sinaloa cartel]"
 FAR = 6  # distance used when a passage has no anchor at all
 
 
@@ -405,7 +405,7 @@ def _score(
         argument_of_question = max(argument_of_question, ARGUMENT_BONUS)  # "… about Maduro's rule?" -> "not lasting"
     if question.preposition and phrase.preposition == question.preposition:
         argument_of_question = max(argument_of_question, ARGUMENT_BONUS)  # "accused of?" -> "[of] conspiring …"
-    elif question.preposition and fold(question.text).lstrip().startswith(question.preposition + " "):
+    elif question.preposition_fronted:
         argument_of_question = 0.0  # "With whom did the accused conspire?": only the object of "with" answers
     completeness = 0.05 if is_list else 0.0  # "Maduro and his allies" over "Maduro" when all else ties
     score = fit + 0.8 * closeness[phrase.root] - repeated - headed_by_question - length_penalty
@@ -496,7 +496,7 @@ def _variants(parsed: _ParsedPassage, phrase: _Phrase, question_stems: frozenset
     """The phrase itself and, if it opens with the question's words, the rest of it."""
     first = phrase.first
     doc = parsed.doc
-    # "a reluctance to accept [Maduro remaining in power]": question words and the function words between them
+    # question words and the function words between them: "Colombia’s National Liberation Army [guerrilla]"
     while first < phrase.last and _droppable(doc[first]) and (
         parsed.stems[first] in question_stems or doc[first].pos_ in ("DET", "PUNCT")
         or (phrase.level == "span" and doc[first].pos_ in LEADING_FUNCTION_WORDS)
@@ -704,19 +704,13 @@ def _describe(doc: Doc, first: int, last: int, level: str, is_list: bool) -> _Ph
             fold(c.text) in HEDGES and c.i < first for t in span if t.like_num for c in t.children
         ),
         siblings=tuple(
-            frozenset(
-                stem(t.text) for t in doc[slice(*_noun_phrase(c))] if t.is_alpha and fold(t.text) not in STOPWORDS
-            )
-            for c in root.conjuncts
-            if not first <= c.i < last and root.pos_ in NOMINAL
+            _noun_phrase_stems(c) for c in root.conjuncts if not first <= c.i < last and root.pos_ in NOMINAL
         ),
-        aliases=frozenset(
-            stem(t.text)
+        aliases=frozenset().union(*(
+            _noun_phrase_stems(other)
             for other in (*(c for c in root.children if c.dep_ == "appos"), *([root.head] if root.dep_ == "appos" else []))
             if not first <= other.i < last
-            for t in doc[slice(*_noun_phrase(other))]
-            if t.is_alpha and fold(t.text) not in STOPWORDS
-        ),
+        )),
     )
 
 
@@ -800,6 +794,13 @@ def _noun_phrase(token: Token) -> tuple[int, int]:
         if child.dep_ in NP_LEFT:
             first = min(first, child.left_edge.i)
     return first, token.i + 1
+
+
+def _noun_phrase_stems(token: Token) -> frozenset[str]:
+    """The content words' stems of ``token``'s noun phrase: "Colombia's National Liberation Army guerrilla"."""
+    return frozenset(
+        stem(t.text) for t in token.doc[slice(*_noun_phrase(token))] if t.is_alpha and fold(t.text) not in STOPWORDS
+    )
 
 
 def _is_amount(span: Span) -> bool:
