@@ -32,7 +32,6 @@ import numpy as np
 from bench.distractors import distractor_sentences
 from index.documents import Document, load_documents
 from index.encoder import Encoder, TextEncoder
-from index.parses import parse_texts
 from index.passages import split_passages
 from index.store import (
     HNSW_EF_SEARCH,
@@ -41,6 +40,7 @@ from index.store import (
     Manifest,
     OpenedIndex,
     PassageIndex,
+    prepare_passages,
 )
 from qa.evaluate import GoldItem, load_gold
 from qa.pipeline import Pipeline, open_configured_index
@@ -204,16 +204,15 @@ def scale(encoder: Encoder, question_encoder: TextEncoder, sizes: list[int], ite
     sentences = distractor_sentences(max(sizes))
     all_filler = [Document(f"distractor-{i // 1000:04d}", "distractor", "\n".join(sentences[i : i + 1000]))
                   for i in range(0, max(sizes), 1000)]
-    all_passages = seed_passages + [p for d in all_filler for p in split_passages(d)]
     started = time.perf_counter()
-    all_parses = parse_texts([p.text for p in all_passages], progress=True)
+    all_passages, all_parses = prepare_passages(seed_documents + all_filler)  # as the index build does
     print(f"parsed {len(all_passages)} passages in {time.perf_counter() - started:.0f} s", flush=True)
     rows = []
     for size in sizes:
         passages = all_passages[: len(seed_passages) + size]
         documents = seed_documents + all_filler[: -(-size // 1000)]
         started = time.perf_counter()
-        vectors = encoder.encode([p.text for p in passages], show_progress=False)
+        vectors = encoder.encode([p.search_text for p in passages], show_progress=False)
         embed_seconds = time.perf_counter() - started
         for kind in ("flat", "hnsw"):
             started = time.perf_counter()

@@ -117,15 +117,23 @@ def open_index(
     return OpenedIndex(read_index(store_dir, documents), action, reason)
 
 
+def prepare_passages(documents: list[Document]) -> tuple[list[Passage], list[bytes]]:
+    """Split ``documents`` into passages, parse them, and resolve opening pronouns: everything but embedding.
+
+    Returns the passages (ready for :attr:`Passage.search_text` to be embedded) and their stored parses.
+    """
+    passages = [passage for document in documents for passage in split_passages(document)]
+    parses = parse_texts([p.text for p in passages], progress=len(passages) >= PROGRESS_BAR_FROM)
+    parsed = [ParsedText.from_json(p.text, stored) for p, stored in zip(passages, parses, strict=True)]
+    return resolve_pronouns(passages, parsed), parses  # before embedding: "He points to …" is embedded with its name
+
+
 def build_index(documents: list[Document], encoder: Encoder, *, ann_from: int = 50_000) -> PassageIndex:
     """Split and embed ``documents``. Flat exact search below ``ann_from`` passages, HNSW from there on."""
     started = time.perf_counter()
-    passages = [passage for document in documents for passage in split_passages(document)]
+    passages, parses = prepare_passages(documents)
     if not passages:
         raise IndexStoreError("The documents hold no text to index.")
-    parses = parse_texts([p.text for p in passages], progress=len(passages) >= PROGRESS_BAR_FROM)
-    parsed = [ParsedText.from_json(p.text, stored) for p, stored in zip(passages, parses, strict=True)]
-    passages = resolve_pronouns(passages, parsed)  # before embedding: "He points to …" is embedded with its name
     embeddings = encoder.encode([p.search_text for p in passages], show_progress=len(passages) >= PROGRESS_BAR_FROM)
     dimension = embeddings.shape[1]
     if len(passages) >= ann_from:
