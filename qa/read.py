@@ -416,10 +416,10 @@ def _score(
 def _kind_words(question: Question) -> frozenset[str]:
     """The question's words that only name the kind of answer it wants: "organization" in "Which organization
     …?", "bounty" in "How big is the bounty …?" (a payment, so an amount of money)."""
-    if question.answer_type is AnswerType.ENTITY and question.focus:
-        return frozenset({question.focus})
     if question.answer_type is AnswerType.MONEY:
         return question.stems & MONEY_STEMS
+    if question.answer_type in (AnswerType.ENTITY, AnswerType.DATE) and question.focus:
+        return frozenset({question.focus})  # "In what year …?" is answered by "2020" in "a 2020 indictment"
     return frozenset()
 
 
@@ -526,16 +526,27 @@ def _distances(neighbours: tuple[tuple[int, ...], ...], anchors: list[int]) -> l
 
 
 def _fuzzy_matches(question_stems: frozenset[str], passage_stems: set[str]) -> dict[str, str]:
-    """Map question stems one or two edits from a passage stem to it ("tresuri" -> "treasuri")."""
+    """Map question stems one or two edits from a passage stem, or derived from one, to it ("tresuri" ->
+    "treasuri")."""
     found = {}
     for question_stem in question_stems - passage_stems:
         if len(question_stem) < 4:
             continue
         limit = 1 if len(question_stem) < 6 else 2
-        close = [s for s in passage_stems if len(s) >= 4 and Levenshtein.distance(s, question_stem) <= limit]
+        close = [
+            s for s in passage_stems
+            if len(s) >= 4 and (Levenshtein.distance(s, question_stem) <= limit or _derived(s, question_stem))
+        ]
         if close:
             found[question_stem] = min(close, key=lambda s: Levenshtein.distance(s, question_stem))
     return found
+
+
+def _derived(a: str, b: str) -> bool:
+    """One stem begins the other and is long enough to be the same word: "conspir" (conspiring) and
+    "conspiraci" (conspiracy), which Snowball leaves apart; not "state" and "statement"."""
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 6 and long.startswith(short)
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

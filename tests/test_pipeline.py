@@ -560,3 +560,20 @@ def test_a_payment_word_is_covered_by_an_amount_of_money(pipeline):
 def test_a_phrase_never_ends_inside_its_object_s_own_tail(pipeline):
     """"satisfaction with the current impact [of these measures]" is no phrase on its own."""
     assert pipeline.ask("What did Trump express?").answer.text == "satisfaction with the current impact of these measures"
+
+
+def test_a_year_is_covered_by_the_question_s_unit_of_time(pipeline):
+    """"year" is nowhere in "a 2020 indictment", but "2020" is the year asked for."""
+    result = pipeline.ask("In what year was the indictment issued?")
+    assert not result.abstained and result.answer.text == "2020"
+
+
+def test_words_derived_from_one_another_match():
+    """"conspiracy" and "conspiring" share no Snowball stem ("conspiraci", "conspir"); a long stem that begins
+    the other is the same word. Short stems do not: "state" is no "statement"."""
+    from qa.read import _fuzzy_matches
+    from qa.terms import stem
+
+    conspiracy, conspiring, state, statement = (stem(w) for w in ("conspiracy", "conspiring", "state", "statement"))
+    assert _fuzzy_matches(frozenset({conspiracy}), {conspiring, "year"}) == {conspiracy: conspiring}
+    assert _fuzzy_matches(frozenset({state}), {statement}) == {}
