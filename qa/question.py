@@ -146,6 +146,10 @@ class Question:
     named: frozenset[str] = frozenset()  # stems of the name "Who is <Name>?" asks about
     about: frozenset[str] = frozenset()  # "What does X believe about Maduro's rule?": what is said of it
     wants_name: bool = False  # "What is the cartel linked to Maduro's inner circle called?"
+    # "Whose regime …?", "Which country's security forces …?": the answer owns the focus noun; the kind of owner
+    # asked for, if the question names it ("countri")
+    asks_owner: bool = False
+    owner_kind: str | None = None
 
 
 def analyze_question(text: str) -> Question:
@@ -182,7 +186,21 @@ def analyze_question(text: str) -> Question:
         frozenset(stems(named[1])) if named else frozenset(),
         frozenset(stems(about[1])) if (about := ABOUT.match(text_terms)) else frozenset(),
         bool(NAME_ASKED.search(text)),
+        *_asked_owner(words, focus),
     )
+
+
+def _asked_owner(words: list[str], focus: str | None) -> tuple[bool, str | None]:
+    """Whether the question asks who or what owns its focus noun ("Whose regime …?", "Which country's security
+    forces …?"), and the owner's kind when it names one."""
+    if focus is None:
+        return False, None
+    for i, word in enumerate(words[:3]):
+        if word == "whose":
+            return True, None
+        if word in ("which", "what") and i + 1 < len(words) and words[i + 1].endswith(("'s", "’s")):
+            return True, stem(words[i + 1])
+    return False, None
 
 
 def _office_qualifiers(words: list[str], at: int) -> frozenset[str]:

@@ -15,7 +15,7 @@ Method (no question is special-cased):
 4. Each candidate is scored on type fit, closeness to the anchors, being an argument of a question word in the
    role asked for, being the object of the preposition the question asks with ("accused of?", "Through whom"),
    being said of what "What … about Y?" names (a predicate whose subject is Y), saying what a "What is X?"
-   question's X is, how little of it repeats the question, its
+   question's X is, owning what "Whose X?" / "Which country's X?" names, how little of it repeats the question, its
    length, and its passage's retrieval rank. Phrases that open with the question's own words are also tried
    without them ("Defense Minister Vladimir Padrino López" -> "Vladimir Padrino López"); never without a
    negation of their head ("lasting" out of "not lasting" says the opposite). What the question
@@ -76,6 +76,7 @@ ARGUMENT_RELATIONS = frozenset(
     {"dobj", "ccomp", "xcomp", "attr", "oprd", "acomp", "appos", "nsubjpass", "dative", "nsubj"}
 )
 LEADING_FUNCTION_WORDS = frozenset({"ADP", "CCONJ", "SCONJ", "PART", "PUNCT"})
+OWNER_RELATIONS = frozenset({"poss", "compound", "amod", "nmod"})  # "Maduro’s", "United Nations", "Venezuelan"
 HEDGES = frozenset("approximately about around roughly nearly almost some over under estimated up".split())
 NEGATIONS = frozenset({"no", "not", "n't", "never", "nothing", "none", "neither", "nor", "without"})
 DURATION_UNITS = re.compile(r"\b(years?|months?|weeks?|days?|decades?|hours?|centur(y|ies))\b", re.I)
@@ -161,6 +162,7 @@ class _Phrase:
     # Colombia's National Liberation Army guerrilla" -> ({"colombia", "nation", "liber", "armi", "guerrilla"},)
     siblings: tuple[frozenset[str], ...] = ()
     aliases: frozenset[str] = frozenset()  # what else the head is called: "FARC" for "the Revolutionary … (FARC)"
+    owns: str = ""  # stem of the noun the phrase modifies as its owner or kind: "circl" for "Maduro[’s inner circle]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,7 +351,8 @@ def _score(
         contained = {POLARITY_FREE.get(s, s) for s in content} & claim
         fit = phrase.fits[kind] * (0.3 + 0.7 * len(contained) / max(1, len(claim)))
         return fit - 0.012 * phrase.words + 0.5 * coverage - 0.15 * rank, fit
-    asked = question_stems - {question.focus}  # naming the asked-for category is not repeating the question
+    # naming the asked-for category is not repeating the question; the thing whose owner is asked for is its own
+    asked = question_stems if question.asks_owner else question_stems - {question.focus}
     repeated = sum(s in asked for s in content) / len(content)
     if kind is AnswerType.ACTION and phrase.root_stem not in asked:
         repeated = 0.0  # "sanctioned the Cartel de los Soles" may name what the question names; the verb is new
@@ -363,6 +366,9 @@ def _score(
     if phrase.aliases and phrase.aliases <= question_stems and not question.defined:
         repeated = 1.0  # "Who supported the FARC?": "the Revolutionary Armed Forces of Colombia (FARC)" is the FARC
     fit = _entity_fit(question, phrase) if kind is AnswerType.ENTITY else phrase.fits[kind]
+    owner = question.asks_owner and phrase.owns == question.focus  # "Whose inner circle …?" -> "Maduro[’s]"
+    if owner:
+        fit = max(fit, 0.9)
     if kind is AnswerType.DATE and question.focus == "year":
         if not phrase.has_year:
             fit *= 0.6  # "What year …?": "July" is a date, but not the year
@@ -403,6 +409,8 @@ def _score(
             fit = max(fit, 0.6)
     if question.about and kind is AnswerType.DESCRIPTION and question.about <= phrase.subject_stems:
         argument_of_question = max(argument_of_question, ARGUMENT_BONUS)  # "… about Maduro's rule?" -> "not lasting"
+    if owner:
+        argument_of_question = max(argument_of_question, ARGUMENT_BONUS)
     if question.preposition and phrase.preposition == question.preposition:
         argument_of_question = max(argument_of_question, ARGUMENT_BONUS)  # "accused of?" -> "[of] conspiring …"
     elif question.preposition_fronted:
@@ -416,6 +424,8 @@ def _score(
 def _kind_words(question: Question) -> frozenset[str]:
     """The question's words that only name the kind of answer it wants: "organization" in "Which organization
     …?", "bounty" in "How big is the bounty …?" (a payment, so an amount of money)."""
+    if question.asks_owner:
+        return frozenset({question.owner_kind}) if question.owner_kind else frozenset()  # "Which country's …?"
     if question.answer_type is AnswerType.MONEY:
         return question.stems & MONEY_STEMS
     if question.answer_type in (AnswerType.ENTITY, AnswerType.DATE) and question.focus:
@@ -722,6 +732,7 @@ def _describe(doc: Doc, first: int, last: int, level: str, is_list: bool) -> _Ph
             for other in (*(c for c in root.children if c.dep_ == "appos"), *([root.head] if root.dep_ == "appos" else []))
             if not first <= other.i < last
         )),
+        owns=stem(root.head.text) if root.dep_ in OWNER_RELATIONS and not first <= root.head.i < last else "",
     )
 
 

@@ -577,3 +577,31 @@ def test_words_derived_from_one_another_match():
     conspiracy, conspiring, state, statement = (stem(w) for w in ("conspiracy", "conspiring", "state", "statement"))
     assert _fuzzy_matches(frozenset({conspiracy}), {conspiring, "year"}) == {conspiracy: conspiring}
     assert _fuzzy_matches(frozenset({state}), {statement}) == {}
+
+
+@pytest.mark.parametrize(
+    "question, asks_owner, owner_kind",
+    [
+        ("Whose regime is the United States pressuring?", True, None),
+        ("Which country's security forces supported the FARC?", True, "countri"),
+        ("What is Hegseth's job?", False, None),  # the owner is given, the job is asked for
+        ("Who is Venezuela's interior minister?", False, None),
+    ],
+)
+def test_which_questions_ask_for_an_owner(question, asks_owner, owner_kind):
+    from qa.question import analyze_question
+
+    analysis = analyze_question(question)
+    assert (analysis.asks_owner, analysis.owner_kind) == (asks_owner, owner_kind)
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("Which country's security forces supported the FARC?", "Venezuelan"),  # not "… border region"
+        ("Which organization's report does Maduro cite?", "United Nations"),  # was refused: "organization" unsaid
+    ],
+)
+def test_an_owner_question_is_answered_by_what_owns_its_noun(pipeline, question, expected):
+    result = pipeline.ask(question)
+    assert not result.abstained and result.answer.text == expected
