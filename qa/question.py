@@ -101,6 +101,8 @@ EXCLUSION = re.compile(
 NAME_ASKED = re.compile(r"\b(?:called|named)\s*\??\s*$|\bthe name of\b|^\s*what name\b", re.IGNORECASE)
 # "What does the official think about Maduro's rule?": the answer is something said of the rule
 ABOUT = re.compile(r"^\s*what\b.*\babout\s+([^?]+?)\s*\??\s*$", re.IGNORECASE)
+# "How did the official speak?": the manner of a verb (amounts, durations and ages are typed before this is asked)
+MANNER = re.compile(r"^how (?:is|are|was|were|do|does|did|has|have|had|will|would|can|could) ")
 # "Who is Diosdado Cabello?": a name, asked to be described (particles such as "de" may sit inside it)
 _NAME_WORD = r"(?:[A-Z][\w.’'-]*|de|del|la|los|las|van|von|da|di|al|bin)"
 WHO_IS_NAME = re.compile(rf"^\s*(?i:who\s+(?:is|was))\s+({_NAME_WORD}(?:\s+{_NAME_WORD})*)\s*\??\s*$")
@@ -150,6 +152,7 @@ class Question:
     # asked for, if the question names it ("countri")
     asks_owner: bool = False
     owner_kind: str | None = None
+    asks_manner: bool = False  # "How did the official speak?": an adverb of the question's verb ("anonymously")
 
 
 def analyze_question(text: str) -> Question:
@@ -187,6 +190,7 @@ def analyze_question(text: str) -> Question:
         frozenset(stems(about[1])) if (about := ABOUT.match(text_terms)) else frozenset(),
         bool(NAME_ASKED.search(text)),
         *_asked_owner(words, focus),
+        answer_type is AnswerType.DESCRIPTION and bool(MANNER.match(normalized)),
     )
 
 

@@ -15,7 +15,8 @@ Method (no question is special-cased):
 4. Each candidate is scored on type fit, closeness to the anchors, being an argument of a question word in the
    role asked for, being the object of the preposition the question asks with ("accused of?", "Through whom"),
    being said of what "What … about Y?" names (a predicate whose subject is Y), saying what a "What is X?"
-   question's X is, owning what "Whose X?" / "Which country's X?" names, how little of it repeats the question, its
+   question's X is, owning what "Whose X?" / "Which country's X?" names, being the adverb of the verb a "How did
+   X <verb>?" question asks about, how little of it repeats the question, its
    length, and its passage's retrieval rank. Phrases that open with the question's own words are also tried
    without them ("Defense Minister Vladimir Padrino López" -> "Vladimir Padrino López"); never without a
    negation of their head ("lasting" out of "not lasting" says the opposite). What the question
@@ -163,6 +164,7 @@ class _Phrase:
     siblings: tuple[frozenset[str], ...] = ()
     aliases: frozenset[str] = frozenset()  # what else the head is called: "FARC" for "the Revolutionary … (FARC)"
     owns: str = ""  # stem of the noun the phrase modifies as its owner or kind: "circl" for "Maduro[’s inner circle]"
+    manner_of: str = ""  # stem of the verb an adverb phrase says how of: "speak" for "speaking [anonymously]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,7 +369,8 @@ def _score(
         repeated = 1.0  # "Who supported the FARC?": "the Revolutionary Armed Forces of Colombia (FARC)" is the FARC
     fit = _entity_fit(question, phrase) if kind is AnswerType.ENTITY else phrase.fits[kind]
     owner = question.asks_owner and phrase.owns == question.focus  # "Whose inner circle …?" -> "Maduro[’s]"
-    if owner:
+    manner = question.asks_manner and phrase.manner_of in question_stems  # "How did … speak?" -> "anonymously"
+    if owner or manner:
         fit = max(fit, 0.9)
     if kind is AnswerType.DATE and question.focus == "year":
         if not phrase.has_year:
@@ -409,7 +412,7 @@ def _score(
             fit = max(fit, 0.6)
     if question.about and kind is AnswerType.DESCRIPTION and question.about <= phrase.subject_stems:
         argument_of_question = max(argument_of_question, ARGUMENT_BONUS)  # "… about Maduro's rule?" -> "not lasting"
-    if owner:
+    if owner or manner:
         argument_of_question = max(argument_of_question, ARGUMENT_BONUS)
     if question.preposition and phrase.preposition == question.preposition:
         argument_of_question = max(argument_of_question, ARGUMENT_BONUS)  # "accused of?" -> "[of] conspiring …"
@@ -733,6 +736,8 @@ def _describe(doc: Doc, first: int, last: int, level: str, is_list: bool) -> _Ph
             if not first <= other.i < last
         )),
         owns=stem(root.head.text) if root.dep_ in OWNER_RELATIONS and not first <= root.head.i < last else "",
+        manner_of=stem(root.head.text) if root.dep_ == "advmod" and root.pos_ == "ADV" and root.head.pos_ in (
+            "VERB", "AUX") and not first <= root.head.i < last else "",
     )
 
 

@@ -605,3 +605,23 @@ def test_which_questions_ask_for_an_owner(question, asks_owner, owner_kind):
 def test_an_owner_question_is_answered_by_what_owns_its_noun(pipeline, question, expected):
     result = pipeline.ask(question)
     assert not result.abstained and result.answer.text == expected
+
+
+@pytest.mark.parametrize(
+    "question, asks_manner",
+    [
+        ("How did the senior administration official speak?", True),
+        ("How much is the reward for Maduro's arrest?", False),  # an amount
+        ("How long did the conspiracy last?", False),  # a duration
+        ("What did the official say?", False),
+    ],
+)
+def test_which_questions_ask_for_a_manner(question, asks_manner):
+    from qa.question import analyze_question
+
+    assert analyze_question(question).asks_manner is asks_manner
+
+
+def test_a_manner_question_is_answered_by_the_adverb_of_its_verb(pipeline):
+    """"speaking anonymously": the adverb alone, not a trimmed clause that runs on into "stated"."""
+    assert pipeline.ask("How did the senior administration official speak?").answer.text == "anonymously"
