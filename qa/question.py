@@ -203,7 +203,8 @@ def _asked_owner(words: list[str], focus: str | None) -> tuple[bool, str | None]
         if word == "whose":
             return True, None
         if word in ("which", "what") and i + 1 < len(words) and words[i + 1].endswith(("'s", "’s")):
-            return True, stem(words[i + 1])
+            owner_kind = stem(words[i + 1])
+            return (True, owner_kind) if owner_kind != stem(focus) else (False, None)  # "Which country's?" owns nothing
     return False, None
 
 

@@ -586,6 +586,7 @@ def test_words_derived_from_one_another_match():
         ("Which country's security forces supported the FARC?", True, "countri"),
         ("What is Hegseth's job?", False, None),  # the owner is given, the job is asked for
         ("Who is Venezuela's interior minister?", False, None),
+        ("Which country's?", False, None),  # no thing named for the country to own
     ],
 )
 def test_which_questions_ask_for_an_owner(question, asks_owner, owner_kind):
