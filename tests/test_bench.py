@@ -36,3 +36,29 @@ def test_the_report_renders_every_section():
                     "**Scale**"):
         assert heading in report
     assert "| `/ask` minus in-process `ask` (10.00, above) | -1.00 | -0.50 |" in report
+
+
+def test_the_scale_run_embeds_and_cites_as_the_served_index_does(encoder, pipeline):
+    """The scale rows prepare passages as the index build does: "He points to …" is embedded as "Maduro points
+    to …", and on the article alone they cite exactly what the served pipeline cites."""
+    from bench.run import gold_questions, scale
+
+    embedded: list[str] = []
+
+    class RecordingEncoder:
+        model = encoder.model
+
+        def encode(self, texts, **options):
+            embedded.extend(texts)
+            return encoder.encode(texts, **options)
+
+    items = gold_questions()
+    answerable = [item for item in items if item.answerable]
+    cited = sum(
+        any(answer in response.evidence[0].passage.text for answer in item.answers)
+        for item in answerable
+        if (response := pipeline.ask(item.question)).evidence
+    )
+    rows = scale(RecordingEncoder(), pipeline.retriever.encoder, [0], items, 1)
+    assert any(text.startswith("Maduro points to a United Nations report") for text in embedded)
+    assert [row["cited1"] for row in rows] == [100 * cited / len(answerable)] * 2  # flat and HNSW
