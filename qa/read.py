@@ -735,10 +735,17 @@ def _describe(doc: Doc, first: int, last: int, level: str, is_list: bool) -> _Ph
             for other in (*(c for c in root.children if c.dep_ == "appos"), *([root.head] if root.dep_ == "appos" else []))
             if not first <= other.i < last
         )),
-        owns=stem(root.head.text) if root.dep_ in OWNER_RELATIONS and not first <= root.head.i < last else "",
-        manner_of=stem(root.head.text) if root.dep_ == "advmod" and root.pos_ == "ADV" and root.head.pos_ in (
-            "VERB", "AUX") and not first <= root.head.i < last else "",
+        owns=_modified(root, first, last) if root.dep_ in OWNER_RELATIONS else "",
+        manner_of=_modified(root, first, last) if root.dep_ == "advmod" and root.pos_ == "ADV" else "",
     )
+
+
+def _modified(root: Token, first: int, last: int) -> str:
+    """Stem of the word a phrase's root modifies, when that word is outside the phrase; an adverb's must be a verb."""
+    head = root.head
+    if head.i == root.i or first <= head.i < last or (root.pos_ == "ADV" and head.pos_ not in ("VERB", "AUX")):
+        return ""
+    return stem(head.text)
 
 
 def _modifying_verbs(root: Token) -> tuple[tuple[str, Role], ...]:
