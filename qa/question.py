@@ -101,6 +101,10 @@ EXCLUSION = re.compile(
 NAME_ASKED = re.compile(r"\b(?:called|named)\s*\??\s*$|\bthe name of\b|^\s*what name\b", re.IGNORECASE)
 # "What does the official think about Maduro's rule?": the answer is something said of the rule
 ABOUT = re.compile(r"^\s*what\b.*\babout\s+([^?]+?)\s*\??\s*$", re.IGNORECASE)
+# Requests stand for questions: "Could you tell me who …?", "Name the cartel …", "List the officials …"
+POLITE = re.compile(r"^\s*(?:please\s+)?(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?)?", re.IGNORECASE)
+TELL_ME = re.compile(r"^(?:tell|show|give)\s+me\s+(?=(?:who|whom|whose|what|which|when|where|why|how)\b)", re.IGNORECASE)
+REQUEST_FOR_WHICH = re.compile(r"^(?:name|list|identify)\s+(?:(?:all\s+)?the\s+|all\s+)?", re.IGNORECASE)
 # "How did the official speak?": the manner of a verb (amounts, durations and ages are typed before this is asked)
 MANNER = re.compile(r"^how (?:is|are|was|were|do|does|did|has|have|had|will|would|can|could) ")
 # "Who is Diosdado Cabello?": a name, asked to be described (particles such as "de" may sit inside it)
@@ -156,7 +160,9 @@ class Question:
 
 
 def analyze_question(text: str) -> Question:
-    """Classify ``text`` by the answer it expects. Misspelled wh-words ("Wich") are recognised too."""
+    """Classify ``text`` by the answer it expects. Misspelled wh-words ("Wich") are recognised too, and requests
+    are read as the questions they stand for ("Name the cartel …" as "Which cartel …")."""
+    original, text = text, _as_question(text)
     words = [_repair_wh(w) for w in re.findall(r"[\w’'%$]+", fold(text))]
     normalized = " ".join(words)
     focus = _focus_noun(words)
@@ -184,7 +190,7 @@ def analyze_question(text: str) -> Question:
     # "Who is Venezuela's Interior Minister?" asks for a name: an office, however capitalised, is no name to describe
     named = WHO_IS_NAME.match(text) if office is None else None
     return Question(
-        text, answer_type, stem(focus) if focus else None, frozenset(stems(text_terms)), claim_stems, office,
+        original, answer_type, stem(focus) if focus else None, frozenset(stems(text_terms)), claim_stems, office,
         qualifiers, possessions, _asked_role(words), _defined(words), *_asked_preposition(words), excluded,
         frozenset(stems(named[1])) if named else frozenset(),
         frozenset(stems(about[1])) if (about := ABOUT.match(text_terms)) else frozenset(),
@@ -192,6 +198,13 @@ def analyze_question(text: str) -> Question:
         *_asked_owner(words, focus),
         answer_type is AnswerType.DESCRIPTION and bool(MANNER.match(normalized)),
     )
+
+
+def _as_question(text: str) -> str:
+    """A request as the question it stands for: "Tell me who …" -> "who …", "List the officials …" -> "which
+    officials …"."""
+    text = POLITE.sub("", text)
+    return REQUEST_FOR_WHICH.sub("which ", TELL_ME.sub("", text))
 
 
 def _asked_owner(words: list[str], focus: str | None) -> tuple[bool, str | None]:

@@ -410,8 +410,10 @@ def _score(
         argument_of_question = max(argument_of_question, ARGUMENT_BONUS)  # "What is growing …?" -> "growing anxiety"
         if kind is AnswerType.DESCRIPTION:
             fit = max(fit, 0.6)
-    if question.about and kind is AnswerType.DESCRIPTION and question.about <= phrase.subject_stems:
-        argument_of_question = max(argument_of_question, ARGUMENT_BONUS)  # "… about Maduro's rule?" -> "not lasting"
+    # "… about (the future of) Maduro's rule?" -> "not lasting", said of "Maduro's rule": most of what it is about
+    about = question.about & phrase.subject_stems
+    if question.about and kind is AnswerType.DESCRIPTION and 2 * len(about) > len(question.about):
+        argument_of_question = max(argument_of_question, ARGUMENT_BONUS)
     if owner or manner:
         argument_of_question = max(argument_of_question, ARGUMENT_BONUS)
     if question.preposition and phrase.preposition == question.preposition:
@@ -431,7 +433,7 @@ def _kind_words(question: Question) -> frozenset[str]:
         return frozenset({question.owner_kind}) if question.owner_kind else frozenset()  # "Which country's …?"
     if question.answer_type is AnswerType.MONEY:
         return question.stems & MONEY_STEMS
-    if question.answer_type in (AnswerType.ENTITY, AnswerType.DATE) and question.focus:
+    if question.answer_type in (AnswerType.ENTITY, AnswerType.PERSON, AnswerType.DATE) and question.focus:
         return frozenset({question.focus})  # "In what year …?" is answered by "2020" in "a 2020 indictment"
     return frozenset()
 

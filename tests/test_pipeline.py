@@ -626,3 +626,31 @@ def test_which_questions_ask_for_a_manner(question, asks_manner):
 def test_a_manner_question_is_answered_by_the_adverb_of_its_verb(pipeline):
     """"speaking anonymously": the adverb alone, not a trimmed clause that runs on into "stated"."""
     assert pipeline.ask("How did the senior administration official speak?").answer.text == "anonymously"
+
+
+@pytest.mark.parametrize(
+    "request_, answer_type, focus",
+    [
+        ("Name the cartel the U.S. designated.", "entity", "cartel"),
+        ("List the officials named in the indictment.", "person", "offici"),
+        ("Tell me who the Defense Secretary is.", "person", None),
+        ("Could you tell me when the cartel was sanctioned?", "date", None),
+    ],
+)
+def test_a_request_is_read_as_the_question_it_stands_for(request_, answer_type, focus):
+    from qa.question import analyze_question
+
+    analysis = analyze_question(request_)
+    assert (analysis.answer_type.value, analysis.focus, analysis.text) == (answer_type, focus, request_)
+
+
+def test_a_request_for_a_list_of_people_is_answered_with_the_list(pipeline):
+    """"officials" is nowhere in the sentence, but the three people it names are officials of the asked kind."""
+    result = pipeline.ask("List the officials named in the indictment.")
+    assert not result.abstained
+    assert result.answer.text == "Maduro, Interior Minister Diosdado Cabello, and Defense Minister Vladimir Padrino López"
+
+
+def test_what_is_said_about_most_of_what_the_question_names(pipeline):
+    """"the future of Maduro's rule": "not lasting" is said of "Maduro's rule", two of its three words."""
+    assert pipeline.ask("What does the U.S. believe about the future of Maduro's rule?").answer.text == "not lasting"
