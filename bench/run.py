@@ -32,7 +32,6 @@ import numpy as np
 from bench.distractors import distractor_sentences
 from index.documents import Document, load_documents
 from index.encoder import Encoder, TextEncoder
-from index.passages import split_passages
 from index.store import (
     HNSW_EF_SEARCH,
     SPLITTER_VERSION,
@@ -200,16 +199,17 @@ def http_load(url: str, questions: list[str], clients: int, requests: int) -> di
 def scale(encoder: Encoder, question_encoder: TextEncoder, sizes: list[int], items: list[GoldItem], rounds: int) -> list[dict]:
     """Seed + N distractor passages: embed once, then time flat and HNSW search over the same vectors."""
     seed_documents = load_documents(PROJECT_ROOT / "seeds")
-    seed_passages = [p for d in seed_documents for p in split_passages(d)]
     sentences = distractor_sentences(max(sizes))
     all_filler = [Document(f"distractor-{i // 1000:04d}", "distractor", "\n".join(sentences[i : i + 1000]))
                   for i in range(0, max(sizes), 1000)]
     started = time.perf_counter()
     all_passages, all_parses = prepare_passages(seed_documents + all_filler)  # as the index build does
+    seed_ids = {d.doc_id for d in seed_documents}
+    seed_count = sum(p.doc_id in seed_ids for p in all_passages)
     print(f"parsed {len(all_passages)} passages in {time.perf_counter() - started:.0f} s", flush=True)
     rows = []
     for size in sizes:
-        passages = all_passages[: len(seed_passages) + size]
+        passages = all_passages[: seed_count + size]
         documents = seed_documents + all_filler[: -(-size // 1000)]
         started = time.perf_counter()
         vectors = encoder.encode([p.search_text for p in passages], show_progress=False)
