@@ -82,6 +82,20 @@ class PassageIndex:
         finally:
             faiss.omp_set_num_threads(threads)
 
+    def document_centroids(self, chunk: int = 8192) -> tuple[list[str], np.ndarray]:
+        """Each document's mean passage vector, scaled to unit length: ``(doc_ids, centroids)``, row ``i`` of
+        ``centroids`` for ``doc_ids[i]``. Reads the stored vectors in chunks, so a memory-mapped index is never
+        copied whole."""
+        doc_ids = list(dict.fromkeys(p.doc_id for p in self.passages))
+        position = {doc_id: i for i, doc_id in enumerate(doc_ids)}
+        owner = np.array([position[p.doc_id] for p in self.passages], dtype=np.int64)
+        sums = np.zeros((len(doc_ids), self.vectors.d), dtype=np.float64)
+        for start in range(0, len(self.passages), chunk):
+            count = min(chunk, len(self.passages) - start)
+            np.add.at(sums, owner[start : start + count], self.vectors.reconstruct_n(start, count))
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        return doc_ids, (sums / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+
     def dense_scores(self, query_vector: np.ndarray, rows: list[int]) -> list[float]:
         """Inner products of one query vector with the stored vectors of ``rows``, wherever they would rank."""
         return (self.vectors.reconstruct_batch(np.asarray(rows, dtype=np.int64)) @ query_vector).tolist()
