@@ -42,7 +42,7 @@ from index.store import (
     prepare_passages,
 )
 from qa.evaluate import GoldItem, load_gold
-from qa.pipeline import Pipeline, open_configured_index
+from qa.pipeline import Pipeline, Response, open_configured_index
 from qa.settings import PROJECT_ROOT, Settings
 
 GOLD = PROJECT_ROOT / "gold" / "us-pressure-on-maduro.jsonl"
@@ -54,6 +54,13 @@ def percentile(values: list[float], q: float) -> float:
 
 def gold_questions() -> list[GoldItem]:
     return [item for item in load_gold(GOLD) if not item.history]
+
+
+def every_gold_question() -> list[GoldItem]:
+    """The answerable single-turn questions of every gold file: the shipped set, the paraphrase sets and the
+    session sets, tuned on or not (about five times as many as the shipped set)."""
+    return [item for path in sorted(GOLD.parent.glob("*.jsonl")) for item in load_gold(path)
+            if item.answerable and not item.history]
 
 
 # --- in-process ---------------------------------------------------------------------------------------------
@@ -196,8 +203,15 @@ def http_load(url: str, questions: list[str], clients: int, requests: int) -> di
 # --- scale ----------------------------------------------------------------------------------------------------
 
 
-def scale(encoder: Encoder, question_encoder: TextEncoder, sizes: list[int], items: list[GoldItem], rounds: int) -> list[dict]:
-    """Seed + N distractor passages: embed once, then time flat and HNSW search over the same vectors."""
+def cites_an_answer(response: Response, item: GoldItem) -> bool:
+    return bool(response.evidence) and any(a in response.evidence[0].passage.text for a in item.answers)
+
+
+def scale(encoder: Encoder, question_encoder: TextEncoder, sizes: list[int], items: list[GoldItem], rounds: int,
+          wider: list[GoldItem]) -> list[dict]:
+    """Seed + N distractor passages: embed once, then time flat and HNSW search over the same vectors. ``items``
+    are timed and their citations counted every round; ``wider`` (answerable) questions are asked once, for a
+    citation rate on more questions than the timed ones."""
     seed_documents = load_documents(PROJECT_ROOT / "seeds")
     sentences = distractor_sentences(max(sizes))
     all_filler = [Document(f"distractor-{i // 1000:04d}", "distractor", "\n".join(sentences[i : i + 1000]))
@@ -243,11 +257,12 @@ def scale(encoder: Encoder, question_encoder: TextEncoder, sizes: list[int], ite
                     started = time.perf_counter()
                     response = pipeline.ask(item.question)
                     ask_ms.append((time.perf_counter() - started) * 1000)
-                    if item.answerable and response.evidence:
-                        cited += any(a in response.evidence[0].passage.text for a in item.answers)
+                    cited += item.answerable and cites_an_answer(response, item)
+            wider_cited = sum(cites_an_answer(pipeline.ask(item.question), item) for item in wider)
             rows.append({"passages": len(passages), "kind": kind, "embed_s": embed_seconds, "index_s": add_seconds,
                          "warm_up_s": warm_seconds, "hit1": 100 * found / len(answerable),
                          "cited1": 100 * cited / (len(answerable) * rounds),
+                         "wider_cited1": 100 * wider_cited / max(1, len(wider)), "wider": len(wider),
                          "ask_p50": percentile(ask_ms, 50), "ask_p95": percentile(ask_ms, 95)})
             print(rows[-1], flush=True)
     return rows
@@ -305,7 +320,8 @@ def main() -> None:
             process.terminate()
             process.wait()
         http_rows[-1]["memory_mb"] = memory
-    scale_rows = scale(encoder, question_encoder, [int(s) for s in args.sizes.split(",") if s], items, rounds)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    scale_rows = scale(encoder, question_encoder, sizes, items, rounds, every_gold_question())
     args.out.mkdir(parents=True, exist_ok=True)
     report = render(local, cold, http_rows, scale_rows, build_seconds, len(questions), rounds, single)
     (args.out / "bench.md").write_text(report, encoding="utf-8")
@@ -363,12 +379,15 @@ def render(local: dict, cold: list[tuple[float, float]], http_rows: list[dict], 
         "",
         "**Scale** (seed + distractor passages of real English from installed packages' docs and licences; "
         "search hit@1 = `search` ranks a passage holding a gold answer first; `ask` cited@1 = the first "
-        "passage `ask` cites holds one; answerable gold questions):",
+        "passage `ask` cites holds one; answerable questions of the shipped gold set, and of every gold file "
+        f"({scale_rows[0]['wider'] if scale_rows else 0} questions)):",
         "",
-        "| passages | FAISS | embed s | index s | warm-up s | search hit@1 % | `ask` cited@1 % | ask p50 ms | ask p95 ms |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| passages | FAISS | embed s | index s | warm-up s | search hit@1 % | `ask` cited@1 % | every gold file: "
+        "cited@1 % | ask p50 ms | ask p95 ms |",
+        "|---|---|---|---|---|---|---|---|---|---|",
         *[f"| {r['passages']} | {r['kind']} | {r['embed_s']:.1f} | {r['index_s']:.2f} | {r['warm_up_s']:.1f} | "
-          f"{r['hit1']:.1f} | {r['cited1']:.1f} | {r['ask_p50']:.1f} | {r['ask_p95']:.1f} |" for r in scale_rows],
+          f"{r['hit1']:.1f} | {r['cited1']:.1f} | {r['wider_cited1']:.1f} | {r['ask_p50']:.1f} | "
+          f"{r['ask_p95']:.1f} |" for r in scale_rows],
         "",
     ]
     return "\n".join(lines)
