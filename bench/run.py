@@ -382,8 +382,8 @@ def render(local: dict, cold: list[tuple[float, float]], http_rows: list[dict], 
         "passage `ask` cites holds one; answerable questions of the shipped gold set, and of every gold file "
         f"({scale_rows[0]['wider'] if scale_rows else 0} questions)):",
         "",
-        "| passages | FAISS | embed s | index s | warm-up s | search hit@1 % | `ask` cited@1 % | every gold file: "
-        "cited@1 % | ask p50 ms | ask p95 ms |",
+        ("| passages | FAISS | embed s | index s | warm-up s | search hit@1 % | `ask` cited@1 % | every gold file: "
+         "cited@1 % | ask p50 ms | ask p95 ms |"),
         "|---|---|---|---|---|---|---|---|---|---|",
         *[f"| {r['passages']} | {r['kind']} | {r['embed_s']:.1f} | {r['index_s']:.2f} | {r['warm_up_s']:.1f} | "
           f"{r['hit1']:.1f} | {r['cited1']:.1f} | {r['wider_cited1']:.1f} | {r['ask_p50']:.1f} | "
