@@ -92,7 +92,11 @@ class PassageIndex:
         sums = np.zeros((len(doc_ids), self.vectors.d), dtype=np.float64)
         for start in range(0, len(self.passages), chunk):
             count = min(chunk, len(self.passages) - start)
-            np.add.at(sums, owner[start : start + count], self.vectors.reconstruct_n(start, count))
+            rows = np.argsort(owner[start : start + count], kind="stable")  # np.add.at took 3.4 s for 100k rows
+            owners = owner[start : start + count][rows]
+            firsts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+            vectors = self.vectors.reconstruct_n(start, count)[rows].astype(np.float64)
+            sums[owners[firsts]] += np.add.reduceat(vectors, firsts, axis=0)
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         return doc_ids, (sums / np.where(norms > 0, norms, 1.0)).astype(np.float32)
 
