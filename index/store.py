@@ -82,23 +82,22 @@ class PassageIndex:
         finally:
             faiss.omp_set_num_threads(threads)
 
-    def document_centroids(self, chunk: int = 8192) -> tuple[list[str], np.ndarray]:
-        """Each document's mean passage vector, scaled to unit length: ``(doc_ids, centroids)``, row ``i`` of
-        ``centroids`` for ``doc_ids[i]``. Reads the stored vectors in chunks, so a memory-mapped index is never
-        copied whole."""
-        doc_ids = list(dict.fromkeys(p.doc_id for p in self.passages))
-        position = {doc_id: i for i, doc_id in enumerate(doc_ids)}
-        owner = np.array([position[p.doc_id] for p in self.passages], dtype=np.int64)
-        sums = np.zeros((len(doc_ids), self.vectors.d), dtype=np.float64)
+    def document_centroids(self, chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+        """Each document's mean passage vector, scaled to unit length: ``(document_of, centroids)``, where
+        ``centroids[document_of[row]]`` belongs to the document of ``passages[row]`` (documents numbered in order of
+        appearance). Reads the stored vectors in chunks, so a memory-mapped index is never copied whole."""
+        position: dict[str, int] = {}
+        document_of = np.array([position.setdefault(p.doc_id, len(position)) for p in self.passages], dtype=np.int64)
+        sums = np.zeros((len(position), self.vectors.d), dtype=np.float64)
         for start in range(0, len(self.passages), chunk):
             count = min(chunk, len(self.passages) - start)
-            rows = np.argsort(owner[start : start + count], kind="stable")  # np.add.at took 3.4 s for 100k rows
-            owners = owner[start : start + count][rows]
+            rows = np.argsort(document_of[start : start + count], kind="stable")  # np.add.at: 3.4 s for 100k rows
+            owners = document_of[start : start + count][rows]
             firsts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
             vectors = self.vectors.reconstruct_n(start, count)[rows].astype(np.float64)
             sums[owners[firsts]] += np.add.reduceat(vectors, firsts, axis=0)
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        return doc_ids, (sums / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+        return document_of, (sums / np.where(norms > 0, norms, 1.0)).astype(np.float32)
 
     def dense_scores(self, query_vector: np.ndarray, rows: list[int]) -> list[float]:
         """Inner products of one query vector with the stored vectors of ``rows``, wherever they would rank."""

@@ -78,9 +78,7 @@ class Retriever:
             [float(i > 0 and passages[i - 1].doc_id == p.doc_id) for i, p in enumerate(passages)], dtype=np.float32
         )
         if len({p.doc_id for p in passages}) > 1:
-            doc_ids, self._centroids = self.index.document_centroids()
-            position = {doc_id: i for i, doc_id in enumerate(doc_ids)}
-            self._document_of = np.array([position[p.doc_id] for p in passages], dtype=np.int64)
+            self._document_of, self._centroids = self.index.document_centroids()
 
     def _lexical_scores(self, text: str) -> np.ndarray:
         terms = self.correct(stems(text))
