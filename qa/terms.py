@@ -31,6 +31,7 @@ class Term:
     end: int
 
 
+@lru_cache(maxsize=65536)  # the reader folds the same passage words for every question
 def fold(text: str) -> str:
     """Case- and accent-insensitive form used for matching (never for output): "López" -> "lopez"."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
