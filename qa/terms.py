@@ -17,7 +17,7 @@ STOPWORDS = frozenset(
     hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of
     off on once only or other our ours out over own same she should so some such than that the their theirs them
     themselves then there these they this those through to too under until up very was we were what when where
-    which while who whom whose why will with would you your yours according article say said tell""".split()
+    which while who whom whose why will with would you your yours according article say said tell mention mentioned""".split()
 )
 _stemmer = Stemmer.Stemmer("english")
 
