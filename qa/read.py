@@ -176,6 +176,9 @@ class _ParsedPassage:
     # phrases minus the question's words in front, made on demand; keyed by range and what the phrase is marked as
     trimmed: dict[tuple[int, int, frozenset[str], bool], _Phrase]
     denied: frozenset[str]  # stems the passage says there are none of: "no specific actions" -> {"action"}
+    # per token, read for every candidate of every question: its part of speech, and whether a span may lose it
+    pos: tuple[str, ...]
+    droppable: tuple[bool, ...]
 
     def variant(self, phrase: _Phrase, first: int) -> _Phrase:
         """``phrase`` starting at token ``first``, described as a phrase of its own (root, type fits)."""
@@ -246,7 +249,9 @@ class Reader:
             s for t, s in zip(doc, stems, strict=True)
             if any(c.dep_ == "det" and fold(c.text) == "no" for c in t.children)
         )
-        return _ParsedPassage(doc, stems, neighbours, tuple(_phrases(doc)), {}, denied)
+        pos = tuple(t.pos_ for t in doc)
+        droppable = tuple(_droppable(t) for t in doc)
+        return _ParsedPassage(doc, stems, neighbours, tuple(_phrases(doc)), {}, denied, pos, droppable)
 
     def _coverage(self, question: Question, present: set[str], fuzzy: dict[str, str]) -> float:
         """Idf-weighted share of the question's stems that occur in the passage (1.0 = all of them)."""
@@ -355,14 +360,15 @@ def _score(
         return fit - 0.012 * phrase.words + 0.5 * coverage - 0.15 * rank, fit
     # naming the asked-for category is not repeating the question; the thing whose owner is asked for is its own
     asked = question_stems if question.asks_owner else question_stems - {question.focus}
-    repeated = sum(s in asked for s in content) / len(content)
+    repeated = sum(map(asked.__contains__, content)) / len(content)
     if kind is AnswerType.ACTION and phrase.root_stem not in asked:
         repeated = 0.0  # "sanctioned the Cartel de los Soles" may name what the question names; the verb is new
-    if all(s in question_stems for s in content):
+    if question_stems.issuperset(content):
         return None  # an answer says something the question does not: "the cartel" names no cartel
     if question.excluded and (question.excluded - {question.focus}) & (phrase.title_stems | set(content)):
         return None  # "… besides the defense minister?": not "Defense Minister Vladimir Padrino López"
-    repeated += 0.5 * sum(s in context_stems and s not in asked for s in content) / len(content)
+    if context_stems:
+        repeated += 0.5 * sum(s in context_stems and s not in asked for s in content) / len(content)
     if not question.excluded and any(2 * len(sibling & question_stems) > len(sibling) for sibling in phrase.siblings):
         repeated += SIBLING_PENALTY  # "Who designated the Sinaloa cartel …?": not "Tren de Aragua" beside it
     if phrase.aliases and phrase.aliases <= question_stems and not question.defined:
@@ -510,11 +516,11 @@ def _entity_fit(question: Question, phrase: _Phrase) -> float:
 def _variants(parsed: _ParsedPassage, phrase: _Phrase, question_stems: frozenset[str]) -> list[_Phrase]:
     """The phrase itself and, if it opens with the question's words, the rest of it."""
     first = phrase.first
-    doc = parsed.doc
+    pos = parsed.pos
     # question words and the function words between them: "Colombia’s National Liberation Army [guerrilla]"
-    while first < phrase.last and _droppable(doc[first]) and (
-        parsed.stems[first] in question_stems or doc[first].pos_ in ("DET", "PUNCT")
-        or (phrase.level == "span" and doc[first].pos_ in LEADING_FUNCTION_WORDS)
+    while first < phrase.last and parsed.droppable[first] and (
+        parsed.stems[first] in question_stems or pos[first] in ("DET", "PUNCT")
+        or (phrase.level == "span" and pos[first] in LEADING_FUNCTION_WORDS)
     ):
         first += 1
     return [phrase] if first in (phrase.first, phrase.last) else [phrase, parsed.variant(phrase, first)]
@@ -550,7 +556,8 @@ def _fuzzy_matches(question_stems: frozenset[str], passage_stems: set[str]) -> d
         limit = 1 if len(question_stem) < 6 else 2
         close = [
             s for s in passage_stems
-            if len(s) >= 4 and (Levenshtein.distance(s, question_stem) <= limit or _derived(s, question_stem))
+            if len(s) >= 4
+            and (Levenshtein.distance(s, question_stem, score_cutoff=limit) <= limit or _derived(s, question_stem))
         ]
         if close:
             found[question_stem] = min(close, key=lambda s: Levenshtein.distance(s, question_stem))
@@ -560,7 +567,7 @@ def _fuzzy_matches(question_stems: frozenset[str], passage_stems: set[str]) -> d
 def _derived(a: str, b: str) -> bool:
     """One stem begins the other and is long enough to be the same word: "conspir" (conspiring) and
     "conspiraci" (conspiracy), which Snowball leaves apart; not "state" and "statement"."""
-    short, long = sorted((a, b), key=len)
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
     return len(short) >= 6 and long.startswith(short)
 
 
