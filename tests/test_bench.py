@@ -64,3 +64,15 @@ def test_the_scale_run_embeds_and_cites_as_the_served_index_does(encoder, pipeli
     assert any(text.startswith("Maduro points to a United Nations report") for text in embedded)
     assert [row["cited1"] for row in rows] == [100 * cited / len(answerable)] * 2  # flat and HNSW
     assert [row["wider_cited1"] for row in rows] == [100 * cited / len(answerable)] * 2
+
+
+def test_in_process_splits_each_ask_into_its_encode_and_what_follows(pipeline):
+    from bench.run import TimedEncoder, in_process
+    from qa.pipeline import Pipeline
+
+    timed = TimedEncoder(pipeline.retriever.encoder)
+    measured = Pipeline(pipeline.opened, timed, pipeline.settings.model_copy(update={"cache_size": 0}))
+    local = in_process({"onnx": measured}, {"onnx": pipeline.retriever.encoder}, QUESTIONS, rounds=1)
+    assert set(local) == {"encode onnx", "ask onnx", "after encode onnx"}
+    assert timed.last_ms > 0
+    assert 0 < local["after encode onnx"]["p50"] < local["ask onnx"]["p50"]
