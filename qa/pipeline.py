@@ -20,6 +20,7 @@ from index.encoder import Encoder, TextEncoder
 from index.errors import DocumentNotFound, QuestionError
 from index.store import OpenedIndex, open_index, question_encoder
 from qa.conversation import Turn, follow_up_context
+from qa.question import without_document_framing
 from qa.read import Answer, Reader
 from qa.retrieve import Hit, Retriever
 from qa.settings import Settings
@@ -78,7 +79,7 @@ class Pipeline:
 
     def search(self, question: str, k: int) -> list[Hit]:
         """Ranked cited passages without reading an answer."""
-        return self.retriever.retrieve(self.check_question(question), k)
+        return self.retriever.retrieve(without_document_framing(self.check_question(question)), k)
 
     def ask(self, question: str, *, history: list[Turn] | None = None, top_k: int | None = None) -> Response:
         """Answer ``question`` from the documents, or abstain. Raises QuestionError for unusable questions."""
@@ -91,10 +92,11 @@ class Pipeline:
                 self._cache.move_to_end(key)
                 return self._cache[key]
         started = time.perf_counter()
-        context = follow_up_context(question, list(turns))
-        hits = self.retriever.retrieve(question, max(RETRIEVED, top_k), context=context)
+        asked = without_document_framing(question)  # "According to the article, who …?" asks "who …?"
+        context = follow_up_context(asked, list(turns))
+        hits = self.retriever.retrieve(asked, max(RETRIEVED, top_k), context=context)
         retrieved = time.perf_counter()
-        answer = self.reader.read(question, hits, context_stems=frozenset(stems(context)))
+        answer = self.reader.read(asked, hits, context_stems=frozenset(stems(context)))
         no_answer_score = 1.0 if answer is None else answer.no_answer_score
         abstained = answer is None or no_answer_score > self.settings.no_answer_threshold
         evidence = _cited_first(hits, answer)[:top_k]
@@ -105,7 +107,7 @@ class Pipeline:
             abstained=abstained,
             no_answer_score=round(no_answer_score, 4),
             evidence=evidence,
-            retrieval_query=f"{question} {context}".strip(),
+            retrieval_query=f"{asked} {context}".strip(),
             reader_answer=answer,
             timings_ms={
                 "retrieve": round((retrieved - started) * 1000, 2),

@@ -102,6 +102,18 @@ NAME_ASKED = re.compile(r"\b(?:called|named)\s*\??\s*$|\bthe name of\b|^\s*what 
 # "What does the official think about Maduro's rule?": the answer is something said of the rule
 ABOUT = re.compile(r"^\s*what\b.*\babout\s+([^?]+?)\s*\??\s*$", re.IGNORECASE)
 # Requests stand for questions: "Could you tell me who …?", "Name the cartel …", "List the officials …"
+# "According to the article, who …?", "Based on the text, when …?": a framing clause in front of the question
+# proper (what follows the comma opens like a question or a request). Its source still counts as the question's
+# words, unless it is only the document itself.
+DOCUMENT_WORDS = frozenset({"article", "text", "document", "passage", "story"})
+_WH = "(?:who|whom|whose|what|which|when|where|why|how)"
+FRAMING = re.compile(
+    r"^\s*(?:according to|based on|judging by|going by|from|in|per|given|as (?:said|stated|reported|told) (?:in|by))\s"
+    rf"(?P<source>(?:(?!\b{_WH}\b)[^,?]){{1,80}}),\s*"  # no wh-word: "In the wake of which event, did …?" is no framing
+    r"(?=(?:(?:through|with|by|to|for|from|in|on|at|of|about|into|against)\s+)?"  # "…, through whom …?"
+    rf"(?:{_WH}|is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|please|tell|name|list|identify)\b)",
+    re.IGNORECASE,
+)
 POLITE = re.compile(r"^\s*(?:please\s+)?(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?)?", re.IGNORECASE)
 TELL_ME = re.compile(r"^(?:tell|show|give)\s+me\s+(?=(?:who|whom|whose|what|which|when|where|why|how)\b)", re.IGNORECASE)
 REQUEST_FOR_WHICH = re.compile(r"^(?:name|list|identify)\s+(?:(?:all\s+)?the\s+|all\s+)?", re.IGNORECASE)
@@ -162,7 +174,7 @@ class Question:
 def analyze_question(text: str) -> Question:
     """Classify ``text`` by the answer it expects. Misspelled wh-words ("Wich") are recognised too, and requests
     are read as the questions they stand for ("Name the cartel …" as "Which cartel …")."""
-    original, text = text, _as_question(text)
+    original, framing, text = text, _framing(text), _as_question(text)
     words = [_repair_wh(w) for w in re.findall(r"[\w’'%$]+", fold(text))]
     normalized = " ".join(words)
     focus = _focus_noun(words)
@@ -171,6 +183,7 @@ def analyze_question(text: str) -> Question:
         answer_type = _type_from_shape(words, focus)
     text_terms = CATEGORY_OF.sub(r"\1 ", text)  # "what kind of strikes": "kind" is no word to look for
     claim = EXCLUSION.sub(" ", SOURCE_ATTRIBUTION.sub(" ", text_terms))  # what is asked, not who says or is ruled out
+    text_terms = f"{framing} {text_terms}"  # "According to U.S. intelligence, …": its source is still the question's
     claim_stems = frozenset(stems(claim))
     office, qualifiers = None, frozenset()
     if answer_type is AnswerType.PERSON:
@@ -200,10 +213,26 @@ def analyze_question(text: str) -> Question:
     )
 
 
+def _framing(text: str) -> str:
+    """The source a framing clause in front of the question proper names ("the UN report" in "According to the
+    UN report, how …?"); "" if there is none, or it is only the document ("Based on the text, …")."""
+    match = FRAMING.match(text)
+    if not match or {w.lower() for w in WORD.findall(match["source"])} <= DOCUMENT_WORDS | STOPWORDS:
+        return ""
+    return match["source"]
+
+
+def without_document_framing(text: str) -> str:
+    """``text`` without a framing clause that names only the document: "According to the article, who …?" is
+    searched and read as "who …?". A clause naming a source ("According to the UN report, …") stays."""
+    match = FRAMING.match(text)
+    return text[match.end() :] if match and not _framing(text) else text
+
+
 def _as_question(text: str) -> str:
-    """A request as the question it stands for: "Tell me who …" -> "who …", "List the officials …" -> "which
-    officials …"."""
-    text = POLITE.sub("", text)
+    """The question proper, a request as the question it stands for: "According to the article, who …" ->
+    "who …", "Tell me who …" -> "who …", "List the officials …" -> "which officials …"."""
+    text = POLITE.sub("", FRAMING.sub("", text, count=1))
     return REQUEST_FOR_WHICH.sub("which ", TELL_ME.sub("", text))
 
 

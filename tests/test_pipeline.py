@@ -139,6 +139,45 @@ def test_a_question_s_source_is_not_part_of_its_claim():
 
 
 @pytest.mark.parametrize(
+    "framing", ["According to the article, ", "Based on the text, ", "In the article, ", "From the story, "]
+)
+def test_a_framing_clause_naming_the_document_changes_nothing(framing):
+    from dataclasses import replace
+
+    from qa.question import analyze_question, without_document_framing
+
+    for question in ("Who was indicted in 2020?", "Through whom have Maduro and his allies tried to contact the U.S.?",
+                     "Can you tell me what the reward is?"):
+        framed = framing + question[0].lower() + question[1:]
+        assert replace(analyze_question(framed), text=question) == analyze_question(question)
+        assert without_document_framing(framed) == question[0].lower() + question[1:]
+
+
+def test_a_framing_clause_naming_a_source_keeps_its_words_out_of_the_claim():
+    from qa.question import AnswerType, Role, analyze_question, without_document_framing
+    from qa.terms import stem
+
+    framed = "According to U.S. intelligence, what is growing among Venezuelan officials?"
+    question = analyze_question(framed)
+    assert question.answer_type is AnswerType.DESCRIPTION and question.asks is Role.AGENT  # as without the clause
+    assert stem("intelligence") in question.stems and stem("intelligence") not in question.claim_stems
+    assert without_document_framing(framed) == framed  # its words help find the passage
+    for question in ("In the wake of which event, if any, did it start?",  # no question proper after the comma
+                     "In the wake of which event, did the U.S. increase pressure?"):  # the question itself
+        assert without_document_framing(question) == question
+        assert analyze_question(question).focus == stem("event")
+
+
+def test_framed_questions_get_the_answers_of_the_plain_ones(pipeline):
+    plain = pipeline.ask("Who was indicted in 2020?")
+    framed = pipeline.ask("According to the article, who was indicted in 2020?")
+    assert framed.answer is not None and framed.answer == plain.answer
+    assert [e.passage.passage_id for e in framed.evidence] == [e.passage.passage_id for e in plain.evidence]
+    sourced = pipeline.ask("According to U.S. intelligence, what is growing among Venezuelan officials?")
+    assert sourced.answer is not None and sourced.answer.text == "anxiety"
+
+
+@pytest.mark.parametrize(
     "question, answer_type, expected",
     [
         ("How long did the alleged conspiracy last?", "duration", "several years"),  # not "spanned several years"
