@@ -20,7 +20,7 @@ from index.encoder import Encoder, TextEncoder
 from index.errors import DocumentNotFound, QuestionError
 from index.store import OpenedIndex, open_index, question_encoder
 from qa.conversation import Turn, follow_up_context
-from qa.question import without_document_framing
+from qa.question import question_proper
 from qa.read import Answer, Reader
 from qa.retrieve import Hit, Retriever
 from qa.settings import Settings
@@ -79,7 +79,7 @@ class Pipeline:
 
     def search(self, question: str, k: int) -> list[Hit]:
         """Ranked cited passages without reading an answer."""
-        return self.retriever.retrieve(without_document_framing(self.check_question(question)), k)
+        return self.retriever.retrieve(question_proper(self.check_question(question)), k)
 
     def ask(self, question: str, *, history: list[Turn] | None = None, top_k: int | None = None) -> Response:
         """Answer ``question`` from the documents, or abstain. Raises QuestionError for unusable questions."""
@@ -92,7 +92,7 @@ class Pipeline:
                 self._cache.move_to_end(key)
                 return self._cache[key]
         started = time.perf_counter()
-        asked = without_document_framing(question)  # "According to the article, who …?" asks "who …?"
+        asked = question_proper(question)  # "Q: According to the article, who …?" asks "who …?"
         context = follow_up_context(asked, list(turns))
         hits = self.retriever.retrieve(asked, max(RETRIEVED, top_k), context=context)
         retrieved = time.perf_counter()

@@ -107,12 +107,32 @@ ABOUT = re.compile(r"^\s*what\b.*\babout\s+([^?]+?)\s*\??\s*$", re.IGNORECASE)
 # words, unless it is only the document itself.
 DOCUMENT_WORDS = frozenset({"article", "text", "document", "passage", "story"})
 _WH = "(?:who|whom|whose|what|which|when|where|why|how)"
+_PREPOSITION = "(?:through|with|by|to|for|from|in|on|at|of|about|into|against|among|after|before)"
 FRAMING = re.compile(
     r"^\s*(?:according to|based on|judging by|going by|from|in|per|given|as (?:said|stated|reported|told) (?:in|by))\s"
     rf"(?P<source>(?:(?!\b{_WH}\b)[^,?]){{1,80}}),\s*"  # no wh-word: "In the wake of which event, did …?" is no framing
-    r"(?=(?:(?:through|with|by|to|for|from|in|on|at|of|about|into|against)\s+)?"  # "…, through whom …?"
+    rf"(?=(?:{_PREPOSITION}\s+)?"  # "…, through whom …?"
     rf"(?:{_WH}|is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|please|tell|name|list|identify)\b)",
     re.IGNORECASE,
+)
+LABEL = re.compile(r"^\s*(?:q|question)\s*[:.)-]\s*", re.IGNORECASE)  # "Q: who …?"
+EMBEDDING = re.compile(  # "Do you know who …", "I would like to know what …": the embedded question is what is asked
+    r"^\s*(?:(?:do|does|would|did)\s+(?:you|anyone|anybody)\s+know|i(?:\s+(?:want|would\s+like|need)|['’]d\s+like)\s+to\s+know"
+    rf"|i\s+wonder|i\s*(?:['’]m|am)\s+wondering)\s*,?\s+(?=(?:{_PREPOSITION}\s+)?{_WH}\b)",
+    re.IGNORECASE,
+)
+THANKS = re.compile(r"[\s,.;!]*\b(?:thanks?(?:\s+you)?(?:\s+(?:very|so)\s+much)?|thx|cheers)[\s.!]*$", re.IGNORECASE)
+TRAILING_DOCUMENT_FRAMING = re.compile(
+    r",?\s*\b(?:according to|based on|as (?:said|stated|reported) in|in)\s+(?:the|this)\s+"
+    r"(?:article|text|document|passage|story)\s*(?=[?.!]*\s*$)",
+    re.IGNORECASE,
+)
+REPEATED_MARKS = re.compile(r"[?!]*\?[?!]*(?=\s*$)")  # "??", "?!" -> "?"
+# a question without its mark, or an embedded one ending in a full stop: "who was charged." asks "who was charged?"
+UNMARKED_QUESTION = re.compile(
+    rf"^((?:{_PREPOSITION}\s+)?(?:{_WH}|is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b.*?)"
+    r"(?:(?<=(?-i:[a-z0-9)\]\"'”’]))[.!])?$",  # a full stop, not an abbreviation's ("… in the U.S.")
+    re.IGNORECASE | re.DOTALL,
 )
 POLITE = re.compile(r"^\s*(?:please\s+)?(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?)?", re.IGNORECASE)
 TELL_ME = re.compile(r"^(?:tell|show|give)\s+me\s+(?=(?:who|whom|whose|what|which|when|where|why|how)\b)", re.IGNORECASE)
@@ -222,11 +242,20 @@ def _framing(text: str) -> str:
     return match["source"]
 
 
-def without_document_framing(text: str) -> str:
-    """``text`` without a framing clause that names only the document: "According to the article, who …?" is
-    searched and read as "who …?". A clause naming a source ("According to the UN report, …") stays."""
-    match = FRAMING.match(text)
-    return text[match.end() :] if match and not _framing(text) else text
+def question_proper(text: str) -> str:
+    """What ``text`` asks, without the wrapping around it that asks nothing: a label ("Q: "), an embedding ("Do you
+    know who …", "I'd like to know what …"), a framing clause that names only the document ("According to the
+    article, who …?", "…, according to the text?"), thanks, and repeated marks ("??"). It is what is searched and
+    read. A framing clause naming a source ("According to the UN report, …") stays: its words help find the
+    passage. ``text`` itself if nothing would be left."""
+    proper = EMBEDDING.sub("", LABEL.sub("", text, count=1), count=1)
+    match = FRAMING.match(proper)
+    if match and not _framing(proper):
+        proper = proper[match.end() :]
+    proper = REPEATED_MARKS.sub("?", TRAILING_DOCUMENT_FRAMING.sub("", THANKS.sub("", proper))).strip()
+    if not proper.endswith("?"):
+        proper = UNMARKED_QUESTION.sub(r"\1?", proper)
+    return proper or text
 
 
 def _as_question(text: str) -> str:

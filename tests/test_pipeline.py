@@ -144,28 +144,48 @@ def test_a_question_s_source_is_not_part_of_its_claim():
 def test_a_framing_clause_naming_the_document_changes_nothing(framing):
     from dataclasses import replace
 
-    from qa.question import analyze_question, without_document_framing
+    from qa.question import analyze_question, question_proper
 
     for question in ("Who was indicted in 2020?", "Through whom have Maduro and his allies tried to contact the U.S.?",
                      "Can you tell me what the reward is?"):
         framed = framing + question[0].lower() + question[1:]
         assert replace(analyze_question(framed), text=question) == analyze_question(question)
-        assert without_document_framing(framed) == question[0].lower() + question[1:]
+        assert question_proper(framed) == question[0].lower() + question[1:]
 
 
 def test_a_framing_clause_naming_a_source_keeps_its_words_out_of_the_claim():
-    from qa.question import AnswerType, Role, analyze_question, without_document_framing
+    from qa.question import AnswerType, Role, analyze_question, question_proper
     from qa.terms import stem
 
     framed = "According to U.S. intelligence, what is growing among Venezuelan officials?"
     question = analyze_question(framed)
     assert question.answer_type is AnswerType.DESCRIPTION and question.asks is Role.AGENT  # as without the clause
     assert stem("intelligence") in question.stems and stem("intelligence") not in question.claim_stems
-    assert without_document_framing(framed) == framed  # its words help find the passage
+    assert question_proper(framed) == framed  # its words help find the passage
     for question in ("In the wake of which event, if any, did it start?",  # no question proper after the comma
                      "In the wake of which event, did the U.S. increase pressure?"):  # the question itself
-        assert without_document_framing(question) == question
+        assert question_proper(question) == question
         assert analyze_question(question).focus == stem("event")
+
+
+@pytest.mark.parametrize(
+    "wrapped, proper",
+    [
+        ("Q: Who was indicted in 2020?", "Who was indicted in 2020?"),
+        ("Question: who was indicted in 2020", "who was indicted in 2020?"),
+        ("Do you know who was indicted in 2020?", "who was indicted in 2020?"),
+        ("I'd like to know through whom Maduro tried to reach the U.S.", "through whom Maduro tried to reach the U.S.?"),
+        ("Who was indicted in 2020, according to the article?? Thanks!", "Who was indicted in 2020?"),
+        ("Who lives in the U.S.", "Who lives in the U.S.?"),  # an abbreviation's full stop stays
+        ("Name the cartel the U.S. designated.", "Name the cartel the U.S. designated."),  # a request is no question
+        ("Do you know the reward?", "Do you know the reward?"),  # nothing embedded: the question itself
+        ("Thanks!", "Thanks!"),  # nothing would be left
+    ],
+)
+def test_the_question_proper_is_what_is_left_without_its_wrapping(wrapped, proper):
+    from qa.question import question_proper
+
+    assert question_proper(wrapped) == proper
 
 
 def test_framed_questions_get_the_answers_of_the_plain_ones(pipeline):
@@ -173,6 +193,8 @@ def test_framed_questions_get_the_answers_of_the_plain_ones(pipeline):
     framed = pipeline.ask("According to the article, who was indicted in 2020?")
     assert framed.answer is not None and framed.answer == plain.answer
     assert [e.passage.passage_id for e in framed.evidence] == [e.passage.passage_id for e in plain.evidence]
+    wrapped = pipeline.ask("Q: do you know who was indicted in 2020, according to the text?? Thanks")
+    assert wrapped.answer == plain.answer and wrapped.question.startswith("Q: do you know")  # asked as sent
     sourced = pipeline.ask("According to U.S. intelligence, what is growing among Venezuelan officials?")
     assert sourced.answer is not None and sourced.answer.text == "anxiety"
 
