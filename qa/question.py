@@ -101,7 +101,6 @@ EXCLUSION = re.compile(
 NAME_ASKED = re.compile(r"\b(?:called|named)\s*\??\s*$|\bthe name of\b|^\s*what name\b", re.IGNORECASE)
 # "What does the official think about Maduro's rule?": the answer is something said of the rule
 ABOUT = re.compile(r"^\s*what\b.*\babout\s+([^?]+?)\s*\??\s*$", re.IGNORECASE)
-# Requests stand for questions: "Could you tell me who …?", "Name the cartel …", "List the officials …"
 # "According to the article, who …?", "Based on the text, when …?": a framing clause in front of the question
 # proper (what follows the comma opens like a question or a request). Its source still counts as the question's
 # words, unless it is only the document itself.
@@ -134,6 +133,7 @@ UNMARKED_QUESTION = re.compile(
     r"(?:(?<=(?-i:[a-z0-9)\]\"'”’]))[.!])?$",  # a full stop, not an abbreviation's ("… in the U.S.")
     re.IGNORECASE | re.DOTALL,
 )
+# Requests stand for questions: "Could you tell me who …?", "Name the cartel …", "List the officials …"
 POLITE = re.compile(r"^\s*(?:please\s+)?(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?)?", re.IGNORECASE)
 TELL_ME = re.compile(r"^(?:tell|show|give)\s+me\s+(?=(?:who|whom|whose|what|which|when|where|why|how)\b)", re.IGNORECASE)
 REQUEST_FOR_WHICH = re.compile(r"^(?:name|list|identify)\s+(?:(?:all\s+)?the\s+|all\s+)?", re.IGNORECASE)
@@ -259,8 +259,9 @@ def question_proper(text: str) -> str:
 
 
 def _as_question(text: str) -> str:
-    """The question proper, a request as the question it stands for: "According to the article, who …" ->
-    "who …", "Tell me who …" -> "who …", "List the officials …" -> "which officials …"."""
+    """The question to analyse: without a framing clause in front, a source's too ("According to the UN report,
+    how …" -> "how …"), and a request as the question it stands for: "Tell me who …" -> "who …", "List the
+    officials …" -> "which officials …"."""
     text = POLITE.sub("", FRAMING.sub("", text, count=1))
     return REQUEST_FOR_WHICH.sub("which ", TELL_ME.sub("", text))
 
