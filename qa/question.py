@@ -7,6 +7,7 @@ Rules over the question's words, not a parser: parsing a question with spaCy cos
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -126,6 +127,8 @@ TRAILING_DOCUMENT_FRAMING = re.compile(
     r"(?:article|text|document|passage|story)\s*(?=[?.!]*\s*$)",
     re.IGNORECASE,
 )
+SURROUNDING_SYMBOLS = frozenset({"So", "Sk", "Cf", "Co", "Cn", "Mn"})  # emoji, their joiners and variation selectors
+OPENING_QUOTES, CLOSING_QUOTES = "\"“„«‘'", "\"”»’'"
 REPEATED_MARKS = re.compile(r"[?!]*\?[?!]*(?=\s*$)")  # "??", "?!" -> "?"
 # a question without its mark, or an embedded one ending in a full stop: "who was charged." asks "who was charged?"
 UNMARKED_QUESTION = re.compile(
@@ -248,7 +251,7 @@ def question_proper(text: str) -> str:
     article, who …?", "…, according to the text?"), thanks, and repeated marks ("??"). It is what is searched and
     read. A framing clause naming a source ("According to the UN report, …") stays: its words help find the
     passage. ``text`` itself if nothing would be left."""
-    proper = EMBEDDING.sub("", LABEL.sub("", text, count=1), count=1)
+    proper = EMBEDDING.sub("", LABEL.sub("", _unwrapped(text), count=1), count=1)
     match = FRAMING.match(proper)
     if match and not _framing(proper):
         proper = proper[match.end() :]
@@ -256,6 +259,20 @@ def question_proper(text: str) -> str:
     if not proper.endswith("?"):
         proper = UNMARKED_QUESTION.sub(r"\1?", proper)
     return proper or text
+
+
+def _unwrapped(text: str) -> str:
+    """``text`` in compatibility form ("？" -> "?"), without symbols around it ("… 🤔") or quotes around all of it."""
+    text = unicodedata.normalize("NFKC", text)
+    start, end = 0, len(text)
+    while start < end and (text[start].isspace() or unicodedata.category(text[start]) in SURROUNDING_SYMBOLS):
+        start += 1
+    while end > start and (text[end - 1].isspace() or unicodedata.category(text[end - 1]) in SURROUNDING_SYMBOLS):
+        end -= 1
+    text = text[start:end]
+    if len(text) > 2 and text[0] in OPENING_QUOTES and text[-1] in CLOSING_QUOTES:
+        text = text[1:-1].strip()
+    return text
 
 
 def _as_question(text: str) -> str:

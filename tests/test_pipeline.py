@@ -180,6 +180,8 @@ def test_a_framing_clause_naming_a_source_keeps_its_words_out_of_the_claim():
         ("Name the cartel the U.S. designated.", "Name the cartel the U.S. designated."),  # a request is no question
         ("Do you know the reward?", "Do you know the reward?"),  # nothing embedded: the question itself
         ("Thanks!", "Thanks!"),  # nothing would be left
+        ("“Who was indicted in 2020？” 🤔", "Who was indicted in 2020?"),
+        ('Who is "El Chapo"?', 'Who is "El Chapo"?'),  # quotes inside stay
     ],
 )
 def test_the_question_proper_is_what_is_left_without_its_wrapping(wrapped, proper):
