@@ -20,7 +20,7 @@ from index.encoder import Encoder, TextEncoder
 from index.errors import DocumentNotFound, QuestionError
 from index.store import OpenedIndex, open_index, question_encoder
 from qa.conversation import Turn, follow_up_context
-from qa.question import question_proper
+from qa.question import question_and_preface, question_proper
 from qa.read import Answer, Reader
 from qa.retrieve import Hit, Retriever
 from qa.settings import Settings
@@ -92,8 +92,9 @@ class Pipeline:
                 self._cache.move_to_end(key)
                 return self._cache[key]
         started = time.perf_counter()
-        asked = question_proper(question)  # "Q: According to the article, who …?" asks "who …?"
-        context = follow_up_context(asked, list(turns))
+        # "Q: According to the article, who …?" asks "who …?"; "Maduro denied it. What did he claim?" has context
+        asked, preface = question_and_preface(question)
+        context = follow_up_context(asked, [*turns, ("user", preface)] if preface else list(turns))
         hits = self.retriever.retrieve(asked, max(RETRIEVED, top_k), context=context)
         retrieved = time.perf_counter()
         answer = self.reader.read(asked, hits, context_stems=frozenset(stems(context)))

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from rapidfuzz.distance import Levenshtein
 
+from index.passages import split_sentences
 from qa.terms import STOPWORDS, WORD, fold, stem, stems
 
 
@@ -259,6 +260,20 @@ def question_proper(text: str) -> str:
     if not proper.endswith("?"):
         proper = UNMARKED_QUESTION.sub(r"\1?", proper)
     return proper or text
+
+
+def question_and_preface(text: str) -> tuple[str, str]:
+    """The question proper of ``text`` and the statements in front of it ("I read the article about Venezuela.
+    When did …?"), which count only as conversation does: where the question refers back to them ("Maduro
+    denied the charges. What did he claim?"). The preface is "" when there is none, or when ``text`` asks more
+    than one question."""
+    proper = question_proper(text)
+    sentences = split_sentences(proper)
+    if len(sentences) < 2 or not proper.endswith("?"):
+        return proper, ""
+    start = sentences[-1][0]
+    preface = proper[:start].strip()
+    return (proper, "") if "?" in preface else (question_proper(proper[start:]), preface)
 
 
 def _unwrapped(text: str) -> str:

@@ -190,6 +190,31 @@ def test_the_question_proper_is_what_is_left_without_its_wrapping(wrapped, prope
     assert question_proper(wrapped) == proper
 
 
+@pytest.mark.parametrize(
+    "text, question, preface",
+    [
+        ("I read the article about Venezuela. When did the FARC sign a peace deal?",
+         "When did the FARC sign a peace deal?", "I read the article about Venezuela."),
+        ("I read it. According to the article, who was indicted?", "who was indicted?", "I read it."),
+        ("Who is the U.S. Defense Secretary?", "Who is the U.S. Defense Secretary?", ""),  # one sentence
+        ("Who is Maduro? Who is Cabello?", "Who is Maduro? Who is Cabello?", ""),  # two questions: left whole
+        ("Name the cartel. It is linked to Maduro.", "Name the cartel. It is linked to Maduro.", ""),  # no question
+    ],
+)
+def test_statements_in_front_of_a_question_are_its_preface(text, question, preface):
+    from qa.question import question_and_preface
+
+    assert question_and_preface(text) == (question, preface)
+
+
+def test_a_preface_counts_as_conversation_only_where_the_question_refers_back(pipeline):
+    plain = pipeline.ask("When did the FARC sign a peace deal?")
+    prefaced = pipeline.ask("I read the article about Venezuela. When did the FARC sign a peace deal?")
+    assert prefaced.answer is not None and prefaced.answer == plain.answer
+    referring = pipeline.ask("Maduro denied the charges. What did he claim?")
+    assert "Maduro denied the charges." in referring.retrieval_query  # used as context, as a conversation turn
+
+
 def test_framed_questions_get_the_answers_of_the_plain_ones(pipeline):
     plain = pipeline.ask("Who was indicted in 2020?")
     framed = pipeline.ask("According to the article, who was indicted in 2020?")
