@@ -130,6 +130,7 @@ TRAILING_DOCUMENT_FRAMING = re.compile(
 )
 SURROUNDING_SYMBOLS = frozenset({"So", "Sk", "Cf", "Co", "Cn", "Mn"})  # emoji, their joiners and variation selectors
 OPENING_QUOTES, CLOSING_QUOTES = "\"“„«‘'", "\"”»’'"
+SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s")  # somewhere before the end: maybe more than one sentence
 REPEATED_MARKS = re.compile(r"[?!]*\?[?!]*(?=\s*$)")  # "??", "?!" -> "?"
 # a question without its mark, or an embedded one ending in a full stop: "who was charged." asks "who was charged?"
 UNMARKED_QUESTION = re.compile(
@@ -268,8 +269,10 @@ def question_and_preface(text: str) -> tuple[str, str]:
     denied the charges. What did he claim?"). The preface is "" when there is none, or when ``text`` asks more
     than one question."""
     proper = question_proper(text)
+    if not proper.endswith("?") or not SENTENCE_END.search(proper):
+        return proper, ""
     sentences = split_sentences(proper)
-    if len(sentences) < 2 or not proper.endswith("?"):
+    if len(sentences) < 2:
         return proper, ""
     start = sentences[-1][0]
     preface = proper[:start].strip()
