@@ -24,6 +24,7 @@ from qa.question import question_and_preface, question_proper
 from qa.read import Answer, Reader
 from qa.retrieve import Hit, Retriever
 from qa.settings import Settings
+from qa.spelling import Speller
 from qa.terms import stems
 
 RETRIEVED = 10
@@ -54,6 +55,7 @@ class Pipeline:
         self.opened = opened
         self.settings = settings
         self.retriever = Retriever(opened.index, encoder)
+        self.speller = Speller(passage.text for passage in opened.index.passages)
         self.retriever.warm_up()
         self.reader = _make_reader(settings, opened, self.retriever)
         self.reader.warm_up()
@@ -79,7 +81,7 @@ class Pipeline:
 
     def search(self, question: str, k: int) -> list[Hit]:
         """Ranked cited passages without reading an answer."""
-        return self.retriever.retrieve(question_proper(self.check_question(question)), k)
+        return self.retriever.retrieve(self.speller.correct(question_proper(self.check_question(question))), k)
 
     def ask(self, question: str, *, history: list[Turn] | None = None, top_k: int | None = None) -> Response:
         """Answer ``question`` from the documents, or abstain. Raises QuestionError for unusable questions."""
@@ -94,6 +96,7 @@ class Pipeline:
         started = time.perf_counter()
         # "Q: According to the article, who …?" asks "who …?"; "Maduro denied it. What did he claim?" has context
         asked, preface = question_and_preface(question)
+        asked = self.speller.correct(asked)  # "Who was indcted?" asks who was indicted
         context = follow_up_context(asked, [*turns, ("user", preface)] if preface else list(turns))
         hits = self.retriever.retrieve(asked, max(RETRIEVED, top_k), context=context)
         retrieved = time.perf_counter()
