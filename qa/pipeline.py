@@ -96,7 +96,7 @@ class Pipeline:
         started = time.perf_counter()
         # "Q: According to the article, who …?" asks "who …?"; "Maduro denied it. What did he claim?" has context
         asked, preface = question_and_preface(question)
-        asked = self.speller.correct(asked)  # "Who was indcted?" asks who was indicted
+        asked = self.speller.correct(asked)  # "Which organizatin …?" asks "Which organizations …?"
         context = follow_up_context(asked, [*turns, ("user", preface)] if preface else list(turns))
         hits = self.retriever.retrieve(asked, max(RETRIEVED, top_k), context=context)
         retrieved = time.perf_counter()
