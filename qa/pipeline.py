@@ -20,7 +20,7 @@ from index.encoder import Encoder, TextEncoder
 from index.errors import DocumentNotFound, QuestionError
 from index.store import OpenedIndex, open_index, question_encoder
 from qa.conversation import Turn, follow_up_context
-from qa.question import question_and_preface, question_proper
+from qa.question import ANSWER_KIND_WORDS, question_and_preface, question_proper
 from qa.read import Answer, Reader
 from qa.retrieve import Hit, Retriever
 from qa.settings import Settings
@@ -55,7 +55,7 @@ class Pipeline:
         self.opened = opened
         self.settings = settings
         self.retriever = Retriever(opened.index, encoder)
-        self.speller = Speller(passage.text for passage in opened.index.passages)
+        self.speller = Speller((passage.text for passage in opened.index.passages), also=ANSWER_KIND_WORDS)
         self.retriever.warm_up()
         self.reader = _make_reader(settings, opened, self.retriever)
         self.reader.warm_up()

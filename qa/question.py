@@ -63,6 +63,12 @@ MONEY_NOUNS = frozenset("reward bounty price cost fee fine salary budget bail ra
 TITLE_NOUNS = frozenset("position title role job office post rank".split())
 # What is measured by a number: "What is the population of …?" wants one, whatever the article says about it.
 MEASURE_NOUNS = frozenset("population number total count size age height length width depth weight distance".split())
+# The words that say what kind of answer a question wants: a misspelt one should be corrected to them even where
+# the documents never use them ("percetnage": the article says "%"); see qa.spelling.
+ANSWER_KIND_WORDS = (
+    ORGANISATION_NOUNS | PLACE_NOUNS | PERSON_NOUNS | ROLE_NOUNS | DATE_NOUNS | MONEY_NOUNS | TITLE_NOUNS
+    | MEASURE_NOUNS | frozenset("percentage percent share proportion fraction amount much many".split())
+)
 # The answer type a focus noun asks for, first match wins ("What year…" -> a date); other nouns: an entity.
 FOCUS_TYPES = (
     (PERSON_NOUNS, AnswerType.PERSON),

@@ -21,10 +21,12 @@ SHORTEST_CORRECTED = 5  # letters; shorter words have too many neighbours one ed
 
 
 class Speller:
-    """Corrects a question's words towards the words of ``texts`` (the documents' passages)."""
+    """Corrects a question's words towards the words of ``texts`` (the documents' passages) and ``also``."""
 
-    def __init__(self, texts: Iterable[str]) -> None:
+    def __init__(self, texts: Iterable[str], also: Iterable[str] = ()) -> None:
+        """``also``: words to correct towards though the documents may not use them (the question kinds' words)."""
         self._counts = Counter(fold(word) for text in texts for word in WORD.findall(text))
+        self._counts.update({word: 0 for word in also if word not in self._counts})
         self._candidates = [word for word in self._counts if len(word) >= SHORTEST_CORRECTED - 1 and word.isalpha()]
 
     def correct(self, question: str) -> str:

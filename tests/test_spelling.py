@@ -36,3 +36,12 @@ def test_a_misspelt_question_gets_the_answer_of_the_spelt_one(pipeline):
     assert plain.answer is not None and misspelt.answer is not None
     assert (misspelt.answer.text, misspelt.answer.start) == (plain.answer.text, plain.answer.start)
     assert misspelt.question == "Which organizatin published the report Maduro cites?"  # as sent
+
+
+def test_words_for_kinds_of_answer_are_corrected_to_even_where_the_documents_lack_them():
+    from qa.question import ANSWER_KIND_WORDS
+
+    speller = Speller(["Only approximately 5% of the cocaine transits through Venezuela."], also=ANSWER_KIND_WORDS)
+    assert speller.correct("What percetnage of the cocaine transits?") == "What percentage of the cocaine transits?"
+    assert Speller(DOCUMENTS).correct("What percetnage?") == "What percetnage?"  # without them: nothing near
+
