@@ -131,7 +131,7 @@ EMBEDDING = re.compile(  # "Do you know who …", "I would like to know what …
 THANKS = re.compile(r"[\s,.;!]*\b(?:thanks?(?:\s+you)?(?:\s+(?:very|so)\s+much)?|thx|cheers)[\s.!]*$", re.IGNORECASE)
 TRAILING_DOCUMENT_FRAMING = re.compile(
     r",?\s*\b(?:according to|based on|as (?:said|stated|reported) in|in)\s+(?:the|this)\s+"
-    r"(?:article|text|document|passage|story)\s*(?=[?.!]*\s*$)",
+    rf"(?:{'|'.join(sorted(DOCUMENT_WORDS))})\s*(?=[?.!]*\s*$)",
     re.IGNORECASE,
 )
 SURROUNDING_SYMBOLS = frozenset({"So", "Sk", "Cf", "Co", "Cn", "Mn"})  # emoji, their joiners and variation selectors
@@ -254,10 +254,11 @@ def _framing(text: str) -> str:
 
 
 def question_proper(text: str) -> str:
-    """What ``text`` asks, without the wrapping around it that asks nothing: a label ("Q: "), an embedding ("Do you
-    know who …", "I'd like to know what …"), a framing clause that names only the document ("According to the
-    article, who …?", "…, according to the text?"), thanks, and repeated marks ("??"). It is what is searched and
-    read. A framing clause naming a source ("According to the UN report, …") stays: its words help find the
+    """What ``text`` asks, without the wrapping around it that asks nothing: symbols or quotes around it ("“…” 🤔"),
+    a label ("Q: "), an embedding ("Do you know who …", "I'd like to know what …"), a framing clause that names
+    only the document ("According to the article, who …?", "…, according to the text?"), thanks, and repeated
+    marks ("??"); in Unicode compatibility form, and with its "?" if it opens like a question. It is what is
+    searched and read. A framing clause naming a source ("According to the UN report, …") stays: its words help find the
     passage. ``text`` itself if nothing would be left."""
     proper = EMBEDDING.sub("", LABEL.sub("", _unwrapped(text), count=1), count=1)
     match = FRAMING.match(proper)

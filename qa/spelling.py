@@ -1,5 +1,5 @@
 """Typos in a question: a word that is neither in the documents nor an English word (simplemma's dictionary) is
-replaced by the nearest word of the documents, one or two edits away ("indcted" -> "indicted").
+replaced by the nearest word of the documents, one or two edits away ("organizatin" -> "organizations").
 
 Measured before this existed: one letter dropped, swapped or doubled in each question's longest word changed
 the answer of 11-16% of the gold questions, because a misspelt word stems to something else ("organizatin" is no
@@ -26,7 +26,8 @@ class Speller:
     def __init__(self, texts: Iterable[str], also: Iterable[str] = ()) -> None:
         """``also``: words to correct towards though the documents may not use them (the question kinds' words)."""
         self._counts = Counter(fold(word) for text in texts for word in WORD.findall(text))
-        self._counts.update({word: 0 for word in also if word not in self._counts})
+        for word in also:
+            self._counts.setdefault(word, 0)
         self._candidates = [word for word in self._counts if len(word) >= SHORTEST_CORRECTED - 1 and word.isalpha()]
 
     def correct(self, question: str) -> str:
