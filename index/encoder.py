@@ -19,7 +19,9 @@ import numpy as np
 from index.errors import IndexStoreError
 
 if TYPE_CHECKING:
+    import torch
     from sentence_transformers import SentenceTransformer
+    from tokenizers import Tokenizer
 
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 ONNX_MODEL, ONNX_TOKENIZER = "query_encoder.onnx", "query_encoder.json"
@@ -54,6 +56,7 @@ class Encoder:
     def __init__(self, model: str = BUNDLED_MODEL) -> None:
         self.model = model
         self._transformer: SentenceTransformer | None = None
+        self._direct: _DirectPath | None = None  # for mean-pooled models: one text straight through the network
         self._exported: dict[str, bytes] | None = None  # the checked ONNX files, exported once per loaded model
 
     def warm_up(self) -> None:
@@ -69,15 +72,28 @@ class Encoder:
         except Exception as exc:  # the library raises many types for "cannot load"
             shown = self.model if not Path(location).is_absolute() else Path(location).name
             raise IndexStoreError(f"Cannot load the embedding model {shown!r}: {type(exc).__name__}.") from exc
+        self._direct = _DirectPath.of(self._transformer)
+
+    @property
+    def transformer(self) -> SentenceTransformer:
+        """The loaded sentence-transformers model."""
+        self.warm_up()
+        return self._transformer
 
     @property
     def dimension(self) -> int:
-        self.warm_up()
-        return int(self._transformer.get_embedding_dimension())
+        return int(self.transformer.get_embedding_dimension())
 
     def encode(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
-        """Return an ``(len(texts), dimension)`` float32 array of normalised embeddings."""
+        """Return an ``(len(texts), dimension)`` float32 array of normalised embeddings.
+
+        One text (a question) of a mean-pooled model goes straight through the network: the same vector as
+        ``SentenceTransformer.encode`` (tested), without the batching machinery that costs about a millisecond
+        a call (README "Performance"). Several texts (passages) are batched by sentence-transformers.
+        """
         self.warm_up()
+        if len(texts) == 1 and self._direct is not None:
+            return self._direct.encode(texts)
         vectors = self._transformer.encode(
             texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=show_progress
         )
@@ -105,16 +121,11 @@ class Encoder:
         except ImportError:
             return False
         self.warm_up()
-        modules = [type(module).__name__ for module in self._transformer]
-        pooling = self._transformer[1].get_config_dict().get("pooling_mode") if len(modules) > 1 else None
-        if modules != ["Transformer", "Pooling", "Normalize"] or pooling != "mean":
+        if self._direct is None:
             return False
         import torch
-        from tokenizers import Tokenizer
 
-        tokenizer = self._transformer.tokenizer
-        inputs = list(tokenizer.model_input_names)
-        network = self._transformer[0].auto_model.eval()
+        tokenizer, inputs, network = self._transformer.tokenizer, self._direct.inputs, self._direct.network
 
         class LastHiddenState(torch.nn.Module):
             def __init__(self) -> None:
@@ -125,9 +136,6 @@ class Encoder:
                 return self.network(**dict(zip(inputs, tensors, strict=True))).last_hidden_state
 
         example = tokenizer([ONNX_PROBES[0], "a second, longer example"], padding=True, return_tensors="pt")
-        backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())  # a copy: the loaded model keeps its own
-        backend.enable_truncation(self._transformer.max_seq_length)  # what sentence-transformers truncates to
-        backend.enable_padding(pad_id=tokenizer.pad_token_id or 0, pad_token=tokenizer.pad_token or "[PAD]")
         model_path, tokenizer_path = directory / ONNX_MODEL, directory / ONNX_TOKENIZER
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")
@@ -136,7 +144,8 @@ class Encoder:
                 input_names=inputs, output_names=["last_hidden_state"], opset_version=17, dynamo=False,
                 dynamic_axes={name: {0: "batch", 1: "tokens"} for name in [*inputs, "last_hidden_state"]},
             )
-        tokenizer_path.write_text(json.dumps({"inputs": inputs, "tokenizer": backend.to_str()}), encoding="utf-8")
+        saved = {"inputs": inputs, "tokenizer": self._direct.tokenizer.to_str()}
+        tokenizer_path.write_text(json.dumps(saved), encoding="utf-8")
         copy = OnnxEncoder(self.model, directory)
         difference = np.abs(copy.encode(list(ONNX_PROBES)) - self.encode(list(ONNX_PROBES))).max()
         return bool(difference <= ONNX_TOLERANCE)
@@ -170,11 +179,54 @@ class OnnxEncoder:
 
     def encode(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
         self.warm_up()
-        encodings = self._tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        feeds = _tokenized(self._tokenizer, texts)
         (hidden,) = self._session.run(None, {name: feeds[name] for name in self._inputs})
-        summed = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
-        vectors = summed / np.maximum(np.linalg.norm(summed, axis=1, keepdims=True), 1e-12)
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        return _mean_pooled(hidden, feeds["attention_mask"])
+
+
+class _DirectPath:
+    """A mean-pooled sentence-transformers model taken apart: its tokenizer (with the model's truncation) and its
+    network. What the ONNX copy is exported from, and how :class:`Encoder` encodes one question."""
+
+    def __init__(self, tokenizer: Tokenizer, inputs: list[str], network: torch.nn.Module) -> None:
+        self.tokenizer = tokenizer
+        self.inputs = inputs
+        self.network = network
+
+    @classmethod
+    def of(cls, transformer: SentenceTransformer) -> _DirectPath | None:
+        """Only models made of a transformer, mean pooling and normalisation (MiniLM and most
+        sentence-transformers models) are taken apart; for others, ``None``."""
+        modules = [type(module).__name__ for module in transformer]
+        pooling = transformer[1].get_config_dict().get("pooling_mode") if len(modules) > 1 else None
+        if modules != ["Transformer", "Pooling", "Normalize"] or pooling != "mean":
+            return None
+        from tokenizers import Tokenizer
+
+        loaded = transformer.tokenizer
+        tokenizer = Tokenizer.from_str(loaded.backend_tokenizer.to_str())  # a copy: the loaded model keeps its own
+        tokenizer.enable_truncation(transformer.max_seq_length)  # what sentence-transformers truncates to
+        tokenizer.enable_padding(pad_id=loaded.pad_token_id or 0, pad_token=loaded.pad_token or "[PAD]")
+        return cls(tokenizer, list(loaded.model_input_names), transformer[0].auto_model.eval())
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        feeds = _tokenized(self.tokenizer, texts)
+        with torch.inference_mode():
+            hidden = self.network(**{name: torch.from_numpy(feeds[name]) for name in self.inputs}).last_hidden_state
+        return _mean_pooled(hidden.numpy(), feeds["attention_mask"])
+
+
+def _tokenized(tokenizer: Tokenizer, texts: list[str]) -> dict[str, np.ndarray]:
+    encodings = tokenizer.encode_batch(texts)
+    ids = np.array([e.ids for e in encodings], dtype=np.int64)
+    mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+
+
+def _mean_pooled(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean of the token vectors under ``mask``, L2-normalised: sentence-transformers' pooling and normalisation."""
+    summed = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+    vectors = summed / np.maximum(np.linalg.norm(summed, axis=1, keepdims=True), 1e-12)
+    return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -25,7 +25,7 @@ def test_http_load_counts_no_errors_against_a_healthy_server(server):
 
 def test_the_report_renders_every_section():
     local = {name: {"p50": 10.0, "p95": 12.0} for name in
-             ("encode sentence-transformers", "ask sentence-transformers", "encode onnx", "ask onnx")}
+             ("encode sentence-transformers", "encode torch", "ask torch", "encode onnx", "ask onnx")}
     single = {"health stdlib": 1.0, "health httpx": 1.5, "ask stdlib": 9.0, "ask httpx": 9.5, "pipeline": 8.0}
     http_rows = [{"workers": 1, "clients": 1, "requests": 6, "errors": 0, "p50": 9.0, "p95": 9.9, "rps": 100.0,
                   "memory_mb": 300.0}]
@@ -66,13 +66,14 @@ def test_the_scale_run_embeds_and_cites_as_the_served_index_does(encoder, pipeli
     assert [row["wider_cited1"] for row in rows] == [100 * cited / len(answerable)] * 2
 
 
-def test_in_process_splits_each_ask_into_its_encode_and_what_follows(pipeline):
-    from bench.run import TimedEncoder, in_process
+def test_in_process_splits_each_ask_into_its_encode_and_what_follows(pipeline, encoder):
+    from bench.run import SentenceTransformersEncode, TimedEncoder, in_process
     from qa.pipeline import Pipeline
 
     timed = TimedEncoder(pipeline.retriever.encoder)
     measured = Pipeline(pipeline.opened, timed, pipeline.settings.model_copy(update={"cache_size": 0}))
-    local = in_process({"onnx": measured}, {"onnx": pipeline.retriever.encoder}, QUESTIONS, rounds=1)
-    assert set(local) == {"encode onnx", "ask onnx", "after encode onnx"}
+    encoders = {"sentence-transformers": SentenceTransformersEncode(encoder), "onnx": pipeline.retriever.encoder}
+    local = in_process({"onnx": measured}, encoders, QUESTIONS, rounds=1)
+    assert set(local) == {"encode sentence-transformers", "encode onnx", "ask onnx", "after encode onnx"}
     assert timed.last_ms > 0
     assert 0 < local["after encode onnx"]["p50"] < local["ask onnx"]["p50"]
