@@ -91,8 +91,14 @@ def stop_server(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def server(workdir, pipeline) -> str:
+def served(workdir, pipeline) -> tuple[subprocess.Popen, str]:
     """A real `qa serve` process on a free 127.0.0.1 port (the pipeline fixture has built the index already)."""
     process, url = start_server(workdir)
-    yield url
+    yield process, url
     stop_server(process)
+
+
+@pytest.fixture(scope="session")
+def server(served) -> str:
+    """The URL of the real server."""
+    return served[1]

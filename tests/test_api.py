@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import httpx
@@ -130,3 +131,28 @@ def test_two_workers_serve_the_same_answers_and_stop_cleanly(workdir, pipeline, 
         stop_server(process)
     assert process.returncode == 0
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def _context_switches(pid: int) -> int:
+    total = 0
+    for status in Path(f"/proc/{pid}/task").glob("*/status"):
+        try:
+            lines = status.read_text().splitlines()
+        except OSError:  # a thread that ended meanwhile
+            continue
+        total += sum(int(line.split()[1]) for line in lines if line.startswith(("voluntary_ctxt", "nonvoluntary_ctxt")))
+    return total
+
+
+def test_an_idle_server_with_the_chat_loaded_sleeps(served):
+    """Gradio's queue polls every millisecond by default, which slowed /ask by about 1 ms (ui/http.py)."""
+    process, url = served
+    deadline = time.monotonic() + 90
+    while httpx.get(url + "/ui/", timeout=10).status_code != 200:  # until the chat has loaded
+        assert time.monotonic() < deadline, "the chat did not load"
+        time.sleep(0.5)
+    time.sleep(0.5)
+    before, started = _context_switches(process.pid), time.monotonic()
+    time.sleep(2)
+    per_second = (_context_switches(process.pid) - before) / (time.monotonic() - started)
+    assert per_second < 250, f"{per_second:.0f} context switches a second while idle"
