@@ -191,9 +191,10 @@ def _chat_app(get_pipeline, run, settings: Settings) -> FastAPI:
 
 # Gradio's queue looks for new chat events every millisecond while it is idle (every 50 ms on Windows), and for
 # progress to report every 10 ms: about 1,100 wake-ups of the event loop a second, each taking the GIL from the
-# thread answering /ask. Side by side (six alternating server starts, 200 requests each), /ask took 9.79 ms at
-# p50 with the defaults and 8.60 ms with these, the pipeline's own time 7.79 against 6.85 ms. A chat message
-# now waits up to 20 ms for the queue to notice it.
+# thread answering /ask. Switched at run time in one server, 24 alternating blocks of 40 requests over two
+# server starts: /ask 9.98 ms at p50 with the defaults against 9.19 ms with these (the default slower in 18 of
+# 24 block pairs), the pipeline's own time inside 8.01 against 7.01 ms. A chat message now waits up to 20 ms
+# for the queue to notice it.
 CHAT_QUEUE_POLL_SECONDS = 0.02
 CHAT_PROGRESS_POLL_SECONDS = 0.1
 
