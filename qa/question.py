@@ -134,6 +134,11 @@ TRAILING_DOCUMENT_FRAMING = re.compile(
     rf"(?:{'|'.join(sorted(DOCUMENT_WORDS))})\s*(?=[?.!]*\s*$)",
     re.IGNORECASE,
 )
+DOCUMENT_AS_SUBJECT = re.compile(  # "Which election does the article mention?" asks "Which election?"
+    rf"\s+(?:does|do|did)\s+(?:the|this)\s+(?:{'|'.join(sorted(DOCUMENT_WORDS))})\s+"
+    r"(?:mention|name|cite|list|describe|discuss|report|refer\s+to|talk\s+about)\s*(?=[?.!]*\s*$)",
+    re.IGNORECASE,
+)
 SURROUNDING_SYMBOLS = frozenset({"So", "Sk", "Cf", "Co", "Cn", "Mn"})  # emoji, their joiners and variation selectors
 OPENING_QUOTES, CLOSING_QUOTES = "\"“„«‘'", "\"”»’'"
 SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s")  # somewhere before the end: maybe more than one sentence
@@ -256,15 +261,18 @@ def _framing(text: str) -> str:
 def question_proper(text: str) -> str:
     """What ``text`` asks, without the wrapping around it that asks nothing: symbols or quotes around it ("“…” 🤔"),
     a label ("Q: "), an embedding ("Do you know who …", "I'd like to know what …"), a framing clause that names
-    only the document ("According to the article, who …?", "…, according to the text?"), thanks, and repeated
-    marks ("??"); in Unicode compatibility form, and with its "?" if it opens like a question. It is what is
+    only the document ("According to the article, who …?", "…, according to the text?"), the document as the
+    subject of the last words ("Which election does the article mention?" asks "Which election?"), thanks, and
+    repeated marks ("??"); in Unicode compatibility form, and with its "?" if it opens like a question. It is what is
     searched and read. A framing clause naming a source ("According to the UN report, …") stays: its words help find the
     passage. ``text`` itself if nothing would be left."""
     proper = EMBEDDING.sub("", LABEL.sub("", _unwrapped(text), count=1), count=1)
     match = FRAMING.match(proper)
     if match and not _framing(proper):
         proper = proper[match.end() :]
-    proper = REPEATED_MARKS.sub("?", TRAILING_DOCUMENT_FRAMING.sub("", THANKS.sub("", proper))).strip()
+    proper = TRAILING_DOCUMENT_FRAMING.sub("", THANKS.sub("", proper))
+    unframed = DOCUMENT_AS_SUBJECT.sub("", proper)
+    proper = REPEATED_MARKS.sub("?", unframed if len(WORD.findall(unframed)) > 1 else proper).strip()
     if not proper.endswith("?"):
         proper = UNMARKED_QUESTION.sub(r"\1?", proper)
     return proper or text

@@ -182,6 +182,10 @@ def test_a_framing_clause_naming_a_source_keeps_its_words_out_of_the_claim():
         ("Thanks!", "Thanks!"),  # nothing would be left
         ("“Who was indicted in 2020？” 🤔", "Who was indicted in 2020?"),
         ('Who is "El Chapo"?', 'Who is "El Chapo"?'),  # quotes inside stay
+        ("Which election does the article mention?", "Which election?"),  # the document as the subject
+        ("What countries did the text list?", "What countries?"),
+        ("What does the article mention?", "What does the article mention?"),  # nothing else is asked
+        ("Which report does Maduro cite?", "Which report does Maduro cite?"),  # a source is no document
     ],
 )
 def test_the_question_proper_is_what_is_left_without_its_wrapping(wrapped, proper):
