@@ -257,7 +257,8 @@ def scale(encoder: Encoder, question_encoder: TextEncoder, sizes: list[int], ite
           wider: list[GoldItem]) -> list[dict]:
     """Seed + N distractor passages: embed once, then time flat and HNSW search over the same vectors. ``items``
     are timed and their citations counted every round; ``wider`` (answerable) questions are asked once, for a
-    citation rate on more questions than the timed ones."""
+    citation rate on more questions than the timed ones. Each round also times the article alone (flat), in
+    blocks alternating with the size's, so that the ratio of the two is not the machine's drift between sizes."""
     seed_documents = load_documents(PROJECT_ROOT / "seeds")
     sentences = distractor_sentences(max(sizes))
     all_filler = [Document(f"distractor-{i // 1000:04d}", "distractor", "\n".join(sentences[i : i + 1000]))
@@ -267,49 +268,59 @@ def scale(encoder: Encoder, question_encoder: TextEncoder, sizes: list[int], ite
     seed_ids = {d.doc_id for d in seed_documents}
     seed_count = sum(p.doc_id in seed_ids for p in all_passages)
     print(f"parsed {len(all_passages)} passages in {time.perf_counter() - started:.0f} s", flush=True)
-    rows = []
-    for size in sizes:
+
+    def pipeline_over(size: int, vectors: np.ndarray, kind: str) -> tuple[Pipeline, float, float]:
+        """The pipeline over the seed and ``size`` distractor passages, with the seconds to add the vectors to
+        the index and to warm it up."""
         passages = all_passages[: seed_count + size]
         documents = seed_documents + all_filler[: -(-size // 1000)]
         started = time.perf_counter()
-        vectors = encoder.encode([p.search_text for p in passages], show_progress=False)
+        if kind == "flat":
+            index = faiss.IndexFlatIP(vectors.shape[1])
+        else:
+            index = faiss.IndexHNSWFlat(vectors.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction, index.hnsw.efSearch = 80, HNSW_EF_SEARCH
+        index.add(vectors)
+        add_seconds = time.perf_counter() - started
+        manifest = Manifest(
+            store_format=STORE_FORMAT, splitter_version=SPLITTER_VERSION, model=encoder.model, query_encoder="onnx",
+            dimension=vectors.shape[1], corpus_fingerprint="", documents=len(documents), passages=len(passages),
+            index_kind=kind, checksums={}, build_seconds=0.0,
+        )
+        passage_index = PassageIndex({d.doc_id: d for d in documents}, passages, index, manifest,
+                                     all_parses[: len(passages)])
+        started = time.perf_counter()
+        pipeline = Pipeline(OpenedIndex(passage_index, "built", "bench"), question_encoder, Settings(cache_size=0))
+        return pipeline, add_seconds, time.perf_counter() - started
+
+    article_alone, *_ = pipeline_over(0, encoder.encode([p.search_text for p in all_passages[:seed_count]]), "flat")
+    answerable = [i for i in items if i.answerable]
+    rows = []
+    for size in sizes:
+        started = time.perf_counter()
+        vectors = encoder.encode([p.search_text for p in all_passages[: seed_count + size]], show_progress=False)
         embed_seconds = time.perf_counter() - started
         for kind in ("flat", "hnsw"):
-            started = time.perf_counter()
-            if kind == "flat":
-                index = faiss.IndexFlatIP(vectors.shape[1])
-            else:
-                index = faiss.IndexHNSWFlat(vectors.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
-                index.hnsw.efConstruction, index.hnsw.efSearch = 80, HNSW_EF_SEARCH
-            index.add(vectors)
-            add_seconds = time.perf_counter() - started
-            manifest = Manifest(
-                store_format=STORE_FORMAT, splitter_version=SPLITTER_VERSION, model=encoder.model, query_encoder="onnx",
-                dimension=vectors.shape[1], corpus_fingerprint="", documents=len(documents), passages=len(passages),
-                index_kind=kind, checksums={}, build_seconds=0.0,
-            )
-            parses = all_parses[: len(passages)]
-            passage_index = PassageIndex({d.doc_id: d for d in documents}, passages, index, manifest, parses)
-            started = time.perf_counter()
-            opened = OpenedIndex(passage_index, "built", "bench")
-            pipeline = Pipeline(opened, question_encoder, Settings(cache_size=0))
-            warm_seconds = time.perf_counter() - started
-            answerable = [i for i in items if i.answerable]
+            pipeline, add_seconds, warm_seconds = pipeline_over(size, vectors, kind)
             found = sum(any(a in h.passage.text for a in i.answers) for i in answerable
                         for h in pipeline.search(i.question, 3)[:1])
-            ask_ms, cited = [], 0
-            for _ in range(rounds):
-                for item in items:
-                    started = time.perf_counter()
-                    response = pipeline.ask(item.question)
-                    ask_ms.append((time.perf_counter() - started) * 1000)
-                    cited += item.answerable and cites_an_answer(response, item)
+            ask_ms, article_ms, cited = [], [], 0
+            for round_ in range(rounds):
+                blocks = [(pipeline, ask_ms), (article_alone, article_ms)]
+                for timed, samples in blocks if round_ % 2 == 0 else blocks[::-1]:
+                    for item in items:
+                        started = time.perf_counter()
+                        response = timed.ask(item.question)
+                        samples.append((time.perf_counter() - started) * 1000)
+                        if timed is pipeline:
+                            cited += item.answerable and cites_an_answer(response, item)
             wider_cited = sum(cites_an_answer(pipeline.ask(item.question), item) for item in wider)
-            rows.append({"passages": len(passages), "kind": kind, "embed_s": embed_seconds, "index_s": add_seconds,
-                         "warm_up_s": warm_seconds, "hit1": 100 * found / len(answerable),
+            rows.append({"passages": seed_count + size, "kind": kind, "embed_s": embed_seconds,
+                         "index_s": add_seconds, "warm_up_s": warm_seconds, "hit1": 100 * found / len(answerable),
                          "cited1": 100 * cited / (len(answerable) * rounds),
                          "wider_cited1": 100 * wider_cited / max(1, len(wider)), "wider": len(wider),
-                         "ask_p50": percentile(ask_ms, 50), "ask_p95": percentile(ask_ms, 95)})
+                         "ask_p50": percentile(ask_ms, 50), "ask_p95": percentile(ask_ms, 95),
+                         "article_p50": percentile(article_ms, 50)})
             print(rows[-1], flush=True)
     return rows
 
@@ -435,11 +446,11 @@ def render(local: dict, cold: list[tuple[float, float]], http_rows: list[dict], 
         f"({scale_rows[0]['wider'] if scale_rows else 0} questions)):",
         "",
         ("| passages | FAISS | embed s | index s | warm-up s | search hit@1 % | `ask` cited@1 % | every gold file: "
-         "cited@1 % | ask p50 ms | ask p95 ms |"),
-        "|---|---|---|---|---|---|---|---|---|---|",
+         "cited@1 % | ask p50 ms | ask p95 ms | article alone, same rounds: p50 ms | ask p50 / article alone |"),
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
         *[f"| {r['passages']} | {r['kind']} | {r['embed_s']:.1f} | {r['index_s']:.2f} | {r['warm_up_s']:.1f} | "
           f"{r['hit1']:.1f} | {r['cited1']:.1f} | {r['wider_cited1']:.1f} | {r['ask_p50']:.1f} | "
-          f"{r['ask_p95']:.1f} |" for r in scale_rows],
+          f"{r['ask_p95']:.1f} | {r['article_p50']:.1f} | {r['ask_p50'] / r['article_p50']:.2f}x |" for r in scale_rows],
         "",
     ]
     return "\n".join(lines)
