@@ -103,9 +103,10 @@ def in_process(pipelines: dict[str, Pipeline], encoders: dict[str, TextEncoder],
     """Time the bare encode of each encoder and the full ask of each pipeline, side by side in one run.
 
     Per round, each encoder gets two blocks: the bare encode of every question, then the full ask of every
-    question with the pipeline of the same name (an encoder without one, like the baseline, only the first). Blocks alternate, so machine drift hits both. Calls of different encoders are not interleaved one
-    by one: ONNX Runtime's threads spin for a moment after each call and measured sentence-transformers at 2.3x
-    its time alone. An ask never directly follows the bare encode of the same question, as it did until session
+    question with the pipeline of the same name (an encoder without one, like the baseline, only the first).
+    Blocks alternate, so machine drift hits both. Calls of different encoders are not interleaved one by one:
+    ONNX Runtime's threads spin for a moment after each call and measured sentence-transformers at 2.3x its
+    time alone. An ask never directly follows the bare encode of the same question, as it did until session
     8: asks after their own question's encode took 8.5-8.9 ms (p50s of three rounds) against 8.9-11.6 ms alone,
     a head start no client gets (probably ONNX Runtime reusing what it allocated for an input of that shape).
 

@@ -88,8 +88,8 @@ class Encoder:
         """Return an ``(len(texts), dimension)`` float32 array of normalised embeddings.
 
         One text (a question) of a mean-pooled model goes straight through the network: the same vector as
-        ``SentenceTransformer.encode`` (tested), without the batching machinery that costs about a millisecond
-        a call (README "Performance"). Several texts (passages) are batched by sentence-transformers.
+        ``SentenceTransformer.encode`` (tested), without its batching machinery, which cost 1-5 ms a call here
+        (README "Performance"). Several texts (passages) are batched by sentence-transformers.
         """
         self.warm_up()
         if len(texts) == 1 and self._direct is not None:

@@ -263,9 +263,9 @@ def question_proper(text: str) -> str:
     a label ("Q: "), an embedding ("Do you know who …", "I'd like to know what …"), a framing clause that names
     only the document ("According to the article, who …?", "…, according to the text?"), the document as the
     subject of the last words ("Which election does the article mention?" asks "Which election?"), thanks, and
-    repeated marks ("??"); in Unicode compatibility form, and with its "?" if it opens like a question. It is what is
-    searched and read. A framing clause naming a source ("According to the UN report, …") stays: its words help find the
-    passage. ``text`` itself if nothing would be left."""
+    repeated marks ("??"); in Unicode compatibility form, and with its "?" if it opens like a question. It is
+    what is searched and read. A framing clause naming a source ("According to the UN report, …") stays: its
+    words help find the passage. ``text`` itself if nothing would be left."""
     proper = EMBEDDING.sub("", LABEL.sub("", _unwrapped(text), count=1), count=1)
     match = FRAMING.match(proper)
     if match and not _framing(proper):
