@@ -118,10 +118,9 @@ def in_process(pipelines: dict[str, Pipeline], encoders: dict[str, TextEncoder],
     }
     for round_ in range(rounds + 1):  # round 0 warms caches of phrases, tokenizers, allocators
         for name in encoders:
-            calls = [("encode", lambda q, n=name: encoders[n].encode([q]))]
-            if name in pipelines:
-                calls.append(("ask", pipelines[name].ask))
-            timed = pipelines[name].retriever.encoder if name in pipelines else None
+            pipeline = pipelines.get(name)
+            calls = [("encode", lambda q, n=name: encoders[n].encode([q]))] + ([("ask", pipeline.ask)] if pipeline else [])
+            timed = pipeline.retriever.encoder if pipeline else None
             for kind, call in calls:
                 for question in questions:
                     started = time.perf_counter()
