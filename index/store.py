@@ -224,7 +224,9 @@ def read_manifest(store_dir: Path) -> Manifest:
 def read_index(store_dir: Path, documents: list[Document]) -> PassageIndex:
     """Open a stored index after checking every file against the manifest's checksums.
 
-    The FAISS file is memory-mapped, so several server workers share one copy of the vectors.
+    The FAISS file's vectors are memory-mapped, so several server workers share one copy of them. (FAISS's
+    ``IO_FLAG_MMAP`` reads flat vectors into private memory; ``IO_FLAG_MMAP_IFC`` maps them.) The store only
+    ever replaces its files by renaming, so a mapped file is never truncated under a running process.
     """
     manifest = read_manifest(store_dir)
     for name, expected in manifest.checksums.items():
@@ -234,7 +236,7 @@ def read_index(store_dir: Path, documents: list[Document]) -> PassageIndex:
             raise IndexStoreError(f"The index file {name} is truncated or corrupt (checksum mismatch).")
     try:
         passages = [Passage(**row) for row in json.loads((store_dir / PASSAGES).read_text(encoding="utf-8"))]
-        vectors = faiss.read_index(str(store_dir / VECTORS), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+        vectors = faiss.read_index(str(store_dir / VECTORS), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
         parses = (store_dir / PARSES).read_bytes().split(b"\n")
     except (ValueError, TypeError, RuntimeError) as exc:
         raise IndexStoreError(f"The index cannot be read ({type(exc).__name__}).") from None

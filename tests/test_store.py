@@ -105,3 +105,13 @@ def test_large_corpora_get_an_hnsw_index_that_still_finds_the_evidence(seeds, tm
     answer = pipeline.ask("How much is the reward for Maduro's arrest?").answer
     assert answer.text == "$50 million"
     assert pipeline.document(answer.doc_id).text[answer.start : answer.end] == answer.text
+
+
+def test_stored_vectors_are_memory_mapped_not_copied(seeds, tmp_path, encoder):
+    """Server workers share the vectors only if they are mapped from the file rather than read into memory."""
+    store = tmp_path / "store"
+    open_index(seeds, store, encoder)
+    reopened = open_index(seeds, store, encoder)
+    assert reopened.action == "reused"
+    mapped = {line.split(maxsplit=5)[-1].strip() for line in open("/proc/self/maps") if len(line.split()) == 6}
+    assert str((store / VECTORS).resolve()) in mapped
