@@ -14,6 +14,7 @@ from pydantic_settings import (
 )
 
 from index.encoder import BUNDLED_MODEL
+from index.store import ANN_FROM
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_FILE = PROJECT_ROOT / "qa.toml"
@@ -34,7 +35,9 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(500, ge=1)
     max_history_turns: int = Field(20, ge=0)
     max_body_bytes: int = Field(64 * 1024, ge=1024)
-    ann_from: int = Field(50_000, ge=1, description="passages from which FAISS switches to HNSW search")
+    ann_from: int = Field(
+        ANN_FROM, ge=1, description="passages from which FAISS switches to product-quantised search, re-scored exactly"
+    )
     cache_size: int = Field(1024, ge=0, description="answers kept for repeated identical questions")
     cors_origins: list[str] = Field(default_factory=list)
 

@@ -64,8 +64,9 @@ def test_the_scale_run_embeds_and_cites_as_the_served_index_does(encoder, pipeli
     )
     rows = scale(RecordingEncoder(), pipeline.retriever.encoder, [0], items, 1, answerable)
     assert any(text.startswith("Maduro points to a United Nations report") for text in embedded)
-    assert [row["cited1"] for row in rows] == [100 * cited / len(answerable)] * 2  # flat and HNSW
-    assert [row["wider_cited1"] for row in rows] == [100 * cited / len(answerable)] * 2
+    assert [row["kind"] for row in rows] == ["flat", "pq-refine", "hnsw"]
+    assert [row["cited1"] for row in rows] == [100 * cited / len(answerable)] * 3
+    assert [row["wider_cited1"] for row in rows] == [100 * cited / len(answerable)] * 3
     assert all(row["article_p50"] > 0 for row in rows)
 
 

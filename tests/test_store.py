@@ -94,13 +94,13 @@ def test_seed_that_is_not_utf8_is_named_in_the_error(seeds, tmp_path, encoder):
         open_index(seeds, tmp_path / "store", encoder)
 
 
-def test_large_corpora_get_an_hnsw_index_that_still_finds_the_evidence(seeds, tmp_path, encoder, settings):
-    from index.store import HNSW_EF_SEARCH
+def test_large_corpora_get_an_approximate_index_that_still_finds_the_evidence(seeds, tmp_path, encoder, settings):
+    from index.store import REFINE_K_FACTOR
     from qa.pipeline import Pipeline
 
     opened = open_index(seeds, tmp_path / "store", encoder, ann_from=1)  # force the approximate index
-    assert opened.index.manifest.index_kind == "hnsw"
-    assert open_index(seeds, tmp_path / "store", encoder, ann_from=1).index.vectors.hnsw.efSearch == HNSW_EF_SEARCH
+    assert opened.index.manifest.index_kind == "pq-refine"
+    assert open_index(seeds, tmp_path / "store", encoder, ann_from=1).index.vectors.k_factor == REFINE_K_FACTOR
     pipeline = Pipeline(opened, encoder, settings)
     answer = pipeline.ask("How much is the reward for Maduro's arrest?").answer
     assert answer.text == "$50 million"
