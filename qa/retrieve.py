@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 import bm25s
 import numpy as np
-from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from index.encoder import TextEncoder
 from index.passages import Passage
 from index.store import PassageIndex
+from qa.spelling import Vocabulary
 from qa.terms import stems
 
 RRF_K = 5  # small: with few passages, rank 1 vs 2 should matter more than rank 10 vs 11 (flat for 2-60 on the tune half)
@@ -30,6 +30,25 @@ WINDOW_WEIGHT = 0.2  # a sentence inherits part of its predecessor's score: "He 
 # Rank credit for a passage's document, documents ranked by question vs mean passage vector (several documents only).
 # Chosen on the tuned question sets at 100k distractor passages (0.25/0.5/1.0; README "Scale").
 DOCUMENT_WEIGHT = 0.5
+
+
+def best_positive(scores: np.ndarray, k: int) -> list[int]:
+    """The rows of the ``k`` highest positive ``scores``, best first, ties in row order. Sorts only the rows
+    scoring at least the k-th best, not every positive one (most of 100k passages may share a common word)."""
+    scored = np.flatnonzero(scores > 0)
+    if len(scored) > k > 0:
+        scored = scored[scores[scored] >= np.partition(scores[scored], len(scored) - k)[len(scored) - k]]
+    return sorted(scored.tolist(), key=lambda row: (-scores[row], row))[:k]
+
+
+def with_window(scores: np.ndarray, has_previous: np.ndarray) -> np.ndarray:
+    """``scores`` (non-negative, like BM25's) plus ``WINDOW_WEIGHT`` of each row's predecessor's, where
+    ``has_previous`` is 1 (the predecessor is in the same document). Only the successors of rows scoring above
+    zero change, so the cost follows the rows that match, not all of them."""
+    matched = np.flatnonzero(scores[:-1] > 0)
+    windowed = scores.copy()
+    windowed[matched + 1] += WINDOW_WEIGHT * scores[matched] * has_previous[matched + 1]
+    return windowed
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +70,7 @@ class Retriever:
         self.index = index
         self.encoder = encoder
         self._bm25: bm25s.BM25 | None = None
-        self._vocabulary: list[str] = []
+        self._vocabulary = Vocabulary(())
         self._centroids: np.ndarray | None = None  # one row per document, when there are several
         self._document_of = np.zeros(0, dtype=np.int64)
         self._known: frozenset[str] = frozenset()
@@ -71,7 +90,7 @@ class Retriever:
         total = len(corpus)
         self.idf = {t: float(np.log(1 + (total - n + 0.5) / (n + 0.5))) for t, n in document_frequency.items()}
         self._known = frozenset(document_frequency)
-        self._vocabulary = sorted(self._known)
+        self._vocabulary = Vocabulary(self._known)
         passages = self.index.passages
         self._previous = np.array([max(i - 1, 0) for i in range(len(passages))], dtype=np.int64)
         self._has_previous = np.array(
@@ -119,8 +138,8 @@ class Retriever:
                 corrected.append(term)
                 continue
             limit = 1 if len(term) < 6 else 2
-            match = process.extractOne(term, self._vocabulary, scorer=Levenshtein.distance, score_cutoff=limit)
-            corrected.append(match[0] if match else term)
+            near = self._vocabulary.within(term, limit, Levenshtein.distance)
+            corrected.append(min(near, key=lambda found: (found[1], found[0]))[0] if near else term)
         return corrected
 
     def retrieve(self, question: str, k: int, *, context: str = "") -> list[Hit]:
@@ -135,9 +154,8 @@ class Retriever:
         lexical = self._lexical_scores(question)
         if context:
             lexical = lexical + CONTEXT_WEIGHT * self._lexical_scores(context)
-        lexical = lexical + WINDOW_WEIGHT * lexical[self._previous].clip(min=0) * self._has_previous
-        top = np.argpartition(-lexical, pool - 1)[:pool] if pool < n else np.arange(n)  # no full sort of n scores
-        lexical_rows = [int(r) for r in sorted(top.tolist(), key=lambda r: (-lexical[r], r)) if lexical[r] > 0]
+        lexical = with_window(lexical, self._has_previous)
+        lexical_rows = best_positive(lexical, pool)
         # Lexical candidates get their exact dense score even when the dense search did not reach them, so
         # thousands of loosely similar distractors cannot push the evidence out of the fusion.
         also = {row for r in lexical_rows for row in (r, int(self._previous[r]))}

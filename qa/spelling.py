@@ -8,8 +8,8 @@ the answer of 11-16% of the gold questions, because a misspelt word stems to som
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 
 import simplemma
 from rapidfuzz import process
@@ -20,6 +20,28 @@ from qa.terms import WORD, fold
 SHORTEST_CORRECTED = 5  # letters; shorter words have too many neighbours one edit away
 
 
+class Vocabulary:
+    """Words grouped by length, so that the words a few edits from one are looked for only among those whose
+    length is within that many letters of it (an edit changes the length by one at most). With 100k passages of
+    distractors the words of the right lengths are about a third of them."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self._by_length: dict[int, list[str]] = defaultdict(list)
+        for word in sorted(set(words)):
+            self._by_length[len(word)].append(word)
+
+    def within(self, word: str, edits: int, distance: Callable[..., int]) -> list[tuple[str, int]]:
+        """The words at most ``edits`` away from ``word`` by ``distance`` (a rapidfuzz distance's ``distance``),
+        with their distances, in no particular order."""
+        return [
+            (found, score)
+            for length in range(len(word) - edits, len(word) + edits + 1)
+            for found, score, _ in process.extract(
+                word, self._by_length.get(length, ()), scorer=distance, score_cutoff=edits, limit=None
+            )
+        ]
+
+
 class Speller:
     """Corrects a question's words towards the words of ``texts`` (the documents' passages) and ``also``."""
 
@@ -28,7 +50,7 @@ class Speller:
         self._counts = Counter(fold(word) for text in texts for word in WORD.findall(text))
         for word in also:
             self._counts.setdefault(word, 0)
-        self._candidates = [word for word in self._counts if len(word) >= SHORTEST_CORRECTED - 1 and word.isalpha()]
+        self._candidates = Vocabulary(w for w in self._counts if len(w) >= SHORTEST_CORRECTED - 1 and w.isalpha())
 
     def correct(self, question: str) -> str:
         """``question`` with each unknown word replaced by its nearest document word, if one is near enough."""
@@ -44,7 +66,7 @@ class Speller:
             return word
         # one edit (a swap counts as one) below 8 letters: two would reach other words ("indcted" -> "indicated")
         limit = 1 if len(folded) < 8 else 2
-        near = process.extract(folded, self._candidates, scorer=OSA.distance, score_cutoff=limit, limit=None)
+        near = self._candidates.within(folded, limit, OSA.distance)
         if not near:
             return word
         best = min(near, key=lambda found: (found[1], -self._counts[found[0]], found[0]))[0]

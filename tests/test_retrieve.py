@@ -5,6 +5,9 @@ from __future__ import annotations
 import faiss
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from index.passages import Passage
 from index.store import Manifest, PassageIndex
@@ -81,3 +84,21 @@ def test_document_centroids_are_unit_mean_vectors_read_in_chunks():
     for number, doc_id in enumerate(["near", "far", "middle"]):
         mean = np.mean([vector for d, vector in ROWS if d == doc_id], axis=0)
         np.testing.assert_allclose(centroids[number], mean / np.linalg.norm(mean), rtol=1e-5)
+
+
+SCORES = arrays(np.float32, st.integers(1, 60), elements=st.sampled_from([0.0, 0.0, 0.5, 1.0, 1.5, 2.25]))  # ties
+
+
+@given(SCORES, st.integers(1, 70))
+def test_best_positive_is_the_full_sort_cut_to_k(scores, k):
+    full_sort = sorted(range(len(scores)), key=lambda row: (-scores[row], row))
+    assert retrieve.best_positive(scores, k) == [row for row in full_sort if scores[row] > 0][:k]
+
+
+@given(SCORES, st.data())
+def test_window_adds_a_share_of_the_predecessors_score_within_a_document(scores, data):
+    has_previous = np.array([0.0] + data.draw(st.lists(st.sampled_from([0.0, 1.0]), min_size=len(scores) - 1,
+                                                       max_size=len(scores) - 1)), dtype=np.float32)
+    previous = np.maximum(np.arange(len(scores)) - 1, 0)
+    every_row = scores + retrieve.WINDOW_WEIGHT * scores[previous] * has_previous
+    np.testing.assert_array_equal(retrieve.with_window(scores, has_previous), every_row)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qa.spelling import Speller
 
@@ -45,3 +47,14 @@ def test_words_for_kinds_of_answer_are_corrected_to_even_where_the_documents_lac
     assert speller.correct("What percetnage of the cocaine transits?") == "What percentage of the cocaine transits?"
     assert Speller(DOCUMENTS).correct("What percetnage?") == "What percetnage?"  # without them: nothing near
 
+
+
+@given(st.lists(st.text("abcde", min_size=1, max_size=9), max_size=40), st.text("abcde", min_size=1, max_size=9),
+       st.integers(0, 2))
+def test_vocabulary_finds_what_a_scan_of_every_word_finds(words, word, edits):
+    from rapidfuzz.distance import OSA
+
+    from qa.spelling import Vocabulary
+
+    scan = {(w, OSA.distance(word, w)) for w in words if OSA.distance(word, w) <= edits}
+    assert set(Vocabulary(words).within(word, edits, OSA.distance)) == scan

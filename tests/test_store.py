@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -113,5 +114,6 @@ def test_stored_vectors_are_memory_mapped_not_copied(seeds, tmp_path, encoder):
     open_index(seeds, store, encoder)
     reopened = open_index(seeds, store, encoder)
     assert reopened.action == "reused"
-    mapped = {line.split(maxsplit=5)[-1].strip() for line in open("/proc/self/maps") if len(line.split()) == 6}
+    maps = Path("/proc/self/maps").read_text().splitlines()
+    mapped = {line.split(maxsplit=5)[-1] for line in maps if len(line.split()) == 6}
     assert str((store / VECTORS).resolve()) in mapped
