@@ -182,11 +182,13 @@ def vector_index(embeddings: np.ndarray, kind: str) -> faiss.Index:
     dimension = embeddings.shape[1]
     if kind == "flat":
         vectors = faiss.IndexFlatIP(dimension)
-    else:
+    elif kind == "pq-refine":
         sub_quantizers = dimension // 2 if dimension % 2 == 0 else dimension
         vectors = faiss.index_factory(dimension, f"PQ{sub_quantizers}x4fs,RFlat", faiss.METRIC_INNER_PRODUCT)
         vectors.train(embeddings)
         vectors.k_factor = REFINE_K_FACTOR
+    else:
+        raise ValueError(f"unknown index kind {kind!r}")
     vectors.add(embeddings)
     return vectors
 
