@@ -192,10 +192,11 @@ def peak_memory_mb(process: subprocess.Popen) -> float:
     return total
 
 
-def one_client(url: str, questions: list[str], requests: int) -> dict[str, float]:
+def one_client(url: str, questions: list[str], requests: int, pipeline: Pipeline) -> dict[str, float]:
     """p50s from one keep-alive client, interleaved request by request so that all share the same conditions:
     ``/ask`` with the stdlib client and with httpx, ``GET /health`` (what any endpoint costs before it does
-    work) with both, and the pipeline's own time inside the server (``timings_ms.total`` of the same answers)."""
+    work) with both, the pipeline's own time inside the server (``timings_ms.total`` of the same answers), and
+    ``pipeline.ask`` in this process on the same question (the in-process figure, under the same load)."""
     host, port = url.removeprefix("http://").rsplit(":", 1)
     stdlib = http.client.HTTPConnection(host, int(port), timeout=60)
     samples: dict[str, list[float]] = {}
@@ -219,6 +220,7 @@ def one_client(url: str, questions: list[str], requests: int) -> dict[str, float
             timed("ask httpx", lambda b=body: client.post(url + "/ask", content=b,
                                                    headers={"content-type": "application/json"}).content)
             samples.setdefault("pipeline", []).append(json.loads(answer)["timings_ms"]["total"])
+            timed("ask in process", lambda q=questions[i % len(questions)]: pipeline.ask(q))
     stdlib.close()
     return {name: percentile(times, 50) for name, times in samples.items()}
 
@@ -381,7 +383,8 @@ def main() -> None:
         process, url, *_ = start_server(workdir, workers)
         try:
             if workers == 1:
-                single = one_client(url, questions, 60 if args.quick else 200)
+                in_this_process = Pipeline(opened, question_encoder, settings)
+                single = one_client(url, questions, 60 if args.quick else 200, in_this_process)
                 print("one client", single, flush=True)
             for clients in (1, 4, 16):
                 requests = (60 if args.quick else 200) * max(1, clients // 2)
@@ -437,6 +440,9 @@ def render(local: dict, cold: list[tuple[float, float]], http_rows: list[dict], 
         f"| `GET /health` (a trivial endpoint: the floor) | {single['health stdlib']:.2f} | {single['health httpx']:.2f} |",
         f"| `/ask` minus in-process `ask` ({in_process_ask:.2f}, above) | {single['ask stdlib'] - in_process_ask:+.2f} | "
         f"{single['ask httpx'] - in_process_ask:+.2f} |",
+        f"| `/ask` minus in-process `ask` interleaved with these requests ({single['ask in process']:.2f}) | "
+        f"{single['ask stdlib'] - single['ask in process']:+.2f} | "
+        f"{single['ask httpx'] - single['ask in process']:+.2f} |",
         f"| `/ask` minus the pipeline's own time in the same requests ({single['pipeline']:.2f}) | "
         f"{single['ask stdlib'] - single['pipeline']:+.2f} | {single['ask httpx'] - single['pipeline']:+.2f} |",
         "",

@@ -11,9 +11,9 @@ pytestmark = pytest.mark.integration
 QUESTIONS = ["Who was indicted in 2020?", "How much is the reward for Maduro's arrest?"]
 
 
-def test_one_client_measures_ask_health_and_the_pipeline_side_by_side(server):
-    single = one_client(server, QUESTIONS, 4)
-    assert set(single) == {"health stdlib", "health httpx", "ask stdlib", "ask httpx", "pipeline"}
+def test_one_client_measures_ask_health_and_the_pipeline_side_by_side(server, pipeline):
+    single = one_client(server, QUESTIONS, 4, pipeline)
+    assert set(single) == {"health stdlib", "health httpx", "ask stdlib", "ask httpx", "pipeline", "ask in process"}
     assert all(value > 0 for value in single.values())  # (no timing comparison: the test server caches answers,
     # so a repeated /ask costs about what /health does, and which is faster is a coin toss on a shared machine)
 
@@ -26,7 +26,8 @@ def test_http_load_counts_no_errors_against_a_healthy_server(server):
 def test_the_report_renders_every_section():
     local = {name: {"p50": 10.0, "p95": 12.0} for name in
              ("encode sentence-transformers", "encode torch", "ask torch", "encode onnx", "ask onnx")}
-    single = {"health stdlib": 1.0, "health httpx": 1.5, "ask stdlib": 9.0, "ask httpx": 9.5, "pipeline": 8.0}
+    single = {"health stdlib": 1.0, "health httpx": 1.5, "ask stdlib": 9.0, "ask httpx": 9.5, "pipeline": 8.0,
+              "ask in process": 7.5}
     http_rows = [{"workers": 1, "clients": 1, "requests": 6, "errors": 0, "p50": 9.0, "p95": 9.9, "rps": 100.0,
                   "memory_mb": 300.0}]
     scale_rows = [{"passages": 17, "kind": "flat", "embed_s": 0.2, "index_s": 0.0, "warm_up_s": 0.1, "hit1": 90.0,
@@ -37,6 +38,7 @@ def test_the_report_renders_every_section():
                     "**Scale**"):
         assert heading in report
     assert "| `/ask` minus in-process `ask` (10.00, above) | -1.00 | -0.50 |" in report
+    assert "| `/ask` minus in-process `ask` interleaved with these requests (7.50) | +1.50 | +2.00 |" in report
     assert "every gold file (300 questions)" in report and "| 90.0 | 92.0 | 88.5 | 0.25 | 8.0 |" in report
     assert "| 6.4 | 1.25x |" in report  # the size's ask p50 over the article alone's, timed in the same rounds
 
