@@ -196,7 +196,8 @@ def one_client(url: str, questions: list[str], requests: int, pipeline: Pipeline
     """p50s from one keep-alive client, interleaved request by request so that all share the same conditions:
     ``/ask`` with the stdlib client and with httpx, ``GET /health`` (what any endpoint costs before it does
     work) with both, the pipeline's own time inside the server (``timings_ms.total`` of the same answers), and
-    ``pipeline.ask`` in this process on the same question (the in-process figure, under the same load)."""
+    ``pipeline.ask`` in this process on the same question (the in-process figure under the same machine load;
+    each process's ``ask`` then follows the other's work, which slows both)."""
     host, port = url.removeprefix("http://").rsplit(":", 1)
     stdlib = http.client.HTTPConnection(host, int(port), timeout=60)
     samples: dict[str, list[float]] = {}

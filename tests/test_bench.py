@@ -31,8 +31,8 @@ def test_the_report_renders_every_section():
     http_rows = [{"workers": 1, "clients": 1, "requests": 6, "errors": 0, "p50": 9.0, "p95": 9.9, "rps": 100.0,
                   "memory_mb": 300.0}]
     scale_rows = [{"passages": 17, "kind": "flat", "embed_s": 0.2, "index_s": 0.0, "warm_up_s": 0.1, "hit1": 90.0,
-                   "cited1": 92.0, "wider_cited1": 88.5, "wider": 300, "search_p50": 0.25, "ask_p50": 8.0, "ask_p95": 9.0,
-                   "article_p50": 6.4}]
+                   "cited1": 92.0, "wider_cited1": 88.5, "wider": 300, "search_p50": 0.25, "ask_p50": 8.0,
+                   "ask_p95": 9.0, "article_p50": 6.4}]
     report = render(local, [(2.0, 6.0)], http_rows, scale_rows, 13.0, 2, 1, single)
     for heading in ("**In process**", "**One client, 1 worker**", "**HTTP `/ask` under load**", "**Start-up**",
                     "**Scale**"):
