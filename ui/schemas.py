@@ -86,7 +86,10 @@ class HealthResponse(BaseModel):
     passages: int
     model: str
     reader: str
-    index_kind: str
+    index_kind: str = Field(
+        description='"flat" (exact search) or, for large corpora, "pq-refine" (product-quantised search whose best '
+        "candidates are re-scored exactly)"
+    )
 
 
 class DocumentOut(BaseModel):
