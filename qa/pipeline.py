@@ -83,16 +83,29 @@ class Pipeline:
         """Ranked cited passages without reading an answer."""
         return self.retriever.retrieve(self.speller.correct(question_proper(self.check_question(question))), k)
 
-    def ask(self, question: str, *, history: list[Turn] | None = None, top_k: int | None = None) -> Response:
-        """Answer ``question`` from the documents, or abstain. Raises QuestionError for unusable questions."""
-        question = self.check_question(question)
-        top_k = top_k or self.settings.top_k
+    def cached(self, question: str, *, history: list[Turn] | None = None, top_k: int | None = None) -> Response | None:
+        """The answer :meth:`ask` gave to this question, history and ``top_k``, if it is still cached; no other
+        work (the server answers these without handing them to the pipeline's thread). Raises QuestionError
+        for unusable questions, as :meth:`ask` does."""
+        return self._cached(self._cache_key(question, history, top_k))
+
+    def _cache_key(self, question: str, history: list[Turn] | None, top_k: int | None) -> tuple:
         turns = tuple((history or [])[-self.settings.max_history_turns :])
-        key = (question, turns, top_k)
+        return self.check_question(question), turns, top_k or self.settings.top_k
+
+    def _cached(self, key: tuple) -> Response | None:
         with self._cache_lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
+        return None
+
+    def ask(self, question: str, *, history: list[Turn] | None = None, top_k: int | None = None) -> Response:
+        """Answer ``question`` from the documents, or abstain. Raises QuestionError for unusable questions."""
+        key = self._cache_key(question, history, top_k)
+        question, turns, top_k = key
+        if (cached := self._cached(key)) is not None:
+            return cached
         started = time.perf_counter()
         # "Q: According to the article, who …?" asks "who …?"; "Maduro denied it. What did he claim?" has context
         asked, preface = question_and_preface(question)

@@ -156,3 +156,23 @@ def test_an_idle_server_with_the_chat_loaded_sleeps(served):
     time.sleep(2)
     per_second = (_context_switches(process.pid) - before) / (time.monotonic() - started)
     assert per_second < 250, f"{per_second:.0f} context switches a second while idle"
+
+
+def test_a_cached_answer_is_served_without_the_pipeline_thread(settings, pipeline, monkeypatch):
+    """(In process, no uvicorn: the test stops the app's pipeline thread, which a real server never does.)"""
+    from fastapi.testclient import TestClient
+
+    import ui.http
+
+    def no_chat(*args):
+        raise ImportError("the chat is not needed here")
+
+    monkeypatch.setattr(ui.http, "_chat_app", no_chat)
+    app = ui.http.create_app(settings, pipeline)
+    with TestClient(app) as client:
+        body = {"question": "Who was indicted in 2020?", "top_k": 2}
+        first = client.post("/ask", json=body)
+        app.state.executor.shutdown()  # from here on, an ask handed to the pipeline thread would fail
+        second = client.post("/ask", json=body)
+        assert second.status_code == first.status_code == 200 and second.json() == first.json()
+        assert client.post("/ask", json={"question": "  "}).status_code == 400  # still checked first

@@ -746,3 +746,16 @@ def test_a_request_for_a_list_of_people_is_answered_with_the_list(pipeline):
 def test_what_is_said_about_most_of_what_the_question_names(pipeline):
     """"the future of Maduro's rule": "not lasting" is said of "Maduro's rule", two of its three words."""
     assert pipeline.ask("What does the U.S. believe about the future of Maduro's rule?").answer.text == "not lasting"
+
+
+def test_an_answer_is_cached_for_the_same_question_history_and_top_k(pipeline):
+    pipeline.clear_cache()
+    question = "  How much is the reward for Maduro's arrest? "
+    assert pipeline.cached(question) is None
+    first = pipeline.ask(question)
+    assert pipeline.cached("How much is the reward for Maduro's arrest?") is first  # the question as normalised
+    assert pipeline.ask(question) is first
+    assert pipeline.cached(question, top_k=1) is None
+    assert pipeline.cached(question, history=[("user", "Who is Maduro?")]) is None
+    with pytest.raises(QuestionError, match="empty"):
+        pipeline.cached("   ")

@@ -82,7 +82,9 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     async def ask(body: AskRequest, pipeline: Pipeline = Depends(current_pipeline)) -> AskResponse:
         """Answer a question with a verbatim span and cited passages, or abstain (``answer`` null)."""
         turns = [(m.role, m.content) for m in body.history]
-        response = await in_pipeline_thread(pipeline.ask, body.question, history=turns, top_k=body.top_k)
+        response = pipeline.cached(body.question, history=turns, top_k=body.top_k)  # no hop to the thread for these
+        if response is None:
+            response = await in_pipeline_thread(pipeline.ask, body.question, history=turns, top_k=body.top_k)
         return ask_response(response, pipeline.documents)
 
     @app.get("/search", response_model=SearchResponse, responses=ERRORS, tags=["qa"])
