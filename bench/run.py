@@ -192,36 +192,43 @@ def peak_memory_mb(process: subprocess.Popen) -> float:
     return total
 
 
-def one_client(url: str, questions: list[str], requests: int, pipeline: Pipeline) -> dict[str, float]:
-    """p50s from one keep-alive client, interleaved request by request so that all share the same conditions:
-    ``/ask`` with the stdlib client and with httpx, ``GET /health`` (what any endpoint costs before it does
-    work) with both, the pipeline's own time inside the server (``timings_ms.total`` of the same answers), and
-    ``pipeline.ask`` in this process on the same question (the in-process figure under the same machine load;
-    each process's ``ask`` then follows the other's work, which slows both)."""
+def one_client(url: str, questions: list[str], rounds: int, pipeline: Pipeline) -> dict[str, float]:
+    """p50s from one keep-alive client, in blocks that alternate round by round, so that machine drift hits all:
+    per round, a block of ``/ask`` over every question with the stdlib client and one with httpx, a block of
+    ``GET /health`` (what any endpoint costs before it does work) with each, and a block of ``pipeline.ask`` in
+    this process (the in-process figure in the same rounds); the order rotates each round. "pipeline" is the
+    pipeline's own time inside the server (``timings_ms.total``) in the stdlib client's answers.
+
+    Blocks, not requests interleaved one by one (sessions 10-11): between two processes taking turns on the same
+    questions each ``ask`` runs after the other process's, which slowed both by 3-5 ms (the server's pipeline
+    and the in-process ``ask`` alike), a cost no client of a running server pays.
+    """
     host, port = url.removeprefix("http://").rsplit(":", 1)
     stdlib = http.client.HTTPConnection(host, int(port), timeout=60)
-    samples: dict[str, list[float]] = {}
-
-    def timed(name: str, call) -> bytes:
-        started = time.perf_counter()
-        body = call()
-        samples.setdefault(name, []).append((time.perf_counter() - started) * 1000)
-        return body
 
     def stdlib_call(method: str, path: str, body: str | None = None) -> bytes:
         stdlib.request(method, path, body, {"content-type": "application/json"} if body else {})
         return stdlib.getresponse().read()
 
+    samples: dict[str, list[float]] = {}
     with httpx.Client(timeout=60) as client:
-        for i in range(requests):
-            body = json.dumps({"question": questions[i % len(questions)]})
-            timed("health stdlib", lambda: stdlib_call("GET", "/health"))
-            timed("health httpx", lambda: client.get(url + "/health").content)
-            answer = timed("ask stdlib", lambda b=body: stdlib_call("POST", "/ask", b))
-            timed("ask httpx", lambda b=body: client.post(url + "/ask", content=b,
-                                                   headers={"content-type": "application/json"}).content)
-            samples.setdefault("pipeline", []).append(json.loads(answer)["timings_ms"]["total"])
-            timed("ask in process", lambda q=questions[i % len(questions)]: pipeline.ask(q))
+        blocks = {
+            "ask in process": pipeline.ask,
+            "ask stdlib": lambda q: stdlib_call("POST", "/ask", json.dumps({"question": q})),
+            "ask httpx": lambda q: client.post(url + "/ask", json={"question": q}).content,
+            "health stdlib": lambda q: stdlib_call("GET", "/health"),
+            "health httpx": lambda q: client.get(url + "/health").content,
+        }
+        names = list(blocks)
+        for round_ in range(rounds + 1):  # round 0 warms both processes' caches
+            for name in names[round_ % len(names):] + names[: round_ % len(names)]:
+                for question in questions:
+                    started = time.perf_counter()
+                    result = blocks[name](question)
+                    if round_:
+                        samples.setdefault(name, []).append((time.perf_counter() - started) * 1000)
+                        if name == "ask stdlib":
+                            samples.setdefault("pipeline", []).append(json.loads(result)["timings_ms"]["total"])
     stdlib.close()
     return {name: percentile(times, 50) for name, times in samples.items()}
 
@@ -385,7 +392,7 @@ def main() -> None:
         try:
             if workers == 1:
                 in_this_process = Pipeline(opened, question_encoder, settings)
-                single = one_client(url, questions, 60 if args.quick else 200, in_this_process)
+                single = one_client(url, questions, rounds + 2, in_this_process)
                 print("one client", single, flush=True)
             for clients in (1, 4, 16):
                 requests = (60 if args.quick else 200) * max(1, clients // 2)
@@ -420,7 +427,6 @@ def render(local: dict, cold: list[tuple[float, float]], http_rows: list[dict], 
            n: int, rounds: int, single: dict[str, float]) -> str:
     cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
                 if l.startswith("model name")), platform.processor())
-    in_process_ask = local["ask onnx"]["p50"]
     baseline = local["encode sentence-transformers"]["p50"]
     lines = [
         f"Machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}. "
@@ -433,15 +439,14 @@ def render(local: dict, cold: list[tuple[float, float]], http_rows: list[dict], 
         *[f"| {LABELS[name]} | {row['p50']:.2f} | {row['p95']:.2f} | {row['p50'] / baseline:.2f}x |"
           for name, row in local.items()],
         "",
-        "**One client, 1 worker** (keep-alive; the requests below interleaved one by one, p50 ms):",
+        f"**One client, 1 worker** (keep-alive; p50 ms over {rounds + 2} rounds, each a block of every question "
+        "per row, the blocks alternating; the in-process `ask` timed in the same rounds):",
         "",
         "| | stdlib `http.client` | httpx |",
         "|---|---|---|",
         f"| `POST /ask` | {single['ask stdlib']:.2f} | {single['ask httpx']:.2f} |",
         f"| `GET /health` (a trivial endpoint: the floor) | {single['health stdlib']:.2f} | {single['health httpx']:.2f} |",
-        f"| `/ask` minus in-process `ask` ({in_process_ask:.2f}, above) | {single['ask stdlib'] - in_process_ask:+.2f} | "
-        f"{single['ask httpx'] - in_process_ask:+.2f} |",
-        f"| `/ask` minus in-process `ask` interleaved with these requests ({single['ask in process']:.2f}) | "
+        f"| `/ask` minus in-process `ask` in the same rounds ({single['ask in process']:.2f}) | "
         f"{single['ask stdlib'] - single['ask in process']:+.2f} | "
         f"{single['ask httpx'] - single['ask in process']:+.2f} |",
         f"| `/ask` minus the pipeline's own time in the same requests ({single['pipeline']:.2f}) | "

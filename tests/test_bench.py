@@ -12,7 +12,7 @@ QUESTIONS = ["Who was indicted in 2020?", "How much is the reward for Maduro's a
 
 
 def test_one_client_measures_ask_health_and_the_pipeline_side_by_side(server, pipeline):
-    single = one_client(server, QUESTIONS, 4, pipeline)
+    single = one_client(server, QUESTIONS, 1, pipeline)
     assert set(single) == {"health stdlib", "health httpx", "ask stdlib", "ask httpx", "pipeline", "ask in process"}
     assert all(value > 0 for value in single.values())  # (no timing comparison: the test server caches answers,
     # so a repeated /ask costs about what /health does, and which is faster is a coin toss on a shared machine)
@@ -37,8 +37,8 @@ def test_the_report_renders_every_section():
     for heading in ("**In process**", "**One client, 1 worker**", "**HTTP `/ask` under load**", "**Start-up**",
                     "**Scale**"):
         assert heading in report
-    assert "| `/ask` minus in-process `ask` (10.00, above) | -1.00 | -0.50 |" in report
-    assert "| `/ask` minus in-process `ask` interleaved with these requests (7.50) | +1.50 | +2.00 |" in report
+    assert "| `/ask` minus in-process `ask` in the same rounds (7.50) | +1.50 | +2.00 |" in report
+    assert "| `/ask` minus the pipeline's own time in the same requests (8.00) | +1.00 | +1.50 |" in report
     assert "every gold file (300 questions)" in report and "| 90.0 | 92.0 | 88.5 | 0.25 | 8.0 |" in report
     assert "| 6.4 | 1.25x |" in report  # the size's ask p50 over the article alone's, timed in the same rounds
 
