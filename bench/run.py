@@ -18,12 +18,14 @@ import os
 import platform
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
 import faiss
@@ -141,13 +143,15 @@ def in_process(pipelines: dict[str, Pipeline], encoders: dict[str, TextEncoder],
 # --- HTTP -----------------------------------------------------------------------------------------------------
 
 
-def start_server(workdir: Path, workers: int) -> tuple[subprocess.Popen, str, float, float]:
-    """Start ``qa serve``; return it with the seconds to its first answer and to a chat page that loads."""
-    import socket
-
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+        return s.getsockname()[1]
+
+
+def start_server(workdir: Path, workers: int) -> tuple[subprocess.Popen, str, float, float]:
+    """Start ``qa serve``; return it with the seconds to its first answer and to a chat page that loads."""
+    port = free_port()
     env = os.environ | {"QA_SEEDS_DIR": str(workdir / "seeds"), "QA_STORE_DIR": str(workdir / "store"),
                         "QA_CACHE_SIZE": "0", "GRADIO_ANALYTICS_ENABLED": "False"}
     log = (workdir / f"server-{port}.log").open("wb")
@@ -177,6 +181,28 @@ def start_server(workdir: Path, workers: int) -> tuple[subprocess.Popen, str, fl
         raise
 
 
+def start_bare_server(workdir: Path) -> tuple[subprocess.Popen, str]:
+    """Start :mod:`bench.bare_server` on uvicorn as ``qa serve`` runs it (log level info: the access log on)."""
+    port = free_port()
+    log = (workdir / f"bare-{port}.log").open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "bench.bare_server:app", "--port", str(port),
+                                "--log-level", "info"], stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError((workdir / f"bare-{port}.log").read_text()[-2000:])
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    return process, url
+            except httpx.HTTPError:
+                time.sleep(0.05)
+    except BaseException:
+        process.terminate()
+        process.wait()
+        raise
+
+
 def peak_memory_mb(process: subprocess.Popen) -> float:
     """Peak resident memory (VmHWM) of the server and its worker processes, summed."""
     pids = [process.pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True,
@@ -192,32 +218,51 @@ def peak_memory_mb(process: subprocess.Popen) -> float:
     return total
 
 
-def one_client(url: str, questions: list[str], rounds: int, pipeline: Pipeline) -> dict[str, float]:
+def one_client(url: str, bare_url: str, questions: list[str], rounds: int, pipeline: Pipeline) -> dict[str, float]:
     """p50s from one keep-alive client, in blocks that alternate round by round, so that machine drift hits all:
-    per round, a block of ``/ask`` over every question with the stdlib client and one with httpx, a block of
-    ``GET /health`` (what any endpoint costs before it does work) with each, and a block of ``pipeline.ask`` in
-    this process (the in-process figure in the same rounds); the order rotates each round. "pipeline" is the
-    pipeline's own time inside the server (``timings_ms.total``) in the stdlib client's answers.
+    per round, with the stdlib client and with httpx, a block of ``/ask`` over every question, a block of
+    ``GET /health`` (what any endpoint costs before it does work), and a block each of ``GET`` and of ``POST``
+    with ``/ask``'s body to the bare ASGI app at ``bare_url`` (:mod:`bench.bare_server`: the machine's floor);
+    and a block of ``pipeline.ask`` in this process (the in-process figure in the same rounds). The order
+    rotates each round. "pipeline" is the pipeline's own time inside the server (``timings_ms.total``) in the
+    stdlib client's answers.
 
     Blocks, not requests interleaved one by one (sessions 10-11): between two processes taking turns on the same
     questions each ``ask`` runs after the other process's, which slowed both by 3-5 ms (the server's pipeline
     and the in-process ``ask`` alike), a cost no client of a running server pays.
     """
-    host, port = url.removeprefix("http://").rsplit(":", 1)
-    stdlib = http.client.HTTPConnection(host, int(port), timeout=60)
-
-    def stdlib_call(method: str, path: str, body: str | None = None) -> bytes:
-        stdlib.request(method, path, body, {"content-type": "application/json"} if body else {})
-        return stdlib.getresponse().read()
-
     samples: dict[str, list[float]] = {}
-    with httpx.Client(timeout=60) as client:
+    with (closing(http.client.HTTPConnection(*_host_port(url), timeout=60)) as server,
+          closing(http.client.HTTPConnection(*_host_port(bare_url), timeout=60)) as bare,
+          httpx.Client(timeout=60) as client):
+
+        def stdlib_call(connection: http.client.HTTPConnection, method: str, path: str, body: str | None = None) -> bytes:
+            headers = {"content-type": "application/json"} if body else {}
+            try:
+                connection.request(method, path, body, headers)
+                response = connection.getresponse()
+            except (http.client.RemoteDisconnected, ConnectionError):  # idle past uvicorn's keep-alive (5 s)
+                connection.close()
+                connection.request(method, path, body, headers)
+                response = connection.getresponse()
+            content = response.read()
+            if response.status != 200:
+                raise RuntimeError(f"{method} {path}: HTTP {response.status}: {content[:200]!r}")
+            return content
+
+        def ask_body(question: str) -> str:
+            return json.dumps({"question": question})
+
         blocks = {
             "ask in process": pipeline.ask,
-            "ask stdlib": lambda q: stdlib_call("POST", "/ask", json.dumps({"question": q})),
-            "ask httpx": lambda q: client.post(url + "/ask", json={"question": q}).content,
-            "health stdlib": lambda q: stdlib_call("GET", "/health"),
-            "health httpx": lambda q: client.get(url + "/health").content,
+            "ask stdlib": lambda q: stdlib_call(server, "POST", "/ask", ask_body(q)),
+            "ask httpx": lambda q: client.post(url + "/ask", json={"question": q}).raise_for_status().content,
+            "health stdlib": lambda q: stdlib_call(server, "GET", "/health"),
+            "health httpx": lambda q: client.get(url + "/health").raise_for_status().content,
+            "bare get stdlib": lambda q: stdlib_call(bare, "GET", "/"),
+            "bare get httpx": lambda q: client.get(bare_url).raise_for_status().content,
+            "bare post stdlib": lambda q: stdlib_call(bare, "POST", "/", ask_body(q)),
+            "bare post httpx": lambda q: client.post(bare_url, json={"question": q}).raise_for_status().content,
         }
         names = list(blocks)
         for round_ in range(rounds + 1):  # round 0 warms both processes' caches
@@ -229,8 +274,12 @@ def one_client(url: str, questions: list[str], rounds: int, pipeline: Pipeline) 
                         samples.setdefault(name, []).append((time.perf_counter() - started) * 1000)
                         if name == "ask stdlib":
                             samples.setdefault("pipeline", []).append(json.loads(result)["timings_ms"]["total"])
-    stdlib.close()
     return {name: percentile(times, 50) for name, times in samples.items()}
+
+
+def _host_port(url: str) -> tuple[str, int]:
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    return host, int(port)
 
 
 def http_load(url: str, questions: list[str], clients: int, requests: int) -> dict:
@@ -392,7 +441,12 @@ def main() -> None:
         try:
             if workers == 1:
                 in_this_process = Pipeline(opened, question_encoder, settings)
-                single = one_client(url, questions, rounds + 2, in_this_process)
+                bare, bare_url = start_bare_server(workdir)
+                try:
+                    single = one_client(url, bare_url, questions, rounds + 2, in_this_process)
+                finally:
+                    bare.terminate()
+                    bare.wait()
                 print("one client", single, flush=True)
             for clients in (1, 4, 16):
                 requests = (60 if args.quick else 200) * max(1, clients // 2)
@@ -445,7 +499,10 @@ def render(local: dict, cold: list[tuple[float, float]], http_rows: list[dict], 
         "| | stdlib `http.client` | httpx |",
         "|---|---|---|",
         f"| `POST /ask` | {single['ask stdlib']:.2f} | {single['ask httpx']:.2f} |",
-        f"| `GET /health` (a trivial endpoint: the floor) | {single['health stdlib']:.2f} | {single['health httpx']:.2f} |",
+        f"| `GET /health` (a trivial endpoint) | {single['health stdlib']:.2f} | {single['health httpx']:.2f} |",
+        f"| the machine's floor: `GET` to a bare ASGI app on the same uvicorn (`bench/bare_server.py`) | "
+        f"{single['bare get stdlib']:.2f} | {single['bare get httpx']:.2f} |",
+        f"| … `POST` with `/ask`'s body to it | {single['bare post stdlib']:.2f} | {single['bare post httpx']:.2f} |",
         f"| `/ask` minus in-process `ask` in the same rounds ({single['ask in process']:.2f}) | "
         f"{single['ask stdlib'] - single['ask in process']:+.2f} | "
         f"{single['ask httpx'] - single['ask in process']:+.2f} |",

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from bench.run import http_load, one_client, render
+from bench.run import http_load, one_client, render, start_bare_server
 
 pytestmark = pytest.mark.integration
 
 QUESTIONS = ["Who was indicted in 2020?", "How much is the reward for Maduro's arrest?"]
 
 
-def test_one_client_measures_ask_health_and_the_pipeline_side_by_side(server, pipeline):
-    single = one_client(server, QUESTIONS, 1, pipeline)
-    assert set(single) == {"health stdlib", "health httpx", "ask stdlib", "ask httpx", "pipeline", "ask in process"}
+def test_one_client_measures_ask_health_the_floor_and_the_pipeline_side_by_side(server, pipeline, tmp_path):
+    bare, bare_url = start_bare_server(tmp_path)
+    try:
+        single = one_client(server, bare_url, QUESTIONS, 1, pipeline)
+    finally:
+        bare.terminate()
+        bare.wait()
+    assert set(single) == {"health stdlib", "health httpx", "ask stdlib", "ask httpx", "pipeline", "ask in process",
+                           "bare get stdlib", "bare get httpx", "bare post stdlib", "bare post httpx"}
     assert all(value > 0 for value in single.values())  # (no timing comparison: the test server caches answers,
     # so a repeated /ask costs about what /health does, and which is faster is a coin toss on a shared machine)
 
@@ -27,7 +33,8 @@ def test_the_report_renders_every_section():
     local = {name: {"p50": 10.0, "p95": 12.0} for name in
              ("encode sentence-transformers", "encode torch", "ask torch", "encode onnx", "ask onnx")}
     single = {"health stdlib": 1.0, "health httpx": 1.5, "ask stdlib": 9.0, "ask httpx": 9.5, "pipeline": 8.0,
-              "ask in process": 7.5}
+              "ask in process": 7.5, "bare get stdlib": 0.25, "bare get httpx": 0.5, "bare post stdlib": 0.3,
+              "bare post httpx": 0.6}
     http_rows = [{"workers": 1, "clients": 1, "requests": 6, "errors": 0, "p50": 9.0, "p95": 9.9, "rps": 100.0,
                   "memory_mb": 300.0}]
     scale_rows = [{"passages": 17, "kind": "flat", "embed_s": 0.2, "index_s": 0.0, "warm_up_s": 0.1, "hit1": 90.0,
@@ -39,6 +46,7 @@ def test_the_report_renders_every_section():
         assert heading in report
     assert "| `/ask` minus in-process `ask` in the same rounds (7.50) | +1.50 | +2.00 |" in report
     assert "| `/ask` minus the pipeline's own time in the same requests (8.00) | +1.00 | +1.50 |" in report
+    assert "| … `POST` with `/ask`'s body to it | 0.30 | 0.60 |" in report
     assert "every gold file (300 questions)" in report and "| 90.0 | 92.0 | 88.5 | 0.25 | 8.0 |" in report
     assert "| 6.4 | 1.25x |" in report  # the size's ask p50 over the article alone's, timed in the same rounds
 
