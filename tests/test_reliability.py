@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from index.errors import QuestionError
 from qa.evaluate import load_gold
-from tests.conftest import GOLD, ROOT
+from tests.conftest import GOLD, ROOT, start_server, stop_server
 
 FUZZ_EXAMPLES_PER_OPERATION = 300  # 4 operations: a little over 1,000 requests in all
 LOAD_CLIENTS = 16
@@ -117,3 +117,18 @@ def test_server_refuses_to_start_with_a_clear_message(tmp_path, problem):
     expected = "has no .txt or .md document" if problem == "empty" else "'bad.txt' is not UTF-8"
     assert expected in result.stderr and "Traceback" not in result.stderr + result.stdout
     assert not (tmp_path / "store" / "manifest.json").exists()
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_the_access_log_can_be_switched_off(served, workdir, workers):
+    """``--no-access-log`` leaves requests out of the log (about 0.2 ms a request); the default logs them."""
+    process, url = start_server(workdir, "--no-access-log", "--workers", workers)
+    try:
+        assert httpx.get(url + "/health", timeout=30).status_code == 200
+    finally:
+        stop_server(process)
+    quiet = (workdir / f"server-{url.rsplit(':', 1)[1]}.log").read_text(errors="replace")
+    default = (workdir / f"server-{served[1].rsplit(':', 1)[1]}.log").read_text(errors="replace")
+    assert '"GET /health HTTP/1.1" 200' in default
+    assert "Application startup complete" in quiet and '"GET /health HTTP/1.1" 200' not in quiet

@@ -133,7 +133,10 @@ def _write_threshold(threshold: float) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind; keep 127.0.0.1 unless behind a proxy.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
-def serve(host: str, port: int, workers: int) -> None:
+@click.option("--access-log/--no-access-log", default=True, show_default=True,
+              help="Log a line per request. It is written before the response is sent: about 0.2 ms a request "
+                   "(README, Performance); behind a proxy that logs requests, turn it off.")
+def serve(host: str, port: int, workers: int, access_log: bool) -> None:
     """Serve the JSON endpoint (/ask, /search, /docs) and the chat (/ui), building the index on first run."""
     import uvicorn
 
@@ -144,14 +147,15 @@ def serve(host: str, port: int, workers: int) -> None:
     click.echo(f"Index {opened.action}: {opened.index.manifest.passages} passages. Chat: http://{host}:{port}/ui")
     os.environ["QA_SERVE_WORKERS"] = str(workers)  # read by each worker to share the cores
     if workers == 1:
-        uvicorn.run("ui.http:create_app", factory=True, host=host, port=port, log_level="info")
+        uvicorn.run("ui.http:create_app", factory=True, host=host, port=port, log_level="info", access_log=access_log)
         return
     # uvicorn's supervisor binds the shared socket with protocol 0, so asyncio never sets TCP_NODELAY on the
     # connections it accepts and every keep-alive request waits for a delayed ACK (Kludex/uvicorn#3149; measured
     # here: /health 2.8 ms with 1 worker, 44 ms with 2). So the socket is bound here, as a TCP socket.
     from uvicorn.supervisors import Multiprocess
 
-    config = uvicorn.Config("ui.http:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+    config = uvicorn.Config("ui.http:create_app", factory=True, host=host, port=port, workers=workers, log_level="info",
+                            access_log=access_log)
     try:
         listener = _tcp_listener(host, port)
     except OSError as exc:
