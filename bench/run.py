@@ -1,10 +1,12 @@
 """The benchmark: everything measured side by side in one run, written as a markdown table.
 
-    .venv/bin/python -m bench.run --out bench-out            # about 40 minutes on 2 cores (100k distractors)
+    .venv/bin/python -m bench.run --out bench-out            # about 30 minutes on 2 cores (100k distractors)
+    .venv/bin/python -m bench.run --sizes 0                  # everything but the distractors: about 2 minutes
     .venv/bin/python -m bench.run --sizes 1000 --quick       # a smoke run
 
-Sections: in-process ``ask`` vs the bare question encoding; HTTP ``/ask`` with 1, 4 and 16 clients on 1 and 2
-workers; cold start and peak memory; index build and query latency as distractor passages are added (flat, the
+Sections: in-process ``ask`` vs the bare question encoding; one client's ``/ask`` and ``/health`` against the
+in-process ``ask`` and the machine's floor (:mod:`bench.bare_server`); HTTP ``/ask`` with 1, 4 and 16 clients on
+1 and 2 workers; cold start and peak memory; index build and query latency as distractor passages are added (flat, the
 product-quantised index served from ``ann_from`` passages, and HNSW for comparison). Caching is off everywhere
 (``QA_CACHE_SIZE=0``) so every request does the full work.
 """
