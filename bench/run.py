@@ -238,7 +238,8 @@ def one_client(url: str, bare_url: str, questions: list[str], rounds: int, pipel
           closing(http.client.HTTPConnection(*_host_port(bare_url), timeout=60)) as bare,
           httpx.Client(timeout=60) as client):
 
-        def stdlib_call(connection: http.client.HTTPConnection, method: str, path: str, body: str | None = None) -> bytes:
+        def stdlib_call(connection: http.client.HTTPConnection, method: str, path: str,
+                        body: str | None = None) -> bytes:
             headers = {"content-type": "application/json"} if body else {}
             try:
                 connection.request(method, path, body, headers)
