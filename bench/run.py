@@ -154,51 +154,50 @@ def free_port() -> int:
 def start_server(workdir: Path, workers: int) -> tuple[subprocess.Popen, str, float, float]:
     """Start ``qa serve``; return it with the seconds to its first answer and to a chat page that loads."""
     port = free_port()
+    url = f"http://127.0.0.1:{port}"
     env = os.environ | {"QA_SEEDS_DIR": str(workdir / "seeds"), "QA_STORE_DIR": str(workdir / "store"),
                         "QA_CACHE_SIZE": "0", "GRADIO_ANALYTICS_ENABLED": "False"}
-    log = (workdir / f"server-{port}.log").open("wb")
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "ui.cli", "serve", "--port", str(port), "--workers", str(workers)],
-                               env=env, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT)
-    url = f"http://127.0.0.1:{port}"
     answered = None
-    try:
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError((workdir / f"server-{port}.log").read_text()[-2000:])
-            try:
-                if answered is None:
-                    response = httpx.post(url + "/ask", json={"question": "Who was indicted in 2020?"}, timeout=2)
-                    if response.status_code == 200:
-                        answered = time.perf_counter() - started
-                elif httpx.get(url + "/ui/", timeout=2).status_code == 200:
-                    return process, url, answered, time.perf_counter() - started
-                else:
-                    time.sleep(0.05)
-            except httpx.HTTPError:
-                time.sleep(0.05)
-    except BaseException:  # interrupted or failed while waiting: leave no server behind
-        process.terminate()
-        process.wait()
-        raise
+
+    def chat_loads_after_an_answer() -> bool:
+        nonlocal answered
+        if answered is None:
+            if httpx.post(url + "/ask", json={"question": "Who was indicted in 2020?"}, timeout=2).status_code != 200:
+                return False
+            answered = time.perf_counter() - started
+        return httpx.get(url + "/ui/", timeout=2).status_code == 200
+
+    process = _launched([sys.executable, "-m", "ui.cli", "serve", "--port", str(port), "--workers", str(workers)],
+                        workdir / f"server-{port}.log", chat_loads_after_an_answer, env)
+    return process, url, answered, time.perf_counter() - started
 
 
 def start_bare_server(workdir: Path) -> tuple[subprocess.Popen, str]:
     """Start :mod:`bench.bare_server` on uvicorn as ``qa serve`` runs it (log level info: the access log on)."""
     port = free_port()
-    log = (workdir / f"bare-{port}.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "bench.bare_server:app", "--port", str(port),
-                                "--log-level", "info"], stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT)
     url = f"http://127.0.0.1:{port}"
+    process = _launched([sys.executable, "-m", "uvicorn", "bench.bare_server:app", "--port", str(port),
+                         "--log-level", "info"], workdir / f"bare-{port}.log",
+                        lambda: httpx.get(url, timeout=2).status_code == 200)
+    return process, url
+
+
+def _launched(command: list[str], log_path: Path, ready, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Start ``command`` (output to ``log_path``) and poll ``ready()`` until it holds. If the process exits
+    first, raise with the log's tail; if the wait fails or is interrupted, leave no process behind."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT)
     try:
         while True:
             if process.poll() is not None:
-                raise RuntimeError((workdir / f"bare-{port}.log").read_text()[-2000:])
+                raise RuntimeError(log_path.read_text()[-2000:])
             try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    return process, url
+                if ready():
+                    return process
             except httpx.HTTPError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
     except BaseException:
         process.terminate()
         process.wait()
