@@ -127,7 +127,17 @@ def open_index(
         SeedsError: the seeds cannot be read.
         IndexStoreError: the model cannot be loaded.
     """
-    documents = load_documents(seeds_dir)
+    return open_documents_index(load_documents(seeds_dir), store_dir, encoder, ann_from=ann_from, force=force)
+
+
+def open_documents_index(
+    documents: list[Document], store_dir: Path, encoder: Encoder, *, ann_from: int = ANN_FROM, force: bool = False
+) -> OpenedIndex:
+    """:func:`open_index` for documents that do not come from a seeds folder (a gold file's articles, say).
+
+    Raises:
+        IndexStoreError: the documents hold no text, or the model cannot be loaded.
+    """
     fingerprint = corpus_fingerprint(documents)
     reason = "forced rebuild" if force else _stale_reason(store_dir, encoder.model, fingerprint)
     if reason is None:

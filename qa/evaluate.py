@@ -9,38 +9,15 @@ probabilities), so our numbers and the official script's agree on the same predi
 from __future__ import annotations
 
 import collections
-import hashlib
-import json
 import re
 import string
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
-from index.errors import QAError
 from qa.conversation import Turn
+from qa.gold import GoldItem
 from qa.pipeline import Pipeline, Response
-
-
-class GoldFormatError(QAError):
-    """The gold file is neither our JSONL nor SQuAD v2.0 JSON."""
-
-
-@dataclass(frozen=True, slots=True)
-class GoldItem:
-    id: str
-    question: str
-    answers: list[str]  # empty: the documents cannot answer
-    history: list[str] = field(default_factory=list)  # earlier user questions of the conversation
-
-    @property
-    def answerable(self) -> bool:
-        return bool(self.answers)
-
-    @property
-    def held_out(self) -> bool:
-        """Half of the gold set, chosen by a hash of the id, that tuning never looks at."""
-        return int(hashlib.sha256(self.id.encode()).hexdigest(), 16) % 2 == 1
+from qa.retrieve import Hit
 
 
 # --- the official SQuAD v2.0 rules -------------------------------------------------------------------------
@@ -130,65 +107,6 @@ def _score_at(threshold, scores, na_probs, predictions, answerable) -> float:
     return 100.0 * total / len(na_probs)
 
 
-# --- gold files ---------------------------------------------------------------------------------------------
-
-
-def load_gold(path: Path) -> list[GoldItem]:
-    """Read our JSONL (``{"id", "question", "answers", "history"?}``) or an official SQuAD v2.0 JSON file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GoldFormatError(f"Cannot read the gold file {path.name!r}: {type(exc).__name__}.") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        data = None
-    try:
-        if isinstance(data, dict) and "data" in data:
-            return _from_squad(data)
-        rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-        return [
-            GoldItem(str(r["id"]), r["question"], list(r["answers"]), list(r.get("history", []))) for r in rows
-        ]
-    except (KeyError, TypeError, json.JSONDecodeError) as exc:
-        raise GoldFormatError(f"{path.name!r} is neither gold JSONL nor SQuAD v2.0 JSON ({exc!r}).") from None
-
-
-def _from_squad(data: dict) -> list[GoldItem]:
-    items = []
-    for article in data["data"]:
-        for paragraph in article["paragraphs"]:
-            for qa in paragraph["qas"]:
-                answers = [] if qa.get("is_impossible") else [a["text"] for a in qa["answers"]]
-                items.append(GoldItem(str(qa["id"]), qa["question"], answers, list(qa.get("history", []))))
-    return items
-
-
-def to_squad(items: list[GoldItem], documents: dict[str, str]) -> dict:
-    """Convert gold items to official SQuAD v2.0 JSON, one paragraph per document holding the answers."""
-    paragraphs = collections.defaultdict(list)
-    for item in items:
-        doc_id = next((d for d, text in documents.items() if all(a in text for a in item.answers)), None)
-        doc_id = doc_id or next(iter(documents))
-        context = documents[doc_id]
-        qa = {
-            "id": item.id,
-            "question": item.question,
-            "is_impossible": not item.answerable,
-            "answers": [{"text": a, "answer_start": context.index(a)} for a in item.answers],
-        }
-        if item.history:
-            qa["history"] = item.history
-        paragraphs[doc_id].append(qa)
-    return {
-        "version": "v2.0",
-        "data": [
-            {"title": doc_id, "paragraphs": [{"context": documents[doc_id], "qas": qas}]}
-            for doc_id, qas in paragraphs.items()
-        ],
-    }
-
-
 # --- running an evaluation ----------------------------------------------------------------------------------
 
 
@@ -226,16 +144,42 @@ def run(pipeline: Pipeline, items: list[GoldItem], *, progress: bool = False) ->
         exact, f1 = item_scores(item, prediction)
         cited_rank = None
         if item.answerable:
-            cited_rank = next(
-                (i for i, hit in enumerate(response.evidence, 1) if any(a in hit.passage.text for a in item.answers)),
-                None,
-            )
+            cited_rank = next((i for i, hit in enumerate(response.evidence, 1) if holds_answer(hit, item)), None)
         verbatim = response.answer is None or (
             pipeline.document(response.answer.doc_id).text[response.answer.start : response.answer.end]
             == response.answer.text
         )
         results.append(ItemResult(item, response, exact, f1, cited_rank, verbatim, seconds))
     return results
+
+
+def holds_answer(hit: Hit, item: GoldItem) -> bool:
+    """Whether a cited passage holds a gold answer: its character span covers a gold answer's span where the gold
+    file gives offsets (SQuAD v2.0), else the answer's text occurs in it."""
+    passage = hit.passage
+    if item.spans:
+        return any(
+            span.doc_id == passage.doc_id and passage.start <= span.start and span.end <= passage.end
+            for span in item.spans
+        )
+    return any(answer in passage.text for answer in item.answers)
+
+
+def per_article(results: list[ItemResult]) -> dict[str, dict]:
+    """For each article of a SQuAD file: questions, F1, HasAns F1, unanswerable questions refused, and the F1
+    that refusing everything would get."""
+    groups: dict[str, list[ItemResult]] = collections.defaultdict(list)
+    for result in results:
+        groups[result.item.article].append(result)
+    return {
+        article: {
+            key: figures[key]
+            for key in ("total", "HasAns_total", "NoAns_total", "f1", "HasAns_f1", "NoAns_exact", "refuse_all_f1",
+                        "hit@3")
+        }
+        for article, group in groups.items()
+        for figures in [metrics(group)]
+    }
 
 
 def metrics(results: list[ItemResult]) -> dict:
@@ -271,6 +215,7 @@ def metrics(results: list[ItemResult]) -> dict:
         "NoAns_total": len(no_answer),
         "NoAns_exact": mean([r.exact for r in no_answer]),
         "NoAns_f1": mean([r.f1 for r in no_answer]),
+        "refuse_all_f1": mean([not r.item.answerable for r in results]),
         "best_exact": round(best_exact, 2),
         "best_exact_thresh": best_exact_threshold,
         "best_f1": round(best_f1, 2),

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from index.documents import Document
 from index.encoder import Encoder, TextEncoder
 from index.errors import DocumentNotFound, QuestionError
-from index.store import OpenedIndex, open_index, question_encoder
+from index.store import OpenedIndex, open_documents_index, open_index, question_encoder
 from qa.conversation import Turn, follow_up_context
 from qa.question import ANSWER_KIND_WORDS, question_and_preface, question_proper
 from qa.read import Answer, Reader
@@ -63,9 +63,12 @@ class Pipeline:
         self._cache_lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Pipeline:
-        """Open (building if needed) the index and load every model. Raises SeedsError / IndexStoreError."""
-        opened, encoder = open_configured_index(settings)
+    def from_settings(cls, settings: Settings, documents: list[Document] | None = None) -> Pipeline:
+        """Open (building if needed) the index and load every model. Raises SeedsError / IndexStoreError.
+
+        ``documents`` replaces the seeds folder (a gold file's own articles); the index goes to the settings'
+        store folder as usual."""
+        opened, encoder = open_configured_index(settings, documents=documents)
         return cls(opened, encoder, settings)
 
     @property
@@ -158,11 +161,17 @@ class Pipeline:
         return cleaned
 
 
-def open_configured_index(settings: Settings, *, force: bool = False) -> tuple[OpenedIndex, TextEncoder]:
-    """The index for these settings' seeds, store and model, reused or (re)built, and the encoder for questions
-    (the stored ONNX copy unless ``settings.onnx_encoder`` is off). Nothing is loaded unless a build needs it."""
+def open_configured_index(
+    settings: Settings, *, force: bool = False, documents: list[Document] | None = None
+) -> tuple[OpenedIndex, TextEncoder]:
+    """The index for these settings' seeds (or ``documents``), store and model, reused or (re)built, and the
+    encoder for questions (the stored ONNX copy unless ``settings.onnx_encoder`` is off). Nothing is loaded
+    unless a build needs it."""
     encoder = Encoder(settings.model)
-    opened = open_index(settings.seeds_dir, settings.store_dir, encoder, ann_from=settings.ann_from, force=force)
+    if documents is None:
+        opened = open_index(settings.seeds_dir, settings.store_dir, encoder, ann_from=settings.ann_from, force=force)
+    else:
+        opened = open_documents_index(documents, settings.store_dir, encoder, ann_from=settings.ann_from, force=force)
     manifest = opened.index.manifest
     return opened, question_encoder(settings.store_dir, manifest, encoder, onnx=settings.onnx_encoder)
 

@@ -9,7 +9,8 @@ from qa.evaluate import ItemResult
 
 METRIC_ROWS = [
     ("HasAns EM", "HasAns_exact"), ("HasAns F1", "HasAns_f1"), ("NoAns (correctly refused)", "NoAns_exact"),
-    ("Overall EM", "exact"), ("Overall F1", "f1"), ("best F1 / threshold", "best_f1"),
+    ("Overall EM", "exact"), ("Overall F1", "f1"), ("F1 if every question were refused", "refuse_all_f1"),
+    ("best F1 / threshold", "best_f1"),
     ("top-1 cited passage holds the answer", "hit@1"), ("top-3", "hit@3"), ("MRR", "mrr"),
     ("abstention precision", "abstain_precision"), ("abstention recall", "abstain_recall"),
     ("answerable wrongly refused", "wrongly_refused"), ("verbatim answers", "verbatim"),
@@ -35,9 +36,29 @@ def metrics_table(metrics: dict, columns: dict[str, dict] | None = None) -> str:
     return "\n".join(lines) + f"\n\nQuestions: {counts}.\n"
 
 
-def write_report(results: list[ItemResult], metrics: dict, out: Path, columns: dict[str, dict] | None = None) -> None:
+def articles_table(articles: dict[str, dict]) -> str:
+    """A markdown table with one row per article of a SQuAD file."""
+    lines = [
+        "| article | questions (unanswerable) | F1 | HasAns F1 | NoAns refused | F1 if all refused | cited top-3 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for article, v in articles.items():
+        lines.append(
+            f"| {_cell(article)} | {v['total']} ({v['NoAns_total']}) | {v['f1']} | {v['HasAns_f1']} | "
+            f"{v['NoAns_exact'] if v['NoAns_total'] else '–'} | {v['refuse_all_f1']} | {v['hit@3']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_report(
+    results: list[ItemResult], metrics: dict, out: Path, columns: dict[str, dict] | None = None,
+    articles: dict[str, dict] | None = None,
+) -> None:
+    """Write metrics.json (``columns``, and ``per_article`` when given), the official predictions.json and
+    na_probs.json, no_answer.png and report.md into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    (out / "metrics.json").write_text(json.dumps(columns or {"all": metrics}, indent=2) + "\n", encoding="utf-8")
+    written = dict(columns or {"all": metrics}) | ({"per_article": articles} if articles else {})
+    (out / "metrics.json").write_text(json.dumps(written, indent=2) + "\n", encoding="utf-8")
     predictions = {r.item.id: (r.response.answer.text if r.response.answer else "") for r in results}
     (out / "predictions.json").write_text(json.dumps(predictions, ensure_ascii=False, indent=1), encoding="utf-8")
     na_probs = {r.item.id: r.response.no_answer_score for r in results}
@@ -49,9 +70,10 @@ def write_report(results: list[ItemResult], metrics: dict, out: Path, columns: d
         predicted = r.response.answer.text if r.response.answer else "*(abstained)*"
         cited = r.response.evidence[0].passage.passage_id if r.response.evidence else ""
         rows.append(f"| {r.item.id} | {_cell(r.item.question)} | {_cell(gold)} | {_cell(predicted)} | {r.exact} | {r.f1:.2f} | {cited} |")
+    by_article = f"## Per article\n\n{articles_table(articles)}\n" if articles else ""
     report = (
         "# Evaluation report\n\n" + metrics_table(metrics, columns) + "\n![no-answer scores](no_answer.png)\n\n"
-        "## Per question\n\n" + "\n".join(rows) + "\n"
+        + by_article + "## Per question\n\n" + "\n".join(rows) + "\n"
     )
     (out / "report.md").write_text(report, encoding="utf-8")
 

@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
-GOLD = ROOT / "gold" / "us-pressure-on-maduro.jsonl"
+GOLD = ROOT / "gold" / "seed-article.jsonl"
 SEED_ID = "us-pressure-on-maduro-cartel-de-los-soles"
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")

@@ -44,7 +44,7 @@ def test_ask_json_is_the_http_contract(runner, settings):
 
 def test_empty_question_is_a_clear_error_not_a_traceback(runner):
     result = runner.invoke(main, ["ask", "  "])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "The question is empty" in result.output and "Traceback" not in result.output
 
 

@@ -6,16 +6,8 @@ import json
 
 import pytest
 
-from qa.evaluate import (
-    GoldItem,
-    best_threshold,
-    exact_score,
-    f1_score,
-    item_scores,
-    load_gold,
-    normalize_answer,
-    to_squad,
-)
+from qa.evaluate import best_threshold, exact_score, f1_score, item_scores, normalize_answer
+from qa.gold import GoldItem, load_gold, to_squad
 from tests.conftest import GOLD, SEEDS
 
 
@@ -69,7 +61,8 @@ def test_squad_round_trip_keeps_every_item(tmp_path):
     documents = {"doc": (SEEDS / "us-pressure-on-maduro-cartel-de-los-soles.txt").read_text(encoding="utf-8")}
     path = tmp_path / "gold.json"
     path.write_text(json.dumps(to_squad(items, documents)), encoding="utf-8")
-    assert load_gold(path) == items
+    core = [(i.id, i.question, i.answers, i.history) for i in items]
+    assert [(i.id, i.question, i.answers, i.history) for i in load_gold(path)] == core
     squad = json.loads(path.read_text())
     qa = squad["data"][0]["paragraphs"][0]["qas"][0]
     context = squad["data"][0]["paragraphs"][0]["context"]
@@ -78,7 +71,7 @@ def test_squad_round_trip_keeps_every_item(tmp_path):
 
 
 def test_unreadable_gold_file_is_a_clear_error(tmp_path):
-    from qa.evaluate import GoldFormatError
+    from qa.gold import GoldFormatError
 
     path = tmp_path / "bad.jsonl"
     path.write_text('{"question": "no id"}\n')

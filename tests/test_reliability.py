@@ -15,7 +15,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from index.errors import QuestionError
-from qa.evaluate import load_gold
+from qa.gold import load_gold
 from tests.conftest import GOLD, ROOT, start_server, stop_server
 
 FUZZ_EXAMPLES_PER_OPERATION = 300  # 4 operations: a little over 1,000 requests in all
@@ -113,7 +113,7 @@ def test_server_refuses_to_start_with_a_clear_message(tmp_path, problem):
     environment = {"QA_SEEDS_DIR": str(seeds), "QA_STORE_DIR": str(tmp_path / "store"), "PATH": "/usr/bin:/bin"}
     result = subprocess.run([sys.executable, "-m", "ui.cli", "serve", "--port", "1"], capture_output=True, text=True,
                             timeout=120, cwd=ROOT, env=environment)
-    assert result.returncode == 1
+    assert result.returncode == 2
     expected = "has no .txt or .md document" if problem == "empty" else "'bad.txt' is not UTF-8"
     assert expected in result.stderr and "Traceback" not in result.stderr + result.stdout
     assert not (tmp_path / "store" / "manifest.json").exists()

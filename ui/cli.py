@@ -25,6 +25,12 @@ def _pipeline():
     return Pipeline.from_settings(_settings())
 
 
+class InputError(click.ClickException):
+    """A project error shown as one line; exit code 2, as for click's own usage errors."""
+
+    exit_code = 2
+
+
 class _Group(click.Group):
     """Turn the project's own errors into a one-line message and exit code 2, never a traceback."""
 
@@ -32,7 +38,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except QAError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise InputError(str(exc)) from None
 
 
 @click.group(cls=_Group)
@@ -92,29 +98,45 @@ def search(query: str, k: int) -> None:
 @main.command("eval")
 @click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("eval-out"), show_default=True)
-@click.option("--calibrate", is_flag=True, help="Write the tune half's best-F1 threshold that refuses <= 5% of answerable questions into qa.toml.")
+@click.option("--documents-from-gold", is_flag=True,
+              help="GOLD is SQuAD v2.0 JSON: index its own articles (in OUT/store, reused by later runs) and ask "
+                   "every question against them. seeds/ and its index are not touched.")
+@click.option("--calibrate", is_flag=True,
+              help="Write the best-F1 threshold that refuses <= 5% of answerable questions into qa.toml (from the "
+                   "tune half when GOLD has one).")
 @click.option("--squad-json", type=click.Path(dir_okay=False, path_type=Path), help="Also write GOLD as SQuAD v2.0 JSON.")
-def eval_command(gold: Path, out: Path, calibrate: bool, squad_json: Path | None) -> None:
+def eval_command(gold: Path, out: Path, documents_from_gold: bool, calibrate: bool, squad_json: Path | None) -> None:
     """Evaluate on GOLD (project JSONL or SQuAD v2.0 JSON): SQuAD v2 EM/F1, hit@k, MRR, abstention, latency."""
-    from qa.evaluate import load_gold, metrics, run, to_squad
+    from qa.evaluate import metrics, per_article, run
+    from qa.gold import load_gold, load_squad_corpus, to_squad
+    from qa.pipeline import Pipeline
     from qa.report import metrics_table, write_report
 
-    pipeline = _pipeline()
-    items = load_gold(gold)
+    settings = _settings()
+    if documents_from_gold:
+        corpus = load_squad_corpus(gold)
+        items = corpus.items
+        settings = settings.model_copy(update={"store_dir": out / "store"})
+        click.echo(f"Indexing the {len(corpus.documents)} article(s) of {gold.name} in {settings.store_dir}/ …", err=True)
+        pipeline = Pipeline.from_settings(settings, documents=corpus.documents)
+    else:
+        items = load_gold(gold)
+        pipeline = Pipeline.from_settings(settings)
     results = run(pipeline, items, progress=sys.stderr.isatty())
     overall = metrics(results)
     columns = {"all": overall}
     tuned = [r for r in results if not r.item.held_out]
     held = [r for r in results if r.item.held_out]
-    if tuned and held:
+    if tuned and held and not documents_from_gold:
         columns |= {"tune half": metrics(tuned), "held-out half": metrics(held)}
-    write_report(results, overall, out, columns)
+    articles = per_article(results) if documents_from_gold else None
+    write_report(results, overall, out, columns, articles)
     if squad_json:
         documents = {doc_id: d.text for doc_id, d in pipeline.documents.items()}
         squad_json.write_text(json.dumps(to_squad(items, documents), ensure_ascii=False, indent=1), encoding="utf-8")
     click.echo(metrics_table(overall, columns))
     click.echo(f"Wrote metrics.json, predictions.json, na_probs.json, report.md and no_answer.png to {out}/")
-    if calibrate:  # from the tune half only, so the held-out half stays an honest check
+    if calibrate:  # from the tune half when there is one, so the held-out half stays an honest check
         _write_threshold(columns.get("tune half", overall)["calibrated_thresh"])
 
 

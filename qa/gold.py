@@ -1,0 +1,224 @@
+"""Gold questions: the project's JSONL files and official SQuAD v2.0 JSON, whose articles can become documents.
+
+A SQuAD v2.0 file carries its own paragraphs. :func:`load_squad_corpus` turns every article into one
+:class:`~index.documents.Document` (its title on the first line, then its paragraphs separated by blank lines) and
+maps every gold answer's ``answer_start`` into that document, so that ``document.text[start:end]`` is the answer.
+
+Example::
+
+    corpus = load_squad_corpus(Path("heldout.json"))
+    corpus.documents[0].title            # "The Legend of Zelda: Twilight Princess"
+    span = corpus.items[0].spans[0]
+    corpus.documents[0].text[span.start:span.end] == span.text   # always True
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from index.documents import Document
+from index.errors import QAError
+
+PARAGRAPH_SEPARATOR = "\n\n"
+
+
+class GoldFormatError(QAError):
+    """The gold file is neither our JSONL nor SQuAD v2.0 JSON, or its answers do not point at their text."""
+
+
+@dataclass(frozen=True, slots=True)
+class GoldSpan:
+    """Where a gold answer lies: ``document.text[start:end] == text`` for the document ``doc_id``."""
+
+    doc_id: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class GoldItem:
+    id: str
+    question: str
+    answers: list[str]  # empty: the documents cannot answer
+    history: list[str] = field(default_factory=list)  # earlier user questions of the conversation
+    spans: tuple[GoldSpan, ...] = ()  # known only when the file carries offsets (SQuAD v2.0 JSON)
+    article: str = ""  # the SQuAD article the question is about
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.answers)
+
+    @property
+    def held_out(self) -> bool:
+        """Half of a gold set, chosen by a hash of the id, that tuning never looks at."""
+        return int(hashlib.sha256(self.id.encode()).hexdigest(), 16) % 2 == 1
+
+
+@dataclass(frozen=True, slots=True)
+class GoldCorpus:
+    """A SQuAD v2.0 file as documents to index and questions with answer spans into them."""
+
+    documents: list[Document]
+    items: list[GoldItem]
+
+
+def load_gold(path: Path) -> list[GoldItem]:
+    """Read our JSONL (``{"id", "question", "answers", "history"?}``) or an official SQuAD v2.0 JSON file, whose
+    questions are then asked against other documents (see :func:`load_squad_corpus` for its own).
+
+    Raises:
+        GoldFormatError: the file is empty, unreadable, or in neither format.
+    """
+    text = _read(path)
+    data = _json_or_none(text)
+    if isinstance(data, dict) and "data" in data:  # asked against other documents: its offsets do not apply
+        return [replace(item, spans=()) for item in load_squad_corpus(path).items]
+    try:
+        rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+        return [GoldItem(str(r["id"]), _text(r["question"]), _answers(r["answers"]), list(r.get("history", [])))
+                for r in rows]
+    except (KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
+        raise GoldFormatError(f"{path.name!r} is neither gold JSONL nor SQuAD v2.0 JSON ({_reason(exc)}).") from None
+
+
+def load_squad_corpus(path: Path) -> GoldCorpus:
+    """The articles of a SQuAD v2.0 file as documents, and its questions with their answers' document offsets.
+
+    Raises:
+        GoldFormatError: the file is empty or not SQuAD v2.0 JSON, or an ``answer_start`` does not point at its
+            answer's text.
+    """
+    data = _json_or_none(_read(path))
+    if not isinstance(data, dict) or not isinstance(data.get("data"), list):
+        raise GoldFormatError(f"{path.name!r} is not SQuAD v2.0 JSON (expected an object with a 'data' list).")
+    documents, items, seen_ids = [], [], set()
+    for number, article in enumerate(data["data"], start=1):
+        where = f"article {number}"
+        title = " ".join(_field(article, "title", str, where).replace("_", " ").split()) or f"Article {number}"
+        doc_id = _unique(_slug(title), seen_ids)
+        paragraphs = _field(article, "paragraphs", list, where)
+        text, offsets = title, []
+        for paragraph in paragraphs:
+            context = _field(paragraph, "context", str, f"{where} ({title!r})")
+            text += PARAGRAPH_SEPARATOR
+            offsets.append(len(text))
+            text += context
+        documents.append(Document(doc_id=doc_id, title=title, text=text))
+        for paragraph, offset in zip(paragraphs, offsets, strict=True):
+            for qa in _field(paragraph, "qas", list, f"{where} ({title!r})"):
+                items.append(_squad_item(qa, paragraph["context"], doc_id, offset, title))
+    if not items:
+        raise GoldFormatError(f"{path.name!r} holds no questions.")
+    return GoldCorpus(documents, items)
+
+
+def to_squad(items: list[GoldItem], documents: dict[str, str]) -> dict:
+    """Convert gold items to official SQuAD v2.0 JSON, one paragraph per document holding the answers."""
+    paragraphs = collections.defaultdict(list)
+    for item in items:
+        doc_id = next((d for d, text in documents.items() if all(a in text for a in item.answers)), None)
+        doc_id = doc_id or next(iter(documents))
+        context = documents[doc_id]
+        qa = {
+            "id": item.id,
+            "question": item.question,
+            "is_impossible": not item.answerable,
+            "answers": [{"text": a, "answer_start": context.index(a)} for a in item.answers],
+        }
+        if item.history:
+            qa["history"] = item.history
+        paragraphs[doc_id].append(qa)
+    return {
+        "version": "v2.0",
+        "data": [
+            {"title": doc_id, "paragraphs": [{"context": documents[doc_id], "qas": qas}]}
+            for doc_id, qas in paragraphs.items()
+        ],
+    }
+
+
+def _squad_item(qa: object, context: str, doc_id: str, offset: int, title: str) -> GoldItem:
+    qid = str(_field(qa, "id", (str, int), f"a question of {title!r}"))
+    where = f"question {qid!r}"
+    question = _field(qa, "question", str, where)
+    impossible = qa.get("is_impossible", False)
+    answers = [] if impossible else _field(qa, "answers", list, where)
+    spans = []
+    for answer in answers:
+        answer_text = _field(answer, "text", str, where)
+        start = _field(answer, "answer_start", int, where)
+        if context[start : start + len(answer_text)] != answer_text:
+            found = context[start : start + len(answer_text)] if 0 <= start < len(context) else "(outside the paragraph)"
+            raise GoldFormatError(
+                f"In {where}, answer_start {start} does not point at its answer {answer_text!r} "
+                f"(the paragraph has {found!r} there)."
+            )
+        span = GoldSpan(doc_id, offset + start, offset + start + len(answer_text), answer_text)
+        spans.append(span)
+    return GoldItem(qid, question, [s.text for s in spans], list(qa.get("history", [])), tuple(spans), title)
+
+
+def _read(path: Path) -> str:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GoldFormatError(f"Cannot read the gold file {path.name!r}: {type(exc).__name__}.") from None
+    if not text.strip():
+        raise GoldFormatError(f"The gold file {path.name!r} is empty.")
+    return text
+
+
+def _json_or_none(text: str) -> object:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return None
+
+
+def _field(container: object, name: str, kind: type | tuple[type, ...], where: str):
+    if not isinstance(container, dict) or name not in container:
+        raise GoldFormatError(f"Not SQuAD v2.0 JSON: {where} has no {name!r}.")
+    value = container[name]
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise GoldFormatError(f"Not SQuAD v2.0 JSON: {where} has a {name!r} of the wrong type.")
+    return value
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError("a question is not text")
+    return value
+
+
+def _answers(value: object) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
+        raise TypeError("'answers' is not a list of strings")
+    return list(value)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return f"a line has no {exc.args[0]!r}"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"line {exc.lineno} is not JSON"
+    return str(exc)
+
+
+def _slug(title: str) -> str:
+    """A document id from an article title: letters, digits, ``-``, ``_`` and ``.`` kept, the rest ``_``."""
+    return re.sub(r"[^\w.-]+", "_", title, flags=re.ASCII).strip("_.") or "article"
+
+
+def _unique(doc_id: str, seen: set[str]) -> str:
+    candidate, number = doc_id, 1
+    while candidate in seen:
+        number += 1
+        candidate = f"{doc_id}-{number}"
+    seen.add(candidate)
+    return candidate
