@@ -1,19 +1,27 @@
 # The two commands of the README. Both set up everything on a fresh machine (venv, packages, browser, index).
 VENV ?= .venv
 PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
 
 .PHONY: serve test install
 
 $(PY):
+	@echo "Creating the virtual environment in $(VENV)/ ..."
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
-install: $(PY)
+# Installs again only when pyproject.toml changes (the stamp file is newer otherwise).
+$(INSTALLED): pyproject.toml | $(PY)
+	@echo "Installing the packages into $(VENV)/ (the first time takes a few minutes) ..."
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e ".[test]"
+	@touch $@
+
+install: $(INSTALLED)
 
 # Debian's chromium for the browser tests (never `playwright install`: it downloads a browser build).
 /usr/bin/chromium:
+	@echo "Installing Debian's chromium for the browser tests ..."
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
 serve: install

@@ -52,7 +52,7 @@ from qa.retrieve import CANDIDATES
 from qa.settings import PROJECT_ROOT, Settings
 
 GOLD = PROJECT_ROOT / "gold" / "seed-article.jsonl"
-# The scale rows' third kind, not served: the HNSW index this program used until session 11, as it was configured.
+# The scale rows' third kind, not served: an HNSW index, for comparison with the product-quantised one served.
 HNSW_LINKS, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 1024
 SCALE_KINDS = ("flat", "pq-refine", "hnsw")
 
@@ -115,9 +115,8 @@ def in_process(pipelines: dict[str, Pipeline], encoders: dict[str, TextEncoder],
     question with the pipeline of the same name (an encoder without one, like the baseline, only the first).
     Blocks alternate, so machine drift hits both. Calls of different encoders are not interleaved one by one:
     ONNX Runtime's threads spin for a moment after each call and measured sentence-transformers at 2.3x its
-    time alone. An ask never directly follows the bare encode of the same question, as it did until session
-    8: asks after their own question's encode took 8.5-8.9 ms (p50s of three rounds) against 8.9-11.6 ms alone,
-    a head start no client gets (probably ONNX Runtime reusing what it allocated for an input of that shape).
+    time alone. An ask never directly follows the bare encode of the same question: that gave it a head start
+    no client gets (probably ONNX Runtime reusing what it allocated for an input of that shape).
 
     "after encode" is each ask minus its own encode, paired call by call (the pipeline's encoder must be a
     :class:`TimedEncoder`): what retrieval, reading and deciding add, without the drift between two blocks.
@@ -140,6 +139,30 @@ def in_process(pipelines: dict[str, Pipeline], encoders: dict[str, TextEncoder],
                         if kind == "ask" and isinstance(timed, TimedEncoder):
                             samples[f"after encode {name}"].append(elapsed - timed.last_ms)
     return {name: {"p50": percentile(ms, 50), "p95": percentile(ms, 95)} for name, ms in samples.items() if ms}
+
+
+READ_COUNTS = (1, 2, 4, 6, 8, 10)
+
+
+def reading_cost(opened: OpenedIndex, question_encoder: TextEncoder, baseline: TextEncoder, settings: Settings,
+                 questions: list[str], rounds: int) -> dict[str, float]:
+    """p50 of ``ask`` by how many retrieved passages the reader reads (with their neighbours), and of the bare
+    sentence-transformers encode, in blocks of every question whose order rotates each round."""
+    pipelines = {
+        f"reads {n}": Pipeline(opened, question_encoder, settings.model_copy(update={"reader_passages": n}))
+        for n in READ_COUNTS
+    }
+    calls = {"bare encode": lambda q: baseline.encode([q])} | {name: p.ask for name, p in pipelines.items()}
+    samples: dict[str, list[float]] = {name: [] for name in calls}
+    names = list(calls)
+    for round_ in range(rounds + 1):  # round 0 warms up
+        for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
+            for question in questions:
+                started = time.perf_counter()
+                calls[name](question)
+                if round_:
+                    samples[name].append((time.perf_counter() - started) * 1000)
+    return {name: percentile(ms, 50) for name, ms in samples.items()}
 
 
 # --- HTTP -----------------------------------------------------------------------------------------------------
@@ -228,9 +251,8 @@ def one_client(url: str, bare_url: str, questions: list[str], rounds: int, pipel
     rotates each round. "pipeline" is the pipeline's own time inside the server (``timings_ms.total``) in the
     stdlib client's answers.
 
-    Blocks, not requests interleaved one by one (sessions 10-11): between two processes taking turns on the same
-    questions each ``ask`` runs after the other process's, which slowed both by 3-5 ms (the server's pipeline
-    and the in-process ``ask`` alike), a cost no client of a running server pays.
+    Blocks, not requests interleaved one by one: between two processes taking turns on the same questions each
+    ``ask`` runs after the other process's, which slowed both by 3-5 ms, a cost no client of a running server pays.
     """
     samples: dict[str, list[float]] = {}
     with (closing(http.client.HTTPConnection(*_host_port(url), timeout=60)) as server,
@@ -428,6 +450,8 @@ def main() -> None:
     }
     local = in_process(pipelines, encoders, questions, rounds)
     print("in-process", local, flush=True)
+    reading = reading_cost(opened, question_encoder, encoders["sentence-transformers"], settings, questions, rounds)
+    print("reading", reading, flush=True)
 
     cold = []
     for _ in range(1 if args.quick else 3):
@@ -463,7 +487,7 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     scale_rows = scale(encoder, question_encoder, sizes, items, rounds, every_gold_question())
     args.out.mkdir(parents=True, exist_ok=True)
-    report = render(local, cold, http_rows, scale_rows, build_seconds, len(questions), rounds, single)
+    report = render(local, reading, cold, http_rows, scale_rows, build_seconds, len(questions), rounds, single)
     (args.out / "bench.md").write_text(report, encoding="utf-8")
     print(report)
 
@@ -479,8 +503,8 @@ LABELS = {
 }
 
 
-def render(local: dict, cold: list[tuple[float, float]], http_rows: list[dict], scale_rows: list[dict], build_s: float,
-           n: int, rounds: int, single: dict[str, float]) -> str:
+def render(local: dict, reading: dict[str, float], cold: list[tuple[float, float]], http_rows: list[dict],
+           scale_rows: list[dict], build_s: float, n: int, rounds: int, single: dict[str, float]) -> str:
     cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
                 if l.startswith("model name")), platform.processor())
     baseline = local["encode sentence-transformers"]["p50"]
@@ -494,6 +518,17 @@ def render(local: dict, cold: list[tuple[float, float]], http_rows: list[dict], 
         "|---|---|---|---|",
         *[f"| {LABELS[name]} | {row['p50']:.2f} | {row['p95']:.2f} | {row['p50'] / baseline:.2f}x |"
           for name, row in local.items()],
+        "",
+        f"**What reading costs** (`ask` as served by how many retrieved passages the reader reads, each with its "
+        f"neighbours; blocks of every question in an order rotating each round, with the bare encode; the default "
+        f"reads {Settings().reader_passages}):",
+        "",
+        "| passages read | `ask` p50 ms | / bare sentence-transformers encode | ms per passage over the row before |",
+        "|---|---|---|---|",
+        *[f"| {n} | {reading[f'reads {n}']:.2f} | {reading[f'reads {n}'] / reading['bare encode']:.2f}x | "
+          + (f"{(reading[f'reads {n}'] - reading[f'reads {m}']) / (n - m):+.2f} |" if m else "– |")
+          for m, n in zip((0, *READ_COUNTS), READ_COUNTS)],
+        f"| bare encode, same rounds | {reading['bare encode']:.2f} | 1.00x | |",
         "",
         f"**One client, 1 worker** (keep-alive; p50 ms over {rounds + 2} rounds, each a block of every question "
         "per row, the blocks alternating; the in-process `ask` timed in the same rounds):",

@@ -22,3 +22,7 @@ class QuestionError(QAError):
 
 class DocumentNotFound(QAError):
     """No document has the requested id."""
+
+
+class ReaderModelError(QAError):
+    """The reader model's folder is missing a file or holds a damaged one."""

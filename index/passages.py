@@ -1,4 +1,8 @@
-"""Sentence passages that keep their character offsets into the original document.
+"""Passages of whole sentences that keep their character offsets into the original document.
+
+A passage is a run of consecutive sentences of one paragraph (line), at most ``PASSAGE_CHARS`` characters long
+unless a single sentence is longer: about one reading window of the reader, and the unit that is retrieved and
+cited. Retrieval finds the answer's passage far more often than its single sentence (docs/design.md).
 
 Invariant (tested): ``document.text[p.start:p.end] == p.text`` for every passage ``p``; passages are in order,
 do not overlap, and only whitespace lies between them, so no character is lost or duplicated.
@@ -28,13 +32,14 @@ SENTENCE_OPENERS = frozenset(
 )
 TERMINATOR = re.compile(r"[.!?]+[\"'”’»)\]]*")
 DOTTED_ABBREVIATION = re.compile(r"(?:[A-Za-z]\.){2,}$")
-MAX_PASSAGE_CHARS = 1000
+MAX_PASSAGE_CHARS = 1000  # a longer sentence is cut at clause breaks
+PASSAGE_CHARS = 600  # sentences are joined into passages up to this length
 CLAUSE_BREAK = re.compile(r"[;:,]\s+")
 
 
 @dataclass(frozen=True, slots=True)
 class Passage:
-    """A sentence of a document. ``start``/``end`` index the document's original text.
+    """Consecutive sentences of a document. ``start``/``end`` index the document's original text.
 
     ``antecedent`` is who an opening "he"/"she" at ``text[pronoun_start:pronoun_end]`` refers to, when the index
     worked that out (see :mod:`index.antecedents`); "" otherwise.
@@ -75,11 +80,24 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
 
 def split_passages(document: Document) -> list[Passage]:
-    """Split a document into numbered sentence passages; ids look like ``"<doc_id>#<n>"``."""
+    """Split a document into numbered passages of whole sentences; ids look like ``"<doc_id>#<n>"``."""
     return [
         Passage(document.doc_id, f"{document.doc_id}#{number}", start, end, document.text[start:end])
-        for number, (start, end) in enumerate(split_sentences(document.text))
+        for number, (start, end) in enumerate(join_sentences(document.text, split_sentences(document.text)))
     ]
+
+
+def join_sentences(text: str, sentences: list[tuple[int, int]], limit: int = PASSAGE_CHARS) -> list[tuple[int, int]]:
+    """Join consecutive sentence spans of one line of ``text`` into spans of at most ``limit`` characters."""
+    joined: list[tuple[int, int]] = []
+    for start, end in sentences:
+        if joined:
+            first, last = joined[-1]
+            if end - first <= limit and "\n" not in text[last:start]:
+                joined[-1] = (first, end)
+                continue
+        joined.append((start, end))
+    return joined
 
 
 def _sentence_ends(line: str, offset: int) -> list[int]:

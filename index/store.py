@@ -27,17 +27,12 @@ from index.passages import Passage, split_passages
 
 STORE_FORMAT = 5  # 2: the ONNX question encoder is stored with the index; 3: so are the passages' parses;
 # 4: passages carry the antecedents of their opening pronouns; 5: large corpora get PQ re-scored search, not HNSW
-SPLITTER_VERSION = 2  # bump when split_sentences changes, so stored passages are rebuilt
+SPLITTER_VERSION = 3  # bump when passages change, so stored ones are rebuilt (3: sentences joined into passages)
 MANIFEST, PASSAGES, VECTORS, PARSES = "manifest.json", "passages.json", "vectors.faiss", "parses.jsonl"
 PROGRESS_BAR_FROM = 256  # passages; fewer embed in well under a second
 # From ``ann_from`` passages, flat search gives way to product-quantised fast-scan search whose best candidates are
-# re-scored exactly against the stored vectors (FAISS "PQ{d/2}x4fs,RFlat"). Measured at 100k distractor passages,
-# one thread, the 450 questions of every gold file, recall of flat search's top 50 / search p50: flat 1.000 /
-# 10.3 ms; HNSW (32 links, efSearch 1024, this program's index until session 11) 0.989 / 3.46 ms, 38 s to build;
-# PQ fast-scan re-scoring 4x the candidates asked for 0.997 / 0.71 ms, 10x 1.000 / 0.97 ms, 3.1 s to build.
-# Answerable questions cited first at 100k: 322 of 342 with flat, HNSW and PQ alike. By corpus size (flat / PQ
-# search p50, PQ recall of flat's top 50): 1k 0.08 / 0.11 ms, 1.000; 5k 0.36 / 0.15 ms; 10k 1.00 / 0.22 ms;
-# 20k 2.2 / 0.33 ms; 50k 5.4 / 0.54 ms, all 1.000. Flat stops being cheap (a millisecond a search) near 10k.
+# re-scored exactly (FAISS "PQ{d/2}x4fs,RFlat"): it finds flat search's exact top 50 at a fraction of the cost, and
+# flat search stops being cheap near 10k passages (docs/performance.md has the measurements).
 ANN_FROM = 10_000
 REFINE_K_FACTOR = 10
 PQ_CENTROIDS = 16  # 4-bit codes: a sub-quantizer needs at least this many passages to train on

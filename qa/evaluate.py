@@ -12,7 +12,7 @@ import collections
 import re
 import string
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qa.conversation import Turn
 from qa.gold import GoldItem
@@ -151,6 +151,20 @@ def run(pipeline: Pipeline, items: list[GoldItem], *, progress: bool = False) ->
         )
         results.append(ItemResult(item, response, exact, f1, cited_rank, verbatim, seconds))
     return results
+
+
+def at_threshold(results: list[ItemResult], threshold: float) -> list[ItemResult]:
+    """The results as they would be with another no-answer threshold (the reader's answers and the citations do
+    not depend on it)."""
+    rescored = []
+    for result in results:
+        response = result.response
+        raw = response.reader_answer
+        abstained = raw is None or response.no_answer_score > threshold
+        response = replace(response, answer=None if abstained else raw, abstained=abstained)
+        exact, f1 = item_scores(result.item, "" if abstained else raw.text)
+        rescored.append(replace(result, response=response, exact=exact, f1=f1))
+    return rescored
 
 
 def holds_answer(hit: Hit, item: GoldItem) -> bool:

@@ -21,11 +21,10 @@ from index.errors import DocumentNotFound, QuestionError
 from index.store import OpenedIndex, open_documents_index, open_index, question_encoder
 from qa.conversation import Turn, follow_up_context
 from qa.question import ANSWER_KIND_WORDS, question_and_preface, question_proper
-from qa.read import Answer, Reader
+from qa.reader import Answer, Reader
 from qa.retrieve import Hit, Retriever
 from qa.settings import Settings
 from qa.spelling import Speller
-from qa.terms import stems
 
 RETRIEVED = 10
 
@@ -57,7 +56,7 @@ class Pipeline:
         self.retriever = Retriever(opened.index, encoder)
         self.speller = Speller((passage.text for passage in opened.index.passages), also=ANSWER_KIND_WORDS)
         self.retriever.warm_up()
-        self.reader = _make_reader(settings, opened, self.retriever)
+        self.reader = Reader(settings.reader_model, opened.index, settings.reader_passages, settings.reader_sure)
         self.reader.warm_up()
         self._cache: OrderedDict[tuple, Response] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -114,12 +113,12 @@ class Pipeline:
         asked, preface = question_and_preface(question)
         asked = self.speller.correct(asked)  # "Which organizatin …?" asks "Which organizations …?"
         context = follow_up_context(asked, [*turns, ("user", preface)] if preface else list(turns))
-        hits = self.retriever.retrieve(asked, max(RETRIEVED, top_k), context=context)
+        hits = self.retriever.retrieve(asked, max(RETRIEVED, top_k, self.settings.reader_passages), context=context)
         retrieved = time.perf_counter()
-        answer = self.reader.read(asked, hits, context_stems=frozenset(stems(context)))
+        answer = self.reader.read(asked, hits)
         no_answer_score = 1.0 if answer is None else answer.no_answer_score
         abstained = answer is None or no_answer_score > self.settings.no_answer_threshold
-        evidence = _cited_first(hits, answer)[:top_k]
+        evidence = self._cited_first(hits, answer)[:top_k]
         finished = time.perf_counter()
         response = Response(
             question=question,
@@ -141,6 +140,16 @@ class Pipeline:
                 while len(self._cache) > self.settings.cache_size:
                     self._cache.popitem(last=False)
         return response
+
+    def _cited_first(self, hits: list[Hit], answer: Answer | None) -> list[Hit]:
+        """The hits with the answer's passage first; it is added when the reader found the answer in a
+        retrieved passage's neighbour."""
+        if answer is None:
+            return hits
+        cited = next((h for h in hits if h.row == answer.row), None)
+        if cited is None:
+            cited = Hit(self.opened.index.passages[answer.row], answer.row, 0.0, 0.0, 0.0, None, None)
+        return [cited, *(h for h in hits if h.row != answer.row)]
 
     def clear_cache(self) -> None:
         with self._cache_lock:
@@ -174,17 +183,3 @@ def open_configured_index(
         opened = open_documents_index(documents, settings.store_dir, encoder, ann_from=settings.ann_from, force=force)
     manifest = opened.index.manifest
     return opened, question_encoder(settings.store_dir, manifest, encoder, onnx=settings.onnx_encoder)
-
-
-def _cited_first(hits: list[Hit], answer: Answer | None) -> list[Hit]:
-    if answer is None:
-        return hits
-    return sorted(hits, key=lambda h: h.passage.passage_id != answer.passage_id)
-
-
-def _make_reader(settings: Settings, opened: OpenedIndex, retriever: Retriever):
-    if settings.reader_model:
-        from qa.neural_reader import NeuralReader
-
-        return NeuralReader(settings.reader_model, opened.index)
-    return Reader(opened.index, retriever.idf, retriever.unseen_idf())

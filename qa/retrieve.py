@@ -56,6 +56,7 @@ class Hit:
     """A retrieved passage with its fused score and the evidence behind it."""
 
     passage: Passage
+    row: int  # the passage's row in the index
     score: float
     dense_score: float
     lexical_score: float
@@ -182,6 +183,7 @@ class Retriever:
         return [
             Hit(
                 passage=self.index.passages[row],
+                row=row,
                 score=round(fused[row], 6),
                 dense_score=round(dense.get(row, 0.0), 6),
                 lexical_score=round(float(lexical[row]), 6),

@@ -29,7 +29,13 @@ class Settings(BaseSettings):
     store_dir: Path = PROJECT_ROOT / "index" / "store"
     model: str = Field(BUNDLED_MODEL, description="sentence-transformers model name or path")
     onnx_encoder: bool = Field(True, description="encode questions with the ONNX copy stored with the index")
-    reader_model: str | None = Field(None, description="a Hugging Face AutoModelForQuestionAnswering name or path")
+    reader_model: Path = Field(
+        PROJECT_ROOT / "models" / "reader", description="folder of the reader (reader.onnx, tokenizer.json, reader.json)"
+    )
+    reader_passages: int = Field(4, ge=1, le=20, description="retrieved passages the reader reads at most")
+    reader_sure: float = Field(
+        0.9, ge=0.0, le=1.0, description="read past the first passage only when less sure of its answer than this"
+    )
     top_k: int = Field(3, ge=1, le=20, description="cited passages returned with an answer")
     no_answer_threshold: float = Field(0.5, ge=0.0, le=1.0, description="abstain when the no-answer score is above")
     max_question_chars: int = Field(500, ge=1)

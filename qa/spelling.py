@@ -1,9 +1,8 @@
 """Typos in a question: a word that is neither in the documents nor an English word (simplemma's dictionary) is
 replaced by the nearest word of the documents, one or two edits away ("organizatin" -> "organizations").
 
-Measured before this existed: one letter dropped, swapped or doubled in each question's longest word changed
-the answer of 11-16% of the gold questions, because a misspelt word stems to something else ("organizatin" is no
-"organ" to Snowball) and the retriever's and reader's near-spelling matches work on stems.
+A misspelt word stems to something else ("organizatin" is no "organ" to Snowball), so it would miss the passages
+that hold it; docs/design.md has what the correction changed.
 """
 
 from __future__ import annotations

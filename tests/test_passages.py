@@ -89,3 +89,19 @@ def test_megabyte_line_splits_in_linear_time_without_recursion():
     assert all(0 < end - start <= 1000 for start, end in pieces)
     covered = "".join(text[start:end] for start, end in pieces)
     assert covered.replace(" ", "") == text.replace(" ", "")
+
+
+def test_sentences_are_joined_into_passages_within_a_paragraph_and_a_length():
+    from index.passages import PASSAGE_CHARS
+
+    first = "One short sentence. " * 20
+    text = f"Title\n{first.strip()}\nA new paragraph starts here. It goes on.\n" + "x" * (PASSAGE_CHARS + 50) + "."
+    passages = split_passages(Document("doc", "Title", text))
+    assert passages[0].text == "Title"  # a line of its own
+    for passage in passages:
+        assert text[passage.start : passage.end] == passage.text
+        assert "\n" not in passage.text  # never across a paragraph
+        assert len(passage.text) <= PASSAGE_CHARS or len(split_sentences(passage.text)) == 1
+    assert any(p.text == "A new paragraph starts here. It goes on." for p in passages)
+    assert sum(p.text.count("One short sentence.") for p in passages) == 20
+    assert len([p for p in passages if "One short" in p.text]) == 1 + len(first) // PASSAGE_CHARS

@@ -1,4 +1,4 @@
-"""The ``qa`` command: ``index``, ``ask``, ``search``, ``eval``, ``serve``. Each command is a thin face over ``qa``."""
+"""The ``qa`` command: ``index``, ``ask``, ``search``, ``eval``, ``train``, ``serve``. Each command is a thin face over ``qa``."""
 
 from __future__ import annotations
 
@@ -140,6 +140,36 @@ def eval_command(gold: Path, out: Path, documents_from_gold: bool, calibrate: bo
         _write_threshold(columns.get("tune half", overall)["calibrated_thresh"])
 
 
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the reader (default: the configured reader folder, models/reader).")
+@click.option("--epochs", type=click.IntRange(1, 20), default=2, show_default=True)
+@click.option("--learning-rate", type=float, default=1e-4, show_default=True)
+@click.option("--seed", type=int, default=13, show_default=True)
+@click.option("--limit", type=click.IntRange(1), default=None, help="Train on the first LIMIT questions only (a quick trial).")
+@click.option("--no-measure", is_flag=True, help="Skip calibrating the threshold and measuring the held-out articles.")
+def train(out: Path | None, epochs: int, learning_rate: float, seed: int, limit: int | None, no_measure: bool) -> None:
+    """Rebuild the reader from data/ and gold/tuned/: fine-tune, export to ONNX, calibrate, measure, write its card.
+
+    About an hour on 2 CPU cores. With the default --out, the calibrated threshold is also written to qa.toml.
+    """
+    from train.fit import Hyperparameters
+    from train.reader import TrainingRun, train_reader
+
+    settings = _settings()
+    target = out or settings.reader_model
+    hyperparameters = Hyperparameters(epochs=epochs, learning_rate=learning_rate, seed=seed)
+    card = train_reader(TrainingRun(target, hyperparameters, limit=limit, measure=not no_measure,
+                                    progress=sys.stderr.isatty()))
+    click.echo(f"Reader written to {target}/ in {card['minutes']} minutes (model card: {target / 'README.md'}).")
+    if "threshold" in card:
+        held = card["heldout"]["all"]
+        click.echo(f"Held-out articles: F1 {held['f1']} (refusing everything: {held['refuse_all_f1']}), HasAns F1 "
+                   f"{held['HasAns_f1']}, unanswerable refused {held['NoAns_exact']}%, cited top-3 {held['hit@3']}%.")
+        if out is None:
+            _write_threshold(card["threshold"])
+
+
 def _write_threshold(threshold: float) -> None:
     from qa.settings import SETTINGS_FILE
 
@@ -164,7 +194,11 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> None:
 
     from qa.pipeline import open_configured_index
 
+    from qa.reader import SpanModel
+
     settings = _settings()
+    SpanModel(settings.reader_model).load()  # a missing or damaged reader stops here, in one line
+    click.echo("Checking the index (the first run builds it: embeddings, parses, an ONNX copy of the model) …")
     opened, _ = open_configured_index(settings)
     click.echo(f"Index {opened.action}: {opened.index.manifest.passages} passages. Chat: http://{host}:{port}/ui")
     os.environ["QA_SERVE_WORKERS"] = str(workers)  # read by each worker to share the cores

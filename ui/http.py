@@ -51,8 +51,8 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     async def lifespan(app: FastAPI):
         _share_cores_between_workers(settings)
         app.state.pipeline = pipeline or Pipeline.from_settings(settings)
-        # One thread runs the pipeline: the encoder keeps one warm thread team instead of one per request
-        # thread (measured with torch: 23.5 ms vs 16 ms per question). The work is CPU-bound: nothing is lost.
+        # One thread runs the pipeline: the models keep one warm thread team instead of one per request thread.
+        # The work is CPU-bound: nothing is lost.
         app.state.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pipeline")
         async with chat.loading(lambda: app.state.pipeline, in_pipeline_thread, settings):
             yield
@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
 
     app = FastAPI(
         title="Extractive QA",
-        version="1.0",
+        version="2.0",
         summary="Verbatim answers from the documents in seeds/, with character offsets and numbered citations.",
         lifespan=lifespan,
     )
@@ -102,7 +102,7 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
         manifest = pipeline.opened.index.manifest
         return HealthResponse(
             status="ok", documents=manifest.documents, passages=manifest.passages, model=manifest.model,
-            reader=settings.reader_model or "built-in rules", index_kind=manifest.index_kind,
+            reader=pipeline.reader.name, index_kind=manifest.index_kind,
         )
 
     @app.get("/documents/{doc_id}", response_model=DocumentOut, responses={404: {"model": ErrorResponse}}, tags=["qa"])
@@ -191,12 +191,9 @@ def _chat_app(get_pipeline, run, settings: Settings) -> FastAPI:
     return gr.mount_gradio_app(host, chat, path="/ui", show_error=False, footer_links=[])
 
 
-# Gradio's queue looks for new chat events every millisecond while it is idle (every 50 ms on Windows), and for
-# progress to report every 10 ms: about 1,100 wake-ups of the event loop a second, each taking the GIL from the
-# thread answering /ask. Switched at run time in one server, 24 alternating blocks of 40 requests over two
-# server starts: /ask 9.98 ms at p50 with the defaults against 9.19 ms with these (the default slower in 18 of
-# 24 block pairs), the pipeline's own time inside 8.01 against 7.01 ms. A chat message now waits up to 20 ms
-# for the queue to notice it.
+# Gradio's idle queue polls for chat events every millisecond and for progress every 10 ms: about 1,100 event-loop
+# wake-ups a second that take the GIL from the thread answering /ask (docs/performance.md). A chat message now
+# waits up to 20 ms for the queue to notice it.
 CHAT_QUEUE_POLL_SECONDS = 0.02
 CHAT_PROGRESS_POLL_SECONDS = 0.1
 

@@ -49,9 +49,7 @@ class AnswerOut(BaseModel):
     passage_id: str
     start: int
     end: int
-    score: float
-    level: Literal["span", "clause", "sentence"] = Field(description="How precise the span is.")
-    answer_type: str = Field(description="What the question asked for: person, date, money, …")
+    score: float = Field(description="How sure the reader is that this span answers the question, 0-1.")
 
 
 class EvidenceOut(BaseModel):
@@ -130,7 +128,7 @@ def ask_response(response: Response, documents: dict[str, Document]) -> AskRespo
         if answer is None
         else AnswerOut(
             text=answer.text, doc_id=answer.doc_id, passage_id=answer.passage_id, start=answer.start,
-            end=answer.end, score=answer.score, level=answer.level, answer_type=answer.answer_type,
+            end=answer.end, score=answer.score,
         ),
         abstained=response.abstained,
         no_answer_score=response.no_answer_score,

@@ -1,0 +1,261 @@
+"""The learned extractive reader: a MiniLM span model, run by ONNX Runtime, reading retrieved passages.
+
+Method (as the field writes it; transformers' ``utils_qa.postprocess_qa_predictions``):
+
+1. :func:`encode_pairs` pairs the question with each passage (``[CLS] question [SEP] passage [SEP]``); a passage
+   longer than the model's ``max_tokens`` is read in overlapping slices.
+2. One ONNX call scores every token as the start and as the end of the answer. Candidate spans pair the
+   ``N_BEST`` best starts with the ``N_BEST`` best ends, at most ``max_answer_tokens`` long; a span scores
+   ``start_logit + end_logit``.
+3. The null score of a slice is the score of its ``[CLS]`` token as start and end. The no-answer score is
+   ``1 - sigmoid(best span - null)`` over the slice of the best span: the model's own learned judgement of
+   whether that passage answers the question, compared with one threshold (``no_answer_threshold``).
+4. Reading costs about 0.16 ms per word piece on two cores (a passage and question: about 20 ms), so the first
+   retrieved passage is read alone, and the next ones (up to ``passages_read``) only when the reader is less
+   sure than ``sure`` of the first one's span.
+
+Every answer is ``document.text[start:end]``: token offsets map back into the passage, and the passage's own
+offsets into its document.
+
+The model is trained by ``qa train`` (the ``train`` package, which serving never imports) and ships in
+``models/reader/`` with its model card.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.errors import ReaderModelError
+from index.store import PassageIndex
+from qa.retrieve import Hit
+
+MODEL_FILE, TOKENIZER_FILE, CONFIG_FILE = "reader.onnx", "tokenizer.json", "reader.json"
+N_BEST = 20
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderConfig:
+    """How the model was trained to read; stored beside it in ``reader.json`` and used unchanged to serve."""
+
+    max_tokens: int = 160  # question + passage + 3 special tokens
+    stride: int = 48  # tokens shared by consecutive slices of a long passage
+    max_answer_tokens: int = 30
+
+    @classmethod
+    def read(cls, path: Path) -> ReaderConfig:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        return cls(**{name: int(saved[name]) for name in cls.__dataclass_fields__ if name in saved})
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A verbatim answer: ``text == documents[doc_id].text[start:end]``, inside the passage ``passage_id``."""
+
+    text: str
+    doc_id: str
+    passage_id: str
+    start: int
+    end: int
+    score: float  # sigmoid(best span - null): how sure the model is that this span answers, 0..1
+    no_answer_score: float  # 1 - score: 0 = surely answered, 1 = surely not in the documents
+    row: int  # the passage's row in the index
+
+
+@dataclass(frozen=True, slots=True)
+class Slice:
+    """One model input: the question and (part of) a text, with each token's character span in the text (``None``
+    for the question and special tokens)."""
+
+    source: int  # which of the encoded texts
+    ids: list[int]
+    type_ids: list[int]
+    offsets: list[tuple[int, int] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A candidate answer of one slice: tokens ``first..last``, characters ``start..end`` of its text."""
+
+    slice: int
+    first: int
+    last: int
+    start: int
+    end: int
+    score: float  # start logit + end logit
+
+
+def encode_pairs(tokenizer, question: str, texts: Sequence[str], config: ReaderConfig) -> list[Slice]:
+    """Pair ``question`` with each text; a text too long for ``config.max_tokens`` becomes several
+    slices overlapping by ``config.stride`` tokens. ``tokenizer`` is a ``tokenizers.Tokenizer`` (WordPiece)."""
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(config.max_tokens, stride=config.stride, strategy="only_second")
+    slices = []
+    for number, encoding in enumerate(tokenizer.encode_batch([(question, text) for text in texts])):
+        for part in (encoding, *encoding.overflowing):
+            offsets = [
+                offset if sequence == 1 else None
+                for offset, sequence in zip(part.offsets, part.sequence_ids, strict=True)
+            ]
+            slices.append(Slice(number, list(part.ids), list(part.type_ids), offsets))
+    return slices
+
+
+def model_inputs(slices: Sequence[Slice]) -> dict[str, np.ndarray]:
+    """The slices padded into ``input_ids``, ``attention_mask`` and ``token_type_ids`` arrays."""
+    length = max(len(s.ids) for s in slices)
+    ids = np.zeros((len(slices), length), dtype=np.int64)
+    types = np.zeros_like(ids)
+    mask = np.zeros_like(ids)
+    for row, piece in enumerate(slices):
+        ids[row, : len(piece.ids)] = piece.ids
+        types[row, : len(piece.ids)] = piece.type_ids
+        mask[row, : len(piece.ids)] = 1
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+
+
+def best_spans(number: int, piece: Slice, start_logits: np.ndarray, end_logits: np.ndarray,
+               config: ReaderConfig) -> list[Span]:
+    """The slice's candidate spans, best first: ``N_BEST`` starts x ``N_BEST`` ends inside the text, end not
+    before start, at most ``config.max_answer_tokens`` long."""
+    context = [i for i, offset in enumerate(piece.offsets) if offset is not None]
+    if not context:
+        return []
+    starts = sorted(context, key=lambda i: -start_logits[i])[:N_BEST]
+    ends = sorted(context, key=lambda i: -end_logits[i])[:N_BEST]
+    spans = [
+        Span(number, first, last, piece.offsets[first][0], piece.offsets[last][1],
+             float(start_logits[first] + end_logits[last]))
+        for first in starts
+        for last in ends
+        if first <= last < first + config.max_answer_tokens
+    ]
+    return sorted(spans, key=lambda s: -s.score)
+
+
+def null_score(start_logits: np.ndarray, end_logits: np.ndarray) -> float:
+    """The slice's no-answer score: its ``[CLS]`` token as both start and end."""
+    return float(start_logits[0] + end_logits[0])
+
+
+def best_answer(
+    slices: Sequence[Slice], start_logits: np.ndarray, end_logits: np.ndarray, config: ReaderConfig
+) -> tuple[Span, float] | None:
+    """The best span over all slices and the null score of its slice."""
+    best = None
+    for number, piece in enumerate(slices):
+        spans = best_spans(number, piece, start_logits[number], end_logits[number], config)
+        if spans and (best is None or spans[0].score > best[0].score):
+            best = (spans[0], null_score(start_logits[number], end_logits[number]))
+    return best
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, x))))
+
+
+class SpanModel:
+    """The ONNX span model in a folder, with its tokenizer and reading settings. :meth:`load` reads them once.
+
+    Raises ReaderModelError (on load) when the folder is missing a file or holds a damaged one.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.config = ReaderConfig()
+        self.tokenizer = None
+        self._session = None
+
+    def load(self) -> None:
+        if self._session is not None:
+            return
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        shown = f"{self.folder.name}/"
+        missing = [n for n in (MODEL_FILE, TOKENIZER_FILE, CONFIG_FILE) if not (self.folder / n).is_file()]
+        if missing:
+            raise ReaderModelError(f"The reader model {shown} has no {missing[0]}; run `qa train` or restore it from git.")
+        try:
+            self.config = ReaderConfig.read(self.folder / CONFIG_FILE)
+            self.tokenizer = Tokenizer.from_file(str(self.folder / TOKENIZER_FILE))
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = int(os.environ.get("QA_ENCODER_THREADS", "0"))  # 0: onnxruntime decides
+            self._session = onnxruntime.InferenceSession(
+                str(self.folder / MODEL_FILE), options, providers=["CPUExecutionProvider"]
+            )
+            self.read("Is this model whole?", ["It is."])
+        except Exception as exc:  # JSON, tokenizers and onnxruntime each raise their own types for a damaged file
+            self._session = None
+            raise ReaderModelError(
+                f"The reader model {shown} is damaged ({type(exc).__name__}); run `qa train` or restore it from git."
+            ) from None
+
+    def read(self, question: str, texts: Sequence[str]) -> tuple[list[Slice], np.ndarray, np.ndarray]:
+        """The slices of ``question`` paired with each text, and their start and end logits (one ONNX call)."""
+        self.load()
+        slices = encode_pairs(self.tokenizer, question, texts, self.config)
+        start, end = self._session.run(["start_logits", "end_logits"], model_inputs(slices))
+        return slices, start, end
+
+
+class Reader:
+    """Reads the best answer span from retrieved passages. Cheap to construct; :meth:`warm_up` loads the model.
+
+    Raises ReaderModelError (on warm-up) when the model folder is missing a file or holds a damaged one.
+    """
+
+    def __init__(self, model_dir: Path, index: PassageIndex, passages_read: int, sure: float = 1.0) -> None:
+        self.model = SpanModel(model_dir)
+        self.index = index
+        self.passages_read = passages_read
+        self.sure = sure
+
+    @property
+    def name(self) -> str:
+        return self.model.folder.name
+
+    def warm_up(self) -> None:
+        """Load the tokenizer and the ONNX model once, and run one question through them."""
+        self.model.load()
+
+    def read(self, question: str, hits: list[Hit]) -> Answer | None:
+        """The best span of the first hit, or of the first ``passages_read`` hits when the reader is less than
+        ``sure`` of the first one's; ``None`` if no passage has a span."""
+        best = self._best(question, hits[:1])
+        if self.passages_read > 1 and len(hits) > 1 and (best is None or best[2] < self.sure):
+            more = self._best(question, hits[1 : self.passages_read])
+            if more is not None and (best is None or more[0].score > best[0].score):
+                best = more
+        if best is None:
+            return None
+        span, hit, answered = best
+        passage = hit.passage
+        start, end = passage.start + span.start, passage.start + span.end
+        return Answer(
+            text=self.index.documents[passage.doc_id].text[start:end],
+            doc_id=passage.doc_id,
+            passage_id=passage.passage_id,
+            start=start,
+            end=end,
+            score=round(answered, 4),
+            no_answer_score=round(1.0 - answered, 4),
+            row=hit.row,
+        )
+
+    def _best(self, question: str, hits: list[Hit]) -> tuple[Span, Hit, float] | None:
+        """The best span of these hits' passages (one model call), its hit, and sigmoid(span - null)."""
+        if not hits:
+            return None
+        slices, start_logits, end_logits = self.model.read(question, [hit.passage.text for hit in hits])
+        found = best_answer(slices, start_logits, end_logits, self.model.config)
+        if found is None:
+            return None
+        span, null = found
+        return span, hits[slices[span.slice].source], sigmoid(span.score - null)

@@ -1,0 +1,94 @@
+"""SQuAD v2.0 files as documents and gold spans: offsets map back exactly; bad files get one clear error."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from index.passages import Passage
+from qa.evaluate import holds_answer
+from qa.gold import GoldFormatError, GoldItem, GoldSpan, load_gold, load_squad_corpus
+from qa.retrieve import Hit
+from tests.conftest import ROOT
+
+SQUAD_FILES = sorted((ROOT / "data" / "squad2").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", SQUAD_FILES, ids=lambda p: p.name)
+def test_every_answer_maps_back_exactly_into_its_document(path):
+    corpus = load_squad_corpus(path)
+    documents = {d.doc_id: d for d in corpus.documents}
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    assert len(corpus.documents) == len(raw["data"])
+    assert len(corpus.items) == sum(len(p["qas"]) for a in raw["data"] for p in a["paragraphs"])
+    for item in corpus.items:
+        assert len(item.spans) == len(item.answers)
+        for span in item.spans:
+            assert documents[span.doc_id].text[span.start : span.end] == span.text
+    for article, document in zip(raw["data"], corpus.documents, strict=True):
+        assert document.text.splitlines()[0] == document.title == article["title"].replace("_", " ")
+        for paragraph in article["paragraphs"]:
+            assert f"\n\n{paragraph['context']}" in document.text
+
+
+def test_duplicate_titles_get_distinct_ids(tmp_path):
+    path = _squad(tmp_path, [("Same", "First text.", []), ("Same", "Second text.", [])])
+    assert [d.doc_id for d in load_squad_corpus(path).documents] == ["Same", "Same-2"]
+
+
+def _hit(doc_id: str, start: int, end: int) -> Hit:
+    passage = Passage(doc_id, f"{doc_id}#0", start, end, "x" * (end - start))
+    return Hit(passage, 0, 1.0, 1.0, 1.0, 1, 1)
+
+
+def test_hit_rule_is_span_coverage_not_substring():
+    item = GoldItem("q", "When?", ["2006"], spans=(GoldSpan("doc", 100, 104, "2006"),))
+    assert holds_answer(_hit("doc", 90, 120), item)
+    assert holds_answer(_hit("doc", 100, 104), item)
+    assert not holds_answer(_hit("doc", 101, 120), item)  # cuts the answer
+    assert not holds_answer(_hit("doc", 0, 99), item)  # the same text elsewhere does not count
+    assert not holds_answer(_hit("other", 90, 120), item)
+    without_offsets = GoldItem("q", "When?", ["xx"])  # JSONL gold: the answer's text in the passage
+    assert holds_answer(_hit("doc", 0, 5), without_offsets)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "is empty"),
+        ("   \n", "is empty"),
+        ('{"version": "v2.0"}', "not SQuAD v2.0 JSON"),
+        ('{"data": [{"title": "T"}]}', "article 1 has no 'paragraphs'"),
+        ('{"data": [{"title": "T", "paragraphs": [{"context": "abc", "qas": [{"id": "q", "question": "?", '
+         '"answers": [{"text": "abd", "answer_start": 0}]}]}]}]}', "answer_start 0 does not point at its answer 'abd'"),
+        ('{"data": [{"title": "T", "paragraphs": [{"context": "abc", "qas": [{"id": "q", "question": "?", '
+         '"answers": [{"text": "abc", "answer_start": "0"}]}]}]}]}', "'answer_start' of the wrong type"),
+        ('{"data": []}', "holds no questions"),
+    ],
+)
+def test_bad_squad_files_are_one_clear_error(tmp_path, content, message):
+    path = tmp_path / "gold.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(GoldFormatError, match=message):
+        load_squad_corpus(path)
+
+
+def test_jsonl_is_still_read_and_bad_lines_are_explained(tmp_path):
+    path = tmp_path / "gold.jsonl"
+    path.write_text('{"id": "a", "question": "Who?", "answers": ["X"]}\n', encoding="utf-8")
+    assert load_gold(path)[0].answers == ["X"]
+    path.write_text('{"id": "a", "answers": []}\n', encoding="utf-8")
+    with pytest.raises(GoldFormatError, match="has no 'question'"):
+        load_gold(path)
+
+
+def _squad(tmp_path, articles: list[tuple[str, str, list[dict]]]):
+    data = {"version": "v2.0", "data": [
+        {"title": title, "paragraphs": [{"context": context, "qas": qas or [
+            {"id": f"{title}-{len(context)}", "question": "What?", "answers": [], "is_impossible": True}]}]}
+        for title, context, qas in articles
+    ]}
+    path = tmp_path / "squad.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path

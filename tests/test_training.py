@@ -1,0 +1,108 @@
+"""Training the reader: a few real steps on a tiny slice lower the loss; the shipped ONNX reader gives the spans the
+training framework gave; labels land on the answer's tokens; perturbed questions are really changed."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from qa.reader import ReaderConfig, SpanModel, encode_pairs
+from qa.settings import Settings
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    from index.encoder import BUNDLED_MODEL, resolve_model
+    from train.fit import load_tokenizer
+
+    return load_tokenizer(__import__("pathlib").Path(resolve_model(BUNDLED_MODEL)) / "tokenizer.json")
+
+
+def test_labels_point_at_the_answer_tokens(tokenizer):
+    from train.examples import Example
+    from train.fit import features
+
+    text = "The escalation follows a 2020 indictment accusing Maduro of conspiring with rebel groups."
+    answer = (text.index("Maduro"), text.index("Maduro") + len("Maduro"))
+    config = ReaderConfig(max_tokens=64, stride=16)
+    (feature,) = features([Example("Who was indicted in 2020?", text, answer, "answer", "q")], tokenizer, config)
+    first, last = feature.first, feature.last
+    assert (feature.slice.offsets[first][0], feature.slice.offsets[last][1]) == answer
+    (null,) = features([Example("Who won?", text, None, "retrieved", "q")], tokenizer, config)
+    assert (null.first, null.last) == (0, 0)
+
+
+def test_an_answer_outside_a_slice_is_no_answer_there(tokenizer):
+    from train.examples import Example
+    from train.fit import features
+
+    text = " ".join(f"word{i}" for i in range(120)) + " Maduro."
+    answer = (text.index("Maduro"), text.index("Maduro") + 6)
+    made = features([Example("Who?", text, answer, "answer", "q")], tokenizer, ReaderConfig(max_tokens=64, stride=16))
+    assert len(made) > 1
+    assert (made[0].first, made[0].last) == (0, 0)  # the first slice does not reach the answer
+    last = made[-1]
+    assert (last.slice.offsets[last.first][0], last.slice.offsets[last.last][1]) == answer
+
+
+def test_a_few_steps_on_a_tiny_slice_lower_the_loss(tokenizer):
+    from index.encoder import BUNDLED_MODEL, resolve_model
+    from train.examples import Example
+    from train.fit import Hyperparameters, features, fit
+
+    text = "Pete Hegseth is the U.S. Defense Secretary. The reward for Maduro's arrest is $50 million."
+    examples = [
+        Example("Who is the Defense Secretary?", text, (0, 12), "answer", "a"),
+        Example("How much is the reward?", text, (text.index("$50"), len(text) - 1), "answer", "b"),
+        Example("Who won the election?", text, None, "retrieved", "c"),
+        Example("What is the capital of France?", text, None, "retrieved", "d"),
+    ]
+    losses = []
+    settings = Hyperparameters(epochs=12, batch_size=4, learning_rate=3e-4, warmup_share=0.0, seed=1)
+    fit(__import__("pathlib").Path(resolve_model(BUNDLED_MODEL)), features(examples, tokenizer, ReaderConfig()),
+        settings, progress=False, on_step=lambda _, loss: losses.append(loss))
+    assert len(losses) == 12
+    assert sum(losses[-3:]) / 3 < 0.5 * sum(losses[:3]) / 3
+
+
+def test_the_shipped_reader_gives_the_training_frameworks_spans():
+    """``parity.json`` holds the spans the torch model gave when it was trained; the shipped int8 ONNX copy must
+    give the same (``[start, end, answered]`` in each text)."""
+    from train.reader import PARITY_FILE, _best
+
+    folder = Settings().reader_model
+    parity = json.loads((folder / PARITY_FILE).read_text(encoding="utf-8"))
+    model = SpanModel(folder)
+    same = [_best(*model.read(r["question"], [r["text"]]), model.config) == r["span"] for r in parity["spans"]]
+    assert len(same) >= 20
+    assert sum(same) == parity["agreeing"] >= len(same) - 1
+
+
+def test_the_model_card_names_its_data_and_figures():
+    from train.reader import _described
+
+    card = json.loads((Settings().reader_model / "card.json").read_text(encoding="utf-8"))
+    for described in card["data"]["training"]:
+        assert _described(ROOT / described["file"]) == described  # the hash of the data it was trained on
+    assert card["data"]["validation"]["file"] == "data/squad2/validation.json"
+    assert card["heldout"]["all"]["total"] == 851
+    assert card["threshold"] == Settings().no_answer_threshold
+
+
+def test_perturbations_change_the_question():
+    from train import perturb
+
+    rng = random.Random(3)
+    swapped = perturb.swap_entity("When did Beyoncé tour Europe?", [("Europe", "LOC")], {"LOC": ["Europe", "Asia"]}, rng)
+    assert swapped == ("When did Beyoncé tour Asia?", "Asia")
+    assert perturb.swap_antonym("What was the first album?", rng) == ("What was the last album?", "last")
+    assert perturb.negate("Who was indicted in 2020?", rng)[0] in {"Who was not indicted in 2020?",
+                                                                  "Who was never indicted in 2020?"}
+    year = perturb.swap_number("What happened in 2008?", rng)
+    assert year is not None and year[1] != "2008" and year[1] in year[0]
+    assert perturb.swap_entity("Who?", [], {}, rng) is None

@@ -1,0 +1,179 @@
+"""Training examples for the reader: a question, a passage, and where the answer lies in it (if it does).
+
+Passages are the ones the product's own retriever returns, so the model learns on what it will read:
+
+- the passage holding the gold answer, labelled with its span (looked up when retrieval missed it);
+- up to ``NEGATIVES`` other retrieved passages, labelled "no answer" (passages that contain the answer's text
+  elsewhere are left out: neither label would be right);
+- unanswerable questions of the gold files, labelled "no answer" on the first retrieved passages;
+- for a share of the answerable questions, an unanswerable copy (:mod:`train.perturb`: a swapped entity or
+  number, an antonym, a negation) paired with the answer's passage, labelled "no answer".
+
+The seed article's question sets are few next to the SQuAD articles', so their examples are repeated
+``SEED_REPEAT`` times.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.documents import Document, load_documents
+from index.encoder import Encoder
+from index.passages import Passage
+from index.store import PassageIndex, build_index
+from qa.gold import GoldItem, GoldSpan, load_gold, load_squad_corpus
+from qa.retrieve import Retriever
+from train import perturb
+
+RETRIEVED = 4  # passages read at most, as served
+NEGATIVES = 1  # retrieved passages without the answer, per question
+SEED_REPEAT = 3
+PERTURBED_SHARE = 0.5  # answerable questions that also get an unanswerable copy
+ENTITY_LABELS = ("PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW", "DATE")
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One reading: ``answer`` is the answer's ``(start, end)`` in ``text``, or ``None`` for "no answer here"."""
+
+    question: str
+    text: str
+    answer: tuple[int, int] | None
+    kind: str  # "answer", "retrieved", "unanswerable" or the perturbation: "entity", "number", "antonym", "negation"
+    question_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingSet:
+    documents: list[Document]
+    items: list[GoldItem]
+    repeated: frozenset[str] = frozenset()  # ids of the items whose examples are repeated SEED_REPEAT times
+
+
+def training_set(squad_files: list[Path], seeds_dir: Path, seed_gold_files: list[Path]) -> TrainingSet:
+    """The SQuAD files' articles and questions, plus the seed documents with the gold files written about them
+    (answers located in the seed documents; follow-up questions, which need a conversation, left out)."""
+    documents, items = [], []
+    for path in squad_files:
+        corpus = load_squad_corpus(path)
+        documents += corpus.documents
+        items += corpus.items
+    seeds = load_documents(seeds_dir)
+    documents += seeds
+    repeated = set()
+    for path in seed_gold_files:
+        for item in load_gold(path):
+            if item.history:
+                continue
+            spans = tuple(_located(answer, seeds) for answer in item.answers)
+            spans = tuple(span for span in spans if span is not None)
+            if item.answerable and not spans:
+                continue
+            items.append(GoldItem(f"{path.stem}/{item.id}", item.question, [s.text for s in spans], spans=spans,
+                                  article=spans[0].doc_id if spans else ""))
+            repeated.add(items[-1].id)
+    return TrainingSet(documents, items, frozenset(repeated))
+
+
+def _located(answer: str, documents: list[Document]) -> GoldSpan | None:
+    for document in documents:
+        start = document.text.find(answer)
+        if start >= 0:
+            return GoldSpan(document.doc_id, start, start + len(answer), answer)
+    return None
+
+
+def build_examples(training: TrainingSet, encoder: Encoder, *, seed: int, progress: bool = True) -> list[Example]:
+    """Every example for ``training``'s questions (see the module's docstring), in a fixed order for ``seed``."""
+    from tqdm import tqdm
+
+    rng = random.Random(seed)
+    index = build_index(training.documents, encoder)
+    retriever = Retriever(index, encoder)
+    retriever.warm_up()
+    pools = _entity_pools(training.documents)
+    tagger = _entity_tagger()
+    examples: list[Example] = []
+    for item in tqdm(training.items, desc="Making examples", unit="question", disable=not progress):
+        hits = retriever.retrieve(item.question, RETRIEVED)
+        made = _labelled(item, [hit.passage for hit in hits], index)
+        if item.answerable and rng.random() < PERTURBED_SHARE:
+            made += [e for e in [_perturbed(item, index, pools, tagger, rng)] if e is not None]
+        examples += made * (SEED_REPEAT if item.id in training.repeated else 1)
+    return examples
+
+
+def _answer_in(item: GoldItem, passage: Passage) -> tuple[int, int] | None:
+    for span in item.spans:
+        if span.doc_id == passage.doc_id and passage.start <= span.start and span.end <= passage.end:
+            return span.start - passage.start, span.end - passage.start
+    return None
+
+
+def _answer_passage(item: GoldItem, index: PassageIndex) -> Passage | None:
+    return next((p for p in index.passages if _answer_in(item, p) is not None), None)
+
+
+def _labelled(item: GoldItem, passages: list[Passage], index: PassageIndex) -> list[Example]:
+    if not item.answerable:
+        return [Example(item.question, p.text, None, "unanswerable", item.id) for p in passages[:2]]
+    examples, negatives = [], []
+    for passage in passages:
+        answer = _answer_in(item, passage)
+        if answer is not None:
+            examples.append(Example(item.question, passage.text, answer, "answer", item.id))
+        elif not any(a in passage.text for a in item.answers):
+            negatives.append(Example(item.question, passage.text, None, "retrieved", item.id))
+    if not examples and (passage := _answer_passage(item, index)) is not None:
+        examples.append(Example(item.question, passage.text, _answer_in(item, passage), "answer", item.id))
+    return examples + negatives[:NEGATIVES]
+
+
+def _perturbed(item: GoldItem, index: PassageIndex, pools: dict, tagger, rng: random.Random) -> Example | None:
+    passage = _answer_passage(item, index)
+    if passage is None:
+        return None
+    entities = [(e.text, e.label_) for e in tagger(item.question).ents if e.label_ in ENTITY_LABELS]
+    changes = [
+        ("entity", lambda: perturb.swap_entity(item.question, entities, pools[passage.doc_id], rng)),
+        ("number", lambda: perturb.swap_number(item.question, rng)),
+        ("antonym", lambda: perturb.swap_antonym(item.question, rng)),
+        ("negation", lambda: perturb.negate(item.question, rng)),
+    ]
+    rng.shuffle(changes)
+    changes.sort(key=lambda change: change[0] != "entity")  # the commonest kind in SQuAD 2.0, when it applies
+    for kind, change in changes:
+        made = change()
+        if made is None:
+            continue
+        question, inserted = made
+        # An entity may come from the passage itself ("Daniel Craig stars as Blofeld", as SQuAD 2.0's writers
+        # swapped them), unless it is the answer; other changes must put in what the passage does not say.
+        present = inserted.lower() in passage.text.lower()
+        if kind == "negation" or (kind == "entity" and not any(inserted in a for a in item.answers)) or not present:
+            return Example(question, passage.text, None, kind, item.id)
+    return None
+
+
+def _entity_tagger():
+    import spacy
+
+    from index.parses import SPACY_MODEL
+
+    return spacy.load(SPACY_MODEL, disable=["parser", "lemmatizer"])
+
+
+def _entity_pools(documents: list[Document]) -> dict[str, dict[str, list[str]]]:
+    """For each document, its named entities by label: what a swapped entity is drawn from."""
+    tagger = _entity_tagger()
+    pools: dict[str, dict[str, list[str]]] = {}
+    for document in documents:
+        found: dict[str, set[str]] = defaultdict(set)
+        for entity in tagger(document.text).ents:
+            if entity.label_ in ENTITY_LABELS and len(entity.text) <= 60 and "\n" not in entity.text:
+                found[entity.label_].add(entity.text)
+        pools[document.doc_id] = {label: sorted(texts) for label, texts in found.items()}
+    return pools

