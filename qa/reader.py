@@ -7,12 +7,13 @@ Method (as the field writes it; transformers' ``utils_qa.postprocess_qa_predicti
 2. One ONNX call scores every token as the start and as the end of the answer. Candidate spans pair the
    ``N_BEST`` best starts with the ``N_BEST`` best ends, at most ``max_answer_tokens`` long; a span scores
    ``start_logit + end_logit``.
-3. The null score of a slice is the score of its ``[CLS]`` token as start and end. The no-answer score is
-   ``1 - sigmoid(best span - null)`` over the slice of the best span: the model's own learned judgement of
-   whether that passage answers the question, compared with one threshold (``no_answer_threshold``).
-4. Reading costs about 0.16 ms per word piece on two cores (a passage and question: about 20 ms), so the first
-   retrieved passage is read alone, and the next ones (up to ``passages_read``) only when the reader is less
-   sure than ``sure`` of the first one's span.
+3. The null score of a slice is the score of its ``[CLS]`` token as start and end.
+4. The margin ``span - null`` of the best span's slice is the model's own learned judgement of whether the passage
+   answers; :class:`Calibration` turns it into the no-answer probability that the pipeline compares with
+   ``no_answer_threshold``.
+5. Reading costs about 0.16 ms per word piece on two cores (a passage and question: about 20 ms), so the first
+   retrieved passage is read alone, and the next ones (up to ``passages_read``) only when ``sigmoid(margin)`` of
+   the first one's span is below ``sure``.
 
 Every answer is ``document.text[start:end]``: token offsets map back into the passage, and the passage's own
 offsets into its document.
@@ -41,17 +42,39 @@ N_BEST = 20
 
 
 @dataclass(frozen=True, slots=True)
+class Calibration:
+    """The no-answer probability from the reader's margin (best span score minus its slice's null score):
+    ``1 - sigmoid(slope * margin + intercept)``, Platt's scaling. ``qa train`` fits it on the validation article;
+    a monotone map, so it changes no decision, only makes the score read as a probability."""
+
+    slope: float = 1.0
+    intercept: float = 0.0
+
+    def no_answer(self, margin: float) -> float:
+        return 1.0 - sigmoid(self.slope * margin + self.intercept)
+
+
+@dataclass(frozen=True, slots=True)
 class ReaderConfig:
     """How the model was trained to read; stored beside it in ``reader.json`` and used unchanged to serve."""
 
     max_tokens: int = 160  # question + passage + 3 special tokens
     stride: int = 48  # tokens shared by consecutive slices of a long passage
     max_answer_tokens: int = 30
+    calibration: Calibration = Calibration()
 
     @classmethod
     def read(cls, path: Path) -> ReaderConfig:
         saved = json.loads(path.read_text(encoding="utf-8"))
-        return cls(**{name: int(saved[name]) for name in cls.__dataclass_fields__ if name in saved})
+        sizes = {name: int(saved[name]) for name in ("max_tokens", "stride", "max_answer_tokens") if name in saved}
+        calibration = saved.get("calibration", {})
+        return cls(**sizes, calibration=Calibration(float(calibration.get("slope", 1.0)),
+                                                    float(calibration.get("intercept", 0.0))))
+
+    def saved(self) -> dict:
+        """What ``reader.json`` holds: :meth:`read` gives this config back."""
+        return {"max_tokens": self.max_tokens, "stride": self.stride, "max_answer_tokens": self.max_answer_tokens,
+                "calibration": {"slope": self.calibration.slope, "intercept": self.calibration.intercept}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +86,10 @@ class Answer:
     passage_id: str
     start: int
     end: int
-    score: float  # sigmoid(best span - null): how sure the model is that this span answers, 0..1
-    no_answer_score: float  # 1 - score: 0 = surely answered, 1 = surely not in the documents
+    score: float  # 1 - no_answer_score
+    no_answer_score: float  # the calibrated probability that the passages do not answer: 0 = surely answered
     row: int  # the passage's row in the index
+    margin: float = 0.0  # the reader's raw judgement: best span score minus its slice's null score
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,29 +252,34 @@ class Reader:
     def read(self, question: str, hits: list[Hit]) -> Answer | None:
         """The best span of the first hit, or of the first ``passages_read`` hits when the reader is less than
         ``sure`` of the first one's; ``None`` if no passage has a span."""
-        best = self._best(question, hits[:1])
-        if self.passages_read > 1 and len(hits) > 1 and (best is None or best[2] < self.sure):
-            more = self._best(question, hits[1 : self.passages_read])
-            if more is not None and (best is None or more[0].score > best[0].score):
-                best = more
-        if best is None:
+        reading = self.reading(question, hits)
+        if reading is None:
             return None
-        span, hit, answered = best
-        passage = hit.passage
-        start, end = passage.start + span.start, passage.start + span.end
+        passage = reading.hit.passage
+        start, end = passage.start + reading.span.start, passage.start + reading.span.end
+        no_answer = self.model.config.calibration.no_answer(reading.margin)
         return Answer(
             text=self.index.documents[passage.doc_id].text[start:end],
             doc_id=passage.doc_id,
             passage_id=passage.passage_id,
             start=start,
             end=end,
-            score=round(answered, 4),
-            no_answer_score=round(1.0 - answered, 4),
-            row=hit.row,
+            score=round(1.0 - no_answer, 4),
+            no_answer_score=round(no_answer, 4),
+            row=reading.hit.row,
+            margin=round(reading.margin, 4),
         )
 
-    def _best(self, question: str, hits: list[Hit]) -> tuple[Span, Hit, float] | None:
-        """The best span of these hits' passages (one model call), its hit, and sigmoid(span - null)."""
+    def reading(self, question: str, hits: list[Hit]) -> Reading | None:
+        """What :meth:`read` answers from: the best span, its hit and its slice's null score."""
+        reading = self._read(question, hits[:1])
+        if self.passages_read > 1 and len(hits) > 1 and (reading is None or sigmoid(reading.margin) < self.sure):
+            more = self._read(question, hits[1 : self.passages_read])
+            reading = more if reading is None else reading.joined(more)
+        return reading
+
+    def _read(self, question: str, hits: list[Hit]) -> Reading | None:
+        """The best span of these hits' passages (one model call)."""
         if not hits:
             return None
         slices, start_logits, end_logits = self.model.read(question, [hit.passage.text for hit in hits])
@@ -258,4 +287,21 @@ class Reader:
         if found is None:
             return None
         span, null = found
-        return span, hits[slices[span.slice].source], sigmoid(span.score - null)
+        return Reading(span, hits[slices[span.slice].source], null)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What one or two model calls found: the best span, its hit and its slice's null score."""
+
+    span: Span
+    hit: Hit
+    null: float
+
+    @property
+    def margin(self) -> float:
+        return self.span.score - self.null
+
+    def joined(self, other: Reading | None) -> Reading:
+        """The better of two readings."""
+        return self if other is None or self.span.score >= other.span.score else other

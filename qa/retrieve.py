@@ -26,7 +26,6 @@ LEXICAL_WEIGHT = 1.0
 DENSE_WEIGHT = 1.0
 CANDIDATES = 50
 CONTEXT_WEIGHT = 0.5  # earlier conversation turns count half as much as the question itself
-WINDOW_WEIGHT = 0.2  # a sentence inherits part of its predecessor's score: "He points to…" follows "Maduro has…"
 # Rank credit for a passage's document, documents ranked by question vs mean passage vector (several documents only).
 # Chosen on the tuned question sets at 100k distractor passages (0.25/0.5/1.0; README "Scale").
 DOCUMENT_WEIGHT = 0.5
@@ -39,16 +38,6 @@ def best_positive(scores: np.ndarray, k: int) -> list[int]:
     if len(scored) > k > 0:
         scored = scored[scores[scored] >= np.partition(scores[scored], len(scored) - k)[len(scored) - k]]
     return sorted(scored.tolist(), key=lambda row: (-scores[row], row))[:k]
-
-
-def with_window(scores: np.ndarray, has_previous: np.ndarray) -> np.ndarray:
-    """``scores`` (non-negative, like BM25's) plus ``WINDOW_WEIGHT`` of each row's predecessor's, where
-    ``has_previous`` is 1 (the predecessor is in the same document). Only the successors of rows scoring above
-    zero change, so the cost follows the rows that match, not all of them."""
-    matched = np.flatnonzero(scores[:-1] > 0)
-    windowed = scores.copy()
-    windowed[matched + 1] += WINDOW_WEIGHT * scores[matched] * has_previous[matched + 1]
-    return windowed
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +82,6 @@ class Retriever:
         self._known = frozenset(document_frequency)
         self._vocabulary = Vocabulary(self._known)
         passages = self.index.passages
-        self._previous = np.array([max(i - 1, 0) for i in range(len(passages))], dtype=np.int64)
-        self._has_previous = np.array(
-            [float(i > 0 and passages[i - 1].doc_id == p.doc_id) for i, p in enumerate(passages)], dtype=np.float32
-        )
         if len({p.doc_id for p in passages}) > 1:
             self._document_of, self._centroids = self.index.document_centroids()
 
@@ -107,13 +92,12 @@ class Retriever:
         return self._bm25.get_scores(terms).astype(np.float32)
 
     def _dense_scores(self, text: str, pool: int, also: set[int]) -> tuple[dict[int, float], np.ndarray]:
-        """Dense scores of the ``pool`` nearest passages, of their predecessors, and of the rows in ``also``
-        wherever they rank; and the query vector."""
+        """Dense scores of the ``pool`` nearest passages and of the rows in ``also`` wherever they rank; and the
+        query vector."""
         query = self.encoder.encode([text])
         scores, rows = self.index.dense_search(query, pool)
         dense = {int(r): float(s) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0}
-        wanted = also | {int(self._previous[row]) for row in dense}
-        missing = sorted(wanted.difference(dense))
+        missing = sorted(also.difference(dense))
         if missing:
             dense.update(zip(missing, self.index.dense_scores(query[0], missing), strict=True))
         return dense, query[0]
@@ -155,21 +139,16 @@ class Retriever:
         lexical = self._lexical_scores(question)
         if context:
             lexical = lexical + CONTEXT_WEIGHT * self._lexical_scores(context)
-        lexical = with_window(lexical, self._has_previous)
         lexical_rows = best_positive(lexical, pool)
         # Lexical candidates get their exact dense score even when the dense search did not reach them, so
         # thousands of loosely similar distractors cannot push the evidence out of the fusion.
-        also = {row for r in lexical_rows for row in (r, int(self._previous[r]))}
+        also = set(lexical_rows)
         dense, query = self._dense_scores(question, pool, also)
         if context:
             context_dense, context_query = self._dense_scores(context, pool, also)
             for row, score in context_dense.items():
                 dense[row] = dense.get(row, 0.0) + CONTEXT_WEIGHT * score
             query = query + CONTEXT_WEIGHT * context_query
-        dense = {
-            row: score + WINDOW_WEIGHT * dense.get(int(self._previous[row]), 0.0) * float(self._has_previous[row])
-            for row, score in dense.items()
-        }
         dense_order = sorted(dense, key=lambda row: (-dense[row], row))
         dense_rank = {row: rank for rank, row in enumerate(dense_order, start=1)}
         fused = {row: DENSE_WEIGHT / (RRF_K + rank) for row, rank in dense_rank.items()}

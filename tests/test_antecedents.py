@@ -9,14 +9,15 @@ from index.passages import split_passages
 
 
 def resolved(*texts: str) -> list:
+    """The passages of ``texts`` (one document each) with their antecedents; a line of its own is a passage."""
     passages = [p for i, text in enumerate(texts) for p in split_passages(Document(f"doc{i}", "", text))]
     stored = parse_texts([p.text for p in passages])
     return resolve_pronouns(passages, [ParsedText.from_json(p.text, s) for p, s in zip(passages, stored, strict=True)])
 
 
-def test_an_opening_he_is_the_previous_sentence_s_subject():
+def test_an_opening_he_is_the_previous_passage_s_subject():
     denied, points, report = resolved(
-        "Maduro has denied the charges. He points to a United Nations report. The report was published in 2020."
+        "Maduro has denied the charges.\nHe points to a United Nations report.\nThe report was published in 2020."
     )
     assert denied.antecedent == "" and report.antecedent == ""
     assert points.antecedent == "Maduro"
@@ -27,7 +28,7 @@ def test_an_opening_he_is_the_previous_sentence_s_subject():
 
 def test_chains_carry_the_person_and_possessives_become_possessives():
     _, first, second = resolved(
-        "Defense Secretary Pete Hegseth spoke on Monday. He said nothing was off the table. His aides agreed."
+        "Defense Secretary Pete Hegseth spoke on Monday.\nHe said nothing was off the table.\nHis aides agreed."
     )
     assert first.antecedent == "Pete Hegseth"
     assert second.antecedent == "Pete Hegseth’s" and second.search_text.startswith("Pete Hegseth’s aides")
@@ -35,7 +36,7 @@ def test_chains_carry_the_person_and_possessives_become_possessives():
 
 def test_no_antecedent_without_a_person_before_or_with_a_name_first():
     _, he, named = resolved(
-        "The treaty was signed in 2016. He left the country. In Caracas, Maduro said he would stay."
+        "The treaty was signed in 2016.\nHe left the country.\nIn Caracas, Maduro said he would stay."
     )
     assert he.antecedent == ""  # the sentence before names nobody
     assert named.antecedent == ""  # a name comes before the pronoun: nothing to resolve

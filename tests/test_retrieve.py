@@ -93,12 +93,3 @@ SCORES = arrays(np.float32, st.integers(1, 60), elements=st.sampled_from([0.0, 0
 def test_best_positive_is_the_full_sort_cut_to_k(scores, k):
     full_sort = sorted(range(len(scores)), key=lambda row: (-scores[row], row))
     assert retrieve.best_positive(scores, k) == [row for row in full_sort if scores[row] > 0][:k]
-
-
-@given(SCORES, st.data())
-def test_window_adds_a_share_of_the_predecessors_score_within_a_document(scores, data):
-    has_previous = np.array([0.0] + data.draw(st.lists(st.sampled_from([0.0, 1.0]), min_size=len(scores) - 1,
-                                                       max_size=len(scores) - 1)), dtype=np.float32)
-    previous = np.maximum(np.arange(len(scores)) - 1, 0)
-    every_row = scores + retrieve.WINDOW_WEIGHT * scores[previous] * has_previous
-    np.testing.assert_array_equal(retrieve.with_window(scores, has_previous), every_row)

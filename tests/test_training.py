@@ -106,3 +106,25 @@ def test_perturbations_change_the_question():
     year = perturb.swap_number("What happened in 2008?", rng)
     assert year is not None and year[1] != "2008" and year[1] in year[0]
     assert perturb.swap_entity("Who?", [], {}, rng) is None
+
+
+def test_the_no_answer_score_is_calibrated_on_the_margin(tmp_path):
+    from types import SimpleNamespace
+
+    from qa.reader import Calibration, ReaderConfig
+    from train.reader import calibrate
+
+    rng = random.Random(0)
+    results = []
+    for number in range(200):
+        answerable = number % 2 == 0
+        answer = SimpleNamespace(margin=rng.gauss(4.0 if answerable else -2.0, 2.0))
+        results.append(SimpleNamespace(item=SimpleNamespace(id=str(number), answerable=answerable),
+                                       response=SimpleNamespace(reader_answer=answer)))
+    calibration = calibrate(results)
+    assert calibration.slope > 0
+    assert calibration.no_answer(6.0) < 0.1 < 0.9 < calibration.no_answer(-5.0)
+    path = tmp_path / "reader.json"
+    path.write_text(json.dumps(ReaderConfig(calibration=calibration).saved()), encoding="utf-8")
+    assert ReaderConfig.read(path).calibration == calibration
+    assert ReaderConfig.read(path) != ReaderConfig(calibration=Calibration())

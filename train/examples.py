@@ -28,7 +28,7 @@ from qa.gold import GoldItem, GoldSpan, load_gold, load_squad_corpus
 from qa.retrieve import Retriever
 from train import perturb
 
-RETRIEVED = 4  # passages read at most, as served
+RETRIEVED = 4  # retrieved passages a question's examples are drawn from
 NEGATIVES = 1  # retrieved passages without the answer, per question
 SEED_REPEAT = 3
 PERTURBED_SHARE = 0.5  # answerable questions that also get an unanswerable copy

@@ -195,5 +195,4 @@ def export(model, tokenizer_file: Path, config: ReaderConfig, out: Path, *, quan
         else:
             shutil.copyfile(full, out / MODEL_FILE)
     shutil.copyfile(tokenizer_file, out / TOKENIZER_FILE)
-    fields = {name: getattr(config, name) for name in config.__dataclass_fields__}
-    (out / CONFIG_FILE).write_text(json.dumps(fields, indent=2) + "\n", encoding="utf-8")
+    (out / CONFIG_FILE).write_text(json.dumps(config.saved(), indent=2) + "\n", encoding="utf-8")

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from index.encoder import BUNDLED_MODEL, Encoder, resolve_model
-from qa.reader import MODEL_FILE, ReaderConfig, SpanModel, best_answer, encode_pairs
+from qa.reader import CONFIG_FILE, MODEL_FILE, Calibration, ReaderConfig, SpanModel, best_answer, encode_pairs
 from qa.settings import PROJECT_ROOT, Settings
 from train import examples as making
 from train.fit import Hyperparameters, export, features, fit, load_tokenizer, logits
@@ -92,6 +92,7 @@ def train_reader(run: TrainingRun) -> dict:
     }
     if run.measure:
         card["threshold"], card["validation"], card["heldout"] = _measure(run.out, run.progress)
+        card["calibration"] = ReaderConfig.read(run.out / CONFIG_FILE).saved()["calibration"]
     card["minutes"] = round((time.perf_counter() - started) / 60, 1)
     (run.out / "card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (run.out / "README.md").write_text(model_card_text(card), encoding="utf-8")
@@ -143,23 +144,54 @@ def _best(slices, start_logits, end_logits, config: ReaderConfig) -> list:
 
 
 def _measure(out: Path, progress: bool) -> tuple[float, dict, dict]:
-    """Calibrate the no-answer threshold on the validation articles, then measure the held-out ones with it."""
+    """Calibrate the no-answer score and the threshold on the validation article (written into ``reader.json``
+    and returned), then measure the held-out articles with them."""
     from qa.evaluate import at_threshold, metrics, per_article, run
     from qa.gold import load_squad_corpus
     from qa.pipeline import Pipeline
 
-    figures, threshold = {}, 1.0
+    figures = {}
     with tempfile.TemporaryDirectory() as scratch:
-        for name, path in (("validation", VALIDATION_FILE), ("heldout", HELDOUT_FILE)):
-            corpus = load_squad_corpus(path)
-            settings = Settings(reader_model=out, store_dir=Path(scratch) / name, no_answer_threshold=threshold)
-            results = run(Pipeline.from_settings(settings, documents=corpus.documents), corpus.items, progress=progress)
-            if name == "validation":
-                threshold = metrics(results)["calibrated_thresh"]
-                results = at_threshold(results, threshold)
-            figures[name] = {"file": str(path.relative_to(PROJECT_ROOT)), "all": _headline(metrics(results)),
-                             "per_article": per_article(results)}
+        corpus = load_squad_corpus(VALIDATION_FILE)
+        settings = Settings(reader_model=out, store_dir=Path(scratch) / "validation", no_answer_threshold=1.0,
+                            cache_size=0)
+        results = run(Pipeline.from_settings(settings, documents=corpus.documents), corpus.items, progress=progress)
+        calibration = calibrate(results)
+        results = [_rescored(r, calibration) for r in results]
+        threshold = metrics(results)["calibrated_thresh"]
+        config = ReaderConfig.read(out / CONFIG_FILE)
+        (out / CONFIG_FILE).write_text(json.dumps(replace(config, calibration=calibration).saved(), indent=2) + "\n",
+                                       encoding="utf-8")
+        validation = at_threshold(results, threshold)
+        figures["validation"] = {"file": str(VALIDATION_FILE.relative_to(PROJECT_ROOT)),
+                                 "all": _headline(metrics(validation)), "per_article": per_article(validation)}
+        corpus = load_squad_corpus(HELDOUT_FILE)
+        settings = settings.model_copy(update={"store_dir": Path(scratch) / "heldout", "no_answer_threshold": threshold})
+        results = run(Pipeline.from_settings(settings, documents=corpus.documents), corpus.items, progress=progress)
+        figures["heldout"] = {"file": str(HELDOUT_FILE.relative_to(PROJECT_ROOT)), "all": _headline(metrics(results)),
+                              "per_article": per_article(results)}
     return threshold, figures["validation"], figures["heldout"]
+
+
+def calibrate(results: list) -> Calibration:
+    """Platt's scaling: a logistic regression from the reader's margin to "the question is answerable"."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    answered = [r for r in results if r.response.reader_answer is not None]
+    margins = np.array([[r.response.reader_answer.margin] for r in answered])
+    model = LogisticRegression().fit(margins, [r.item.answerable for r in answered])
+    return Calibration(round(float(model.coef_[0][0]), 6), round(float(model.intercept_[0]), 6))
+
+
+def _rescored(result, calibration: Calibration):
+    """An evaluation result as the reader would give it with ``calibration``."""
+    answer = result.response.reader_answer
+    if answer is None:
+        return result
+    no_answer = round(calibration.no_answer(answer.margin), 4)
+    answer = replace(answer, no_answer_score=no_answer, score=round(1.0 - no_answer, 4))
+    return replace(result, response=replace(result.response, reader_answer=answer, no_answer_score=no_answer))
 
 
 def _headline(figures: dict) -> dict:
@@ -206,8 +238,12 @@ def model_card_text(card: dict) -> str:
         f"{card['parity']['questions']} validation questions (`{PARITY_FILE}`; checked by the tests).",
     ]
     if "heldout" in card:
-        lines += ["", "## Figures", "", f"No-answer threshold, calibrated on the validation article: "
-                  f"{card['threshold']}.", "", "| | validation | held out |", "|---|---|---|"]
+        calibration = card["calibration"]
+        lines += ["", "## Figures", "", "The no-answer score is the reader's margin (best span score minus null "
+                  f"score) through `1 - sigmoid({calibration['slope']} * margin + {calibration['intercept']})`, "
+                  "fitted on the validation article, where the threshold was calibrated too: "
+                  f"{card['threshold']} (the best F1 among thresholds refusing at most 5% of answerable questions).",
+                  "", "| | validation | held out |", "|---|---|---|"]
         for label, key in (("F1 (all questions)", "f1"), ("F1 if every question were refused", "refuse_all_f1"),
                            ("HasAns F1", "HasAns_f1"), ("HasAns EM", "HasAns_exact"),
                            ("unanswerable questions refused", "NoAns_exact"),
