@@ -157,7 +157,7 @@ def logits(model, slices: Sequence[Slice], batch_size: int = 64) -> tuple[np.nda
 
 
 def export(model, tokenizer_file: Path, config: ReaderConfig, out: Path, *, quantize: bool = True) -> None:
-    """Write ``reader.onnx`` (int8 weights unless ``quantize`` is off), ``tokenizer.json`` and ``reader.json``."""
+    """Write ``reader.onnx`` (int8 weights, one scale per channel, unless ``quantize`` is off), ``tokenizer.json`` and ``reader.json``."""
     import json
     import tempfile
     import warnings
@@ -191,7 +191,9 @@ def export(model, tokenizer_file: Path, config: ReaderConfig, out: Path, *, quan
                 dynamic_axes={name: {0: "batch", 1: "tokens"} for name in [*names, "start_logits", "end_logits"]},
             )
         if quantize:
-            quantize_dynamic(str(full), str(out / MODEL_FILE), weight_type=QuantType.QInt8)
+            # One scale per output channel: a single scale per matrix changed the best span of 42% of
+            # validation questions against the float model, per channel 19%, at the same speed (docs/performance.md).
+            quantize_dynamic(str(full), str(out / MODEL_FILE), weight_type=QuantType.QInt8, per_channel=True)
         else:
             shutil.copyfile(full, out / MODEL_FILE)
     shutil.copyfile(tokenizer_file, out / TOKENIZER_FILE)
