@@ -40,7 +40,7 @@ def test_chat_answers_highlights_cites_follows_up_and_abstains(page, server):
     reply = send(page, "How much is the reward for Maduro's arrest?", 1)
     assert reply.locator("mark").inner_text() == "$50 million"
     citation = reply.locator("summary").first.inner_text()
-    assert citation.startswith("[1] U.S. Escalates Pressure") and "characters 2635–2752" in citation
+    assert citation.startswith("[1] U.S. Escalates Pressure") and "characters 2352–2752" in citation
 
     first = send(page, "Who is the U.S. Defense Secretary?", 2)
     follow_up = send(page, "What did he say about military strikes?", 3)

@@ -11,7 +11,7 @@ import pytest
 from index.encoder import ONNX_MODEL, ONNX_TOKENIZER
 from index.errors import SeedsError
 from index.store import MANIFEST, PARSES, PASSAGES, VECTORS, open_index
-from tests.conftest import SEEDS
+from tests.conftest import ROOT, SEEDS
 
 pytestmark = pytest.mark.integration
 
@@ -99,6 +99,11 @@ def test_large_corpora_get_an_approximate_index_that_still_finds_the_evidence(se
     from index.store import REFINE_K_FACTOR
     from qa.pipeline import Pipeline
 
+    from qa.gold import load_squad_corpus
+
+    # A second, long article gives the quantiser enough passages to train on.
+    for document in load_squad_corpus(ROOT / "data" / "squad2" / "validation.json").documents:
+        (seeds / f"{document.doc_id}.txt").write_text(document.text, encoding="utf-8")
     opened = open_index(seeds, tmp_path / "store", encoder, ann_from=1)  # force the approximate index
     assert opened.index.manifest.index_kind == "pq-refine"
     assert open_index(seeds, tmp_path / "store", encoder, ann_from=1).index.vectors.k_factor == REFINE_K_FACTOR
