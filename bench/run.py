@@ -38,6 +38,7 @@ from bench.distractors import distractor_sentences
 from index.documents import Document, load_documents
 from index.encoder import Encoder, TextEncoder
 from index.store import (
+    PQ_CENTROIDS,
     SPLITTER_VERSION,
     STORE_FORMAT,
     Manifest,
@@ -389,7 +390,7 @@ def scale(encoder: Encoder, question_encoder: TextEncoder, sizes: list[int], ite
         started = time.perf_counter()
         vectors = encoder.encode([p.search_text for p in all_passages[: seed_count + size]], show_progress=False)
         embed_seconds = time.perf_counter() - started
-        for kind in SCALE_KINDS:
+        for kind in SCALE_KINDS if len(vectors) >= PQ_CENTROIDS else ("flat",):  # quantisers need passages to train on
             pipeline, add_seconds, warm_seconds = pipeline_over(size, vectors, kind)
             found = sum(any(a in h.passage.text for a in i.answers) for i in answerable
                         for h in pipeline.search(i.question, 3)[:1])
