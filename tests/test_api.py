@@ -50,7 +50,7 @@ def test_top_k_search_health_and_docs(server):
     results = httpx.get(server + "/search", params={"q": "cartel designation", "k": 4}).json()["results"]
     assert len(results) == 4 and results[0]["citation"] == 1
     health = httpx.get(server + "/health").json()
-    assert health == health | {"status": "ok", "documents": 1, "passages": 17}
+    assert health == health | {"status": "ok", "documents": 1, "passages": 9}
     schema = httpx.get(server + "/openapi.json").json()
     assert {"/ask", "/search", "/health", "/documents/{doc_id}"} <= set(schema["paths"])
     assert httpx.get(server + "/docs").status_code == 200

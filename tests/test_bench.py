@@ -76,9 +76,9 @@ def test_the_scale_run_embeds_and_cites_as_the_served_index_does(encoder, pipeli
     )
     rows = scale(RecordingEncoder(), pipeline.retriever.encoder, [0], items, 1, answerable)
     assert set(embedded) >= {p.search_text for p in pipeline.opened.index.passages}
-    assert [row["kind"] for row in rows] == ["flat", "pq-refine", "hnsw"]
-    assert [row["cited1"] for row in rows] == [100 * cited / len(answerable)] * 3
-    assert [row["wider_cited1"] for row in rows] == [100 * cited / len(answerable)] * 3
+    assert [row["kind"] for row in rows] == ["flat"]  # the article's passages are too few to train a quantiser
+    assert [row["cited1"] for row in rows] == [100 * cited / len(answerable)]
+    assert [row["wider_cited1"] for row in rows] == [100 * cited / len(answerable)]
     assert all(row["article_p50"] > 0 and row["search_p50"] > 0 for row in rows)
 
 

@@ -28,7 +28,9 @@ def small_squad(tmp_path_factory):
     for article in data["data"]:
         article["paragraphs"] = article["paragraphs"][:2]
         for paragraph in article["paragraphs"]:
-            paragraph["qas"] = paragraph["qas"][:6]
+            answerable = [qa for qa in paragraph["qas"] if not qa["is_impossible"]]
+            unanswerable = [qa for qa in paragraph["qas"] if qa["is_impossible"]]
+            paragraph["qas"] = answerable[:4] + unanswerable[:2]
     path = tmp_path_factory.mktemp("squad") / "small.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return path, data
