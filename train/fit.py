@@ -157,7 +157,8 @@ def logits(model, slices: Sequence[Slice], batch_size: int = 64) -> tuple[np.nda
 
 
 def export(model, tokenizer_file: Path, config: ReaderConfig, out: Path, *, quantize: bool = True) -> None:
-    """Write ``reader.onnx`` (int8 weights, one scale per channel, unless ``quantize`` is off), ``tokenizer.json`` and ``reader.json``."""
+    """Write ``reader.onnx`` (int8 weights, one scale per output channel, unless ``quantize`` is off),
+    ``tokenizer.json`` and ``reader.json``."""
     import json
     import tempfile
     import warnings

