@@ -49,6 +49,8 @@ class GoldItem:
     history: list[str] = field(default_factory=list)  # earlier user questions of the conversation
     spans: tuple[GoldSpan, ...] = ()  # known only when the file carries offsets (SQuAD v2.0 JSON)
     article: str = ""  # the SQuAD article the question is about
+    # SQuAD 2.0's unanswerable questions: the spans their writers made them seem to ask about ("plausible answers")
+    plausible: tuple[GoldSpan, ...] = ()
 
     @property
     def answerable(self) -> bool:
@@ -161,7 +163,14 @@ def _squad_item(qa: object, context: str, doc_id: str, offset: int, title: str) 
             )
         span = GoldSpan(doc_id, offset + start, offset + start + len(answer_text), answer_text)
         spans.append(span)
-    return GoldItem(qid, question, [s.text for s in spans], list(qa.get("history", [])), tuple(spans), title)
+    plausible = tuple(
+        GoldSpan(doc_id, offset + a["answer_start"], offset + a["answer_start"] + len(a["text"]), a["text"])
+        for a in ((qa.get("plausible_answers") or []) if impossible else [])
+        if isinstance(a, dict) and isinstance(a.get("text"), str) and isinstance(a.get("answer_start"), int)
+        and context[a["answer_start"] : a["answer_start"] + len(a["text"])] == a["text"]
+    )
+    return GoldItem(qid, question, [s.text for s in spans], list(qa.get("history", [])), tuple(spans), title,
+                    plausible)
 
 
 def _read(path: Path) -> str:

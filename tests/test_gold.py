@@ -32,9 +32,35 @@ def test_every_answer_maps_back_exactly_into_its_document(path):
             assert f"\n\n{paragraph['context']}" in document.text
 
 
+def test_no_paragraph_that_measures_the_reader_is_trained_on():
+    def paragraphs(name: str) -> dict[str, set[str]]:
+        raw = json.loads((ROOT / "data" / "squad2" / name).read_text(encoding="utf-8"))
+        return {a["title"]: {p["context"] for p in a["paragraphs"]} for a in raw["data"]}
+
+    train, validation, heldout = (paragraphs(f"{name}.json") for name in ("train", "validation", "heldout"))
+    assert not set(heldout) & (set(train) | set(validation))  # held-out articles are wholly apart
+    for title, contexts in validation.items():
+        assert not contexts & train.get(title, set())
+
+
 def test_duplicate_titles_get_distinct_ids(tmp_path):
     path = _squad(tmp_path, [("Same", "First text.", []), ("Same", "Second text.", [])])
     assert [d.doc_id for d in load_squad_corpus(path).documents] == ["Same", "Same-2"]
+
+
+def test_unanswerable_questions_keep_where_their_writers_pointed(tmp_path):
+    context = "Spectre is the twenty-fourth James Bond film."
+    qas = [
+        {"id": "a", "question": "What is the thirty-fourth Bond film?", "answers": [], "is_impossible": True,
+         "plausible_answers": [{"text": "Spectre", "answer_start": 0}]},
+        {"id": "b", "question": "Who directed it?", "answers": [], "is_impossible": True,
+         "plausible_answers": [{"text": "Mendes", "answer_start": 3}]},  # points elsewhere: dropped, not an error
+    ]
+    corpus = load_squad_corpus(_squad(tmp_path, [("Spectre", context, qas)]))
+    (document,), (pointed, astray) = corpus.documents, corpus.items
+    (span,) = pointed.plausible
+    assert document.text[span.start : span.end] == "Spectre" and span.start > 0  # after the title line
+    assert not pointed.answerable and astray.plausible == ()
 
 
 def _hit(doc_id: str, start: int, end: int) -> Hit:
