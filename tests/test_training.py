@@ -95,6 +95,21 @@ def test_the_model_card_names_its_data_and_figures():
     assert card["threshold"] == Settings().no_answer_threshold
 
 
+def test_an_unanswerable_question_is_read_on_the_passage_it_was_written_against():
+    from types import SimpleNamespace
+
+    from index.passages import Passage
+    from qa.gold import GoldItem, GoldSpan
+    from train.examples import UNANSWERABLE_REPEAT, TrainingSet, _labelled, _repeats
+
+    passages = [Passage("d", f"d#{n}", 100 * n, 100 * n + 90, f"passage {n}") for n in range(4)]
+    item = GoldItem("q", "What is the thirty-fourth Bond film?", [], plausible=(GoldSpan("d", 205, 212, "Spectre"),))
+    made = _labelled(item, [passages[0], passages[2], passages[1]], SimpleNamespace(passages=passages))
+    assert [e.text for e in made] == ["passage 2", "passage 0"]  # the tempting one first, no passage twice
+    assert all(e.answer is None and e.kind == "unanswerable" for e in made)
+    assert _repeats(item, TrainingSet([], [item])) == UNANSWERABLE_REPEAT > 1
+
+
 def test_perturbations_change_the_question():
     from train import perturb
 

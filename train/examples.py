@@ -5,7 +5,9 @@ Passages are the ones the product's own retriever returns, so the model learns o
 - the passage holding the gold answer, labelled with its span (looked up when retrieval missed it);
 - up to ``NEGATIVES`` other retrieved passages, labelled "no answer" (passages that contain the answer's text
   elsewhere are left out: neither label would be right);
-- unanswerable questions of the gold files, labelled "no answer" on the first retrieved passages;
+- unanswerable questions of the gold files, labelled "no answer" on the first retrieved passages and, for SQuAD
+  2.0's own, on the passage holding the span their writers made them seem to ask about (the hardest negative);
+  those are few next to the perturbed ones, so their examples are repeated ``UNANSWERABLE_REPEAT`` times;
 - for a share of the answerable questions, an unanswerable copy (:mod:`train.perturb`: a swapped entity or
   number, an antonym, a negation) paired with the answer's passage, labelled "no answer".
 
@@ -31,6 +33,7 @@ from train import perturb
 RETRIEVED = 4  # retrieved passages a question's examples are drawn from
 NEGATIVES = 1  # retrieved passages without the answer, per question
 SEED_REPEAT = 3
+UNANSWERABLE_REPEAT = 3
 PERTURBED_SHARE = 0.5  # answerable questions that also get an unanswerable copy
 ENTITY_LABELS = ("PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW", "DATE")
 
@@ -102,15 +105,25 @@ def build_examples(training: TrainingSet, encoder: Encoder, *, seed: int, progre
         made = _labelled(item, [hit.passage for hit in hits], index)
         if item.answerable and rng.random() < PERTURBED_SHARE:
             made += [e for e in [_perturbed(item, index, pools, tagger, rng)] if e is not None]
-        examples += made * (SEED_REPEAT if item.id in training.repeated else 1)
+        examples += made * _repeats(item, training)
     return examples
 
 
-def _answer_in(item: GoldItem, passage: Passage) -> tuple[int, int] | None:
-    for span in item.spans:
+def _repeats(item: GoldItem, training: TrainingSet) -> int:
+    if item.id in training.repeated:
+        return SEED_REPEAT
+    return UNANSWERABLE_REPEAT if item.plausible else 1
+
+
+def _span_in(spans: tuple[GoldSpan, ...], passage: Passage) -> tuple[int, int] | None:
+    for span in spans:
         if span.doc_id == passage.doc_id and passage.start <= span.start and span.end <= passage.end:
             return span.start - passage.start, span.end - passage.start
     return None
+
+
+def _answer_in(item: GoldItem, passage: Passage) -> tuple[int, int] | None:
+    return _span_in(item.spans, passage)
 
 
 def _answer_passage(item: GoldItem, index: PassageIndex) -> Passage | None:
@@ -119,7 +132,9 @@ def _answer_passage(item: GoldItem, index: PassageIndex) -> Passage | None:
 
 def _labelled(item: GoldItem, passages: list[Passage], index: PassageIndex) -> list[Example]:
     if not item.answerable:
-        return [Example(item.question, p.text, None, "unanswerable", item.id) for p in passages[:2]]
+        tempting = [p for p in index.passages if _span_in(item.plausible[:1], p) is not None]
+        chosen = list({(p.doc_id, p.start): p for p in [*tempting, *passages[:2]]}.values())
+        return [Example(item.question, p.text, None, "unanswerable", item.id) for p in chosen]
     examples, negatives = [], []
     for passage in passages:
         answer = _answer_in(item, passage)

@@ -78,6 +78,7 @@ def train_reader(run: TrainingRun) -> dict:
             "negatives_per_question": making.NEGATIVES,
             "perturbed_share": making.PERTURBED_SHARE,
             "seed_repeat": making.SEED_REPEAT,
+            "unanswerable_repeat": making.UNANSWERABLE_REPEAT,
         },
         "training": {
             "hyperparameters": asdict(run.hyperparameters),
@@ -225,7 +226,8 @@ def model_card_text(card: dict) -> str:
         "",
         f"{data['questions']} questions made {sum(data['examples'].values())} examples: "
         + ", ".join(f"{count} {kind}" for kind, count in sorted(data["examples"].items(), key=lambda kv: -kv[1]))
-        + " (see `train/examples.py`). Validation (threshold only, never trained on): "
+        + " (see `train/examples.py`). Validation (settings and the threshold only; the first half of its article "
+        "is in the training file, for its unanswerable questions): "
         f"`{data['validation']['file']}`. Held out (only measured): `{data['heldout']['file']}`.",
         "",
         "## Training",
