@@ -32,9 +32,11 @@ class Settings(BaseSettings):
     reader_model: Path = Field(
         PROJECT_ROOT / "models" / "reader", description="folder of the reader (reader.onnx, tokenizer.json, reader.json)"
     )
-    reader_passages: int = Field(2, ge=1, le=20, description="retrieved passages the reader reads at most")
+    reader_passages: int = Field(4, ge=1, le=20, description="retrieved passages the reader reads at most")
     reader_sure: float = Field(
-        0.1, ge=0.0, le=1.0, description="read past the first passage only when sigmoid(margin) is below this"
+        0.5, ge=0.0, le=1.0,
+        description="read past the first passage only when sigmoid(margin) is below this (0.5: its best span does "
+                    "not beat its no-answer score)",
     )
     top_k: int = Field(3, ge=1, le=20, description="cited passages returned with an answer")
     no_answer_threshold: float = Field(0.5, ge=0.0, le=1.0, description="abstain when the no-answer score is above")
