@@ -159,8 +159,8 @@ def train(out: Path | None, epochs: int, learning_rate: float, seed: int, limit:
     settings = _settings()
     target = out or settings.reader_model
     hyperparameters = Hyperparameters(epochs=epochs, learning_rate=learning_rate, seed=seed)
-    card = train_reader(TrainingRun(target, hyperparameters, limit=limit, measure=not no_measure,
-                                    progress=sys.stderr.isatty()))
+    # Progress bars even in a log file: an hour-long run in the background should say how far it has got.
+    card = train_reader(TrainingRun(target, hyperparameters, limit=limit, measure=not no_measure, progress=True))
     click.echo(f"Reader written to {target}/ in {card['minutes']} minutes (model card: {target / 'README.md'}).")
     if "threshold" in card:
         held = card["heldout"]["all"]
