@@ -33,7 +33,7 @@ from train import perturb
 RETRIEVED = 4  # retrieved passages a question's examples are drawn from
 NEGATIVES = 1  # retrieved passages without the answer, per question
 SEED_REPEAT = 3
-UNANSWERABLE_REPEAT = 3
+UNANSWERABLE_REPEAT = 8
 PERTURBED_SHARE = 0.5  # answerable questions that also get an unanswerable copy
 ENTITY_LABELS = ("PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW", "DATE")
 
