@@ -118,7 +118,7 @@ class Pipeline:
         answer = self.reader.read(asked, hits)
         no_answer_score = 1.0 if answer is None else answer.no_answer_score
         abstained = answer is None or no_answer_score > self.settings.no_answer_threshold
-        evidence = self._cited_first(hits, answer)[:top_k]
+        evidence = cited_first(hits, answer)[:top_k]
         finished = time.perf_counter()
         response = Response(
             question=question,
@@ -141,16 +141,6 @@ class Pipeline:
                     self._cache.popitem(last=False)
         return response
 
-    def _cited_first(self, hits: list[Hit], answer: Answer | None) -> list[Hit]:
-        """The hits with the answer's passage first; it is added when the reader found the answer in a
-        retrieved passage's neighbour."""
-        if answer is None:
-            return hits
-        cited = next((h for h in hits if h.row == answer.row), None)
-        if cited is None:
-            cited = Hit(self.opened.index.passages[answer.row], answer.row, 0.0, 0.0, 0.0, None, None)
-        return [cited, *(h for h in hits if h.row != answer.row)]
-
     def clear_cache(self) -> None:
         with self._cache_lock:
             self._cache.clear()
@@ -168,6 +158,16 @@ class Pipeline:
                 f"The question is {len(cleaned)} characters long; the limit is {self.settings.max_question_chars}."
             )
         return cleaned
+
+
+def cited_first(hits: list[Hit], answer: Answer | None) -> list[Hit]:
+    """The hits with the answer's passage first, then the other passages the reader read, by its best span in
+    each (the reader re-ranks what it read), then the rest in retrieval order."""
+    if answer is None:
+        return hits
+    by_row = {hit.row: hit for hit in hits}
+    first = [row for row in dict.fromkeys([answer.row, *answer.read_rows]) if row in by_row]
+    return [by_row[row] for row in first] + [hit for hit in hits if hit.row not in first]
 
 
 def open_configured_index(

@@ -28,7 +28,7 @@ import json
 import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +90,7 @@ class Answer:
     no_answer_score: float  # the calibrated probability that the passages do not answer: 0 = surely answered
     row: int  # the passage's row in the index
     margin: float = 0.0  # the reader's raw judgement: best span score minus its slice's null score
+    read_rows: tuple[int, ...] = ()  # the passages read, by row, the best span's first
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,16 +169,24 @@ def null_score(start_logits: np.ndarray, end_logits: np.ndarray) -> float:
     return float(start_logits[0] + end_logits[0])
 
 
+def best_per_text(
+    slices: Sequence[Slice], start_logits: np.ndarray, end_logits: np.ndarray, config: ReaderConfig
+) -> dict[int, tuple[Span, float]]:
+    """For each encoded text with a candidate span: its best span over its slices and that slice's null score."""
+    best: dict[int, tuple[Span, float]] = {}
+    for number, piece in enumerate(slices):
+        spans = best_spans(number, piece, start_logits[number], end_logits[number], config)
+        if spans and (piece.source not in best or spans[0].score > best[piece.source][0].score):
+            best[piece.source] = (spans[0], null_score(start_logits[number], end_logits[number]))
+    return best
+
+
 def best_answer(
     slices: Sequence[Slice], start_logits: np.ndarray, end_logits: np.ndarray, config: ReaderConfig
 ) -> tuple[Span, float] | None:
     """The best span over all slices and the null score of its slice."""
-    best = None
-    for number, piece in enumerate(slices):
-        spans = best_spans(number, piece, start_logits[number], end_logits[number], config)
-        if spans and (best is None or spans[0].score > best[0].score):
-            best = (spans[0], null_score(start_logits[number], end_logits[number]))
-    return best
+    found = best_per_text(slices, start_logits, end_logits, config).values()
+    return max(found, key=lambda pair: pair[0].score, default=None)
 
 
 def sigmoid(x: float) -> float:
@@ -268,6 +277,7 @@ class Reader:
             no_answer_score=round(no_answer, 4),
             row=reading.hit.row,
             margin=round(reading.margin, 4),
+            read_rows=reading.ranked_rows,
         )
 
     def reading(self, question: str, hits: list[Hit]) -> Reading | None:
@@ -283,25 +293,36 @@ class Reader:
         if not hits:
             return None
         slices, start_logits, end_logits = self.model.read(question, [hit.passage.text for hit in hits])
-        found = best_answer(slices, start_logits, end_logits, self.model.config)
-        if found is None:
+        found = best_per_text(slices, start_logits, end_logits, self.model.config)
+        if not found:
             return None
-        span, null = found
-        return Reading(span, hits[slices[span.slice].source], null)
+        source, (span, null) = max(found.items(), key=lambda item: item[1][0].score)
+        scores = tuple((hits[text].row, best.score) for text, (best, _) in found.items())
+        return Reading(span, hits[source], null, scores)
 
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """What one or two model calls found: the best span, its hit and its slice's null score."""
+    """What one or two model calls found: the best span, its hit and its slice's null score, and the best span
+    score of every passage read (by row)."""
 
     span: Span
     hit: Hit
     null: float
+    scores: tuple[tuple[int, float], ...] = ()
+
+    @property
+    def ranked_rows(self) -> tuple[int, ...]:
+        """The passages read, by row, best span first."""
+        return tuple(row for row, _ in sorted(self.scores, key=lambda pair: -pair[1]))
 
     @property
     def margin(self) -> float:
         return self.span.score - self.null
 
     def joined(self, other: Reading | None) -> Reading:
-        """The better of two readings."""
-        return self if other is None or self.span.score >= other.span.score else other
+        """The better of two readings, knowing the passages of both."""
+        if other is None:
+            return self
+        better = self if self.span.score >= other.span.score else other
+        return replace(better, scores=self.scores + other.scores)

@@ -75,6 +75,18 @@ def test_an_unsure_first_passage_reads_the_next_ones_in_one_call_and_the_best_sp
     assert answer.text == "Cabello" and answer.row == 1
     assert answer.start == hits[1].passage.start + 14  # offsets into the document
     assert answer.no_answer_score == pytest.approx(1 - 1 / (1 + np.exp(-5.0)), abs=1e-4)
+    assert answer.read_rows == (1, 0, 2)  # every passage read, by its best span: the reader re-ranks them
+
+
+def test_the_reader_orders_the_citations_of_what_it_read():
+    from qa.pipeline import cited_first
+
+    hits = _hits("Maybe Maduro.", "Or nobody.", "The answer is Cabello.", "Never read.", "Nor this.")
+    spans = {hits[0].passage.text: (6, 12, 0.5, 0.0), hits[1].passage.text: (0, 2, -1.0, 3.0),
+             hits[2].passage.text: (14, 21, 6.0, 1.0), hits[3].passage.text: (0, 5, 50.0, 0.0)}
+    answer = _reader(hits, spans).read("Who?", hits)
+    assert [hit.row for hit in cited_first(hits, answer)] == [2, 0, 1, 3, 4]
+    assert [hit.row for hit in cited_first(hits, None)] == [0, 1, 2, 3, 4]
 
 
 def _slice(offsets: list[tuple[int, int] | None]) -> Slice:
