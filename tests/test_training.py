@@ -50,6 +50,52 @@ def test_an_answer_outside_a_slice_is_no_answer_there(tokenizer):
     assert (last.slice.offsets[last.first][0], last.slice.offsets[last.last][1]) == answer
 
 
+def test_a_questions_passages_share_a_group_and_a_batch(tokenizer):
+    from train.examples import Example
+    from train.fit import _batches, features
+
+    answer_text, other = "Maduro was indicted in 2020.", "The reward is $50 million."
+    examples = [
+        Example("Who was indicted?", answer_text, (0, 6), "answer", "q1"),
+        Example("Who was indicted?", other, None, "retrieved", "q1"),
+        Example("Who was not indicted?", answer_text, None, "negation", "q1"),  # another wording: its own group
+        Example("How much is the reward?", other, (14, 25), "answer", "q2"),
+    ]
+    made = features(examples * 2, tokenizer, ReaderConfig())  # a repeated example's copies: groups of their own
+    groups = [f.group for f in made]
+    assert groups[0] == groups[1] and len({groups[0], groups[2], groups[3]}) == 3
+    assert groups[4] == groups[5] and groups[4] != groups[0] and len(set(groups)) == 6
+    batches = _batches(made, 3, random.Random(1))
+    assert sorted(f.group for batch in batches for f in batch) == sorted(groups)
+    for batch in batches:
+        assert len(batch) <= 3
+        for feature in batch:  # every slice of its question
+            assert sum(f.group == feature.group for f in batch) == groups.count(feature.group)
+
+
+def test_the_shared_loss_wants_the_answers_passage_to_outscore_the_others(tokenizer):
+    import torch
+
+    from train.examples import Example
+    from train.fit import features, shared_loss
+
+    text, other = "Maduro was indicted in 2020.", "Cabello was indicted too."
+    batch = features([Example("Who was indicted?", text, (0, 6), "answer", "q"),
+                      Example("Who was indicted?", other, None, "retrieved", "q")], tokenizer, ReaderConfig())
+    length = max(len(f.slice.ids) for f in batch)
+    start, end = torch.zeros((2, length)), torch.zeros((2, length))
+    start[0, batch[0].first] = end[0, batch[0].last] = 10.0  # the gold span leads: a small loss
+    assert float(shared_loss(batch, start, end)) < 0.01
+    cabello = next(i for i, offset in enumerate(batch[1].slice.offsets) if offset is not None)
+    start[1, cabello] = end[1, cabello] = 20.0  # the other passage's span leads: a large loss
+    assert float(shared_loss(batch, start, end)) > 9.0
+    start[1], end[1] = 0.0, 0.0
+    start[0, 0] = end[0, 0] = 99.0  # [CLS] and the question are not among the shared tokens
+    start[0, 1] = end[0, 1] = 99.0
+    assert float(shared_loss(batch, start, end)) < 0.01
+    assert float(shared_loss(batch[1:], start[1:], end[1:])) == 0.0  # no answer in the group: nothing shared
+
+
 def test_a_few_steps_on_a_tiny_slice_lower_the_loss(tokenizer):
     from index.encoder import BUNDLED_MODEL, resolve_model
     from train.examples import Example

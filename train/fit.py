@@ -3,13 +3,19 @@
 The model is transformers' ``BertForQuestionAnswering`` on the weights of all-MiniLM-L6-v2 (the embedding
 model this project already ships): a linear layer turns each token's vector into a start and an end logit.
 Training minimises the cross-entropy of the gold start and end tokens; "no answer" is the ``[CLS]`` token.
+
+The reader compares spans across passages (the best span of all that it read wins), but each slice's softmax
+alone does not make one passage's scores comparable with another's. So a question's passages are also scored
+together (the shared normalisation of Clark and Gardner 2018, "Simple and Effective Multi-Paragraph Reading
+Comprehension"): one softmax over the text tokens of all the slices read for that question, whose target is the
+gold answer's tokens, teaches the answer's passage to outscore the passages that do not hold it.
 """
 
 from __future__ import annotations
 
-import math
 import random
 import shutil
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,11 +28,13 @@ from train.examples import Example
 
 @dataclass(frozen=True, slots=True)
 class Feature:
-    """One model input with its labels: the answer's first and last token, both 0 for "no answer"."""
+    """One model input with its labels: the answer's first and last token, both 0 for "no answer". ``group``
+    numbers the question whose slices are scored together (one question read on several passages)."""
 
     slice: Slice
     first: int
     last: int
+    group: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +45,7 @@ class Hyperparameters:
     weight_decay: float = 0.01
     warmup_share: float = 0.1
     seed: int = 13
+    shared_norm: float = 1.0  # weight of the loss over a question's passages scored together (0: off)
 
 
 def load_tokenizer(path: Path):
@@ -46,11 +55,15 @@ def load_tokenizer(path: Path):
 
 
 def features(examples: Sequence[Example], tokenizer, config: ReaderConfig) -> list[Feature]:
-    """Tokenise every example as the served reader does and label each slice."""
-    made = []
+    """Tokenise every example as the served reader does and label each slice. The slices of one question (the
+    same id and wording; a repeated example's copies are told apart by their count) share a group."""
+    made, groups, seen = [], {}, Counter()
     for example in examples:
+        copy = seen[(example.question_id, example.question, example.text, example.answer)]
+        seen.update([(example.question_id, example.question, example.text, example.answer)])
+        group = groups.setdefault((example.question_id, example.question, copy), len(groups))
         for piece in encode_pairs(tokenizer, example.question, [example.text], config):
-            made.append(Feature(piece, *_token_span(piece, example.answer)))
+            made.append(Feature(piece, *_token_span(piece, example.answer), group))
     return made
 
 
@@ -74,8 +87,9 @@ def fit(
 ):
     """Fine-tune ``BertForQuestionAnswering`` from ``base_model`` on ``training``; returns the model (eval mode).
 
-    Batches hold features of similar length (shuffled in groups), padded to the longest. ``on_step(step, loss)``
-    is called after every optimiser step, ``on_epoch(model, epoch)`` after every epoch.
+    Batches hold a question's slices together, of similar length, padded to the longest; the loss adds
+    :func:`shared_loss` weighted by ``settings.shared_norm``. ``on_step(step, loss)`` is called after every
+    optimiser step, ``on_epoch(model, epoch)`` after every epoch.
     """
     import torch
     from tqdm import tqdm
@@ -93,13 +107,13 @@ def fit(
     ]
     optimizer = torch.optim.AdamW(groups, lr=settings.learning_rate)
     rng = random.Random(settings.seed)
-    steps_per_epoch = math.ceil(len(training) / settings.batch_size)
-    total = steps_per_epoch * settings.epochs if max_steps is None else min(max_steps, steps_per_epoch * settings.epochs)
+    epochs = [_batches(training, settings.batch_size, rng) for _ in range(settings.epochs)]
+    total = sum(map(len, epochs)) if max_steps is None else min(max_steps, sum(map(len, epochs)))
     scheduler = get_linear_schedule_with_warmup(optimizer, int(settings.warmup_share * total), total)
     bar = tqdm(total=total, desc="Training the reader", unit="step", disable=not progress)
     step, smoothed = 0, None
-    for epoch in range(1, settings.epochs + 1):
-        for batch in _batches(training, settings.batch_size, rng):
+    for epoch, batches in enumerate(epochs, start=1):
+        for batch in batches:
             if step >= total:
                 break
             inputs = {name: torch.from_numpy(array) for name, array in model_inputs([f.slice for f in batch]).items()}
@@ -108,33 +122,77 @@ def fit(
                 start_positions=torch.tensor([f.first for f in batch]),
                 end_positions=torch.tensor([f.last for f in batch]),
             )
-            output.loss.backward()
+            loss = output.loss
+            if settings.shared_norm:
+                loss = loss + settings.shared_norm * shared_loss(batch, output.start_logits, output.end_logits)
+            loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad()
             step += 1
-            loss = float(output.loss.detach())
-            smoothed = loss if smoothed is None else 0.98 * smoothed + 0.02 * loss
+            value = float(loss.detach())
+            smoothed = value if smoothed is None else 0.98 * smoothed + 0.02 * value
             bar.update(1)
             bar.set_postfix(loss=f"{smoothed:.3f}")
             if on_step:
-                on_step(step, loss)
+                on_step(step, value)
         if on_epoch:
             on_epoch(model, epoch)
     bar.close()
     return model.eval()
 
 
+def shared_loss(batch: Sequence[Feature], start_logits, end_logits):
+    """The cross-entropy of the gold start and end over the text tokens of all of a question's slices together,
+    averaged over the batch's questions that have an answer and more than one slice (0 when there are none)."""
+    import torch
+
+    by_group: dict[int, list[int]] = {}
+    for row, feature in enumerate(batch):
+        by_group.setdefault(feature.group, []).append(row)
+    losses = []
+    for rows in by_group.values():
+        if len(rows) < 2 or not any(batch[row].first for row in rows):
+            continue
+        scores, starts, ends = [], [], []
+        for row in rows:
+            feature = batch[row]
+            text = [i for i, offset in enumerate(feature.slice.offsets) if offset is not None]
+            scores.append((start_logits[row, text], end_logits[row, text]))
+            starts += [i == feature.first and feature.first > 0 for i in text]
+            ends += [i == feature.last and feature.last > 0 for i in text]
+        start_scores = torch.cat([start for start, _ in scores])
+        end_scores = torch.cat([end for _, end in scores])
+        gold_starts, gold_ends = torch.tensor(starts), torch.tensor(ends)
+        losses.append(
+            (torch.logsumexp(start_scores, 0) - torch.logsumexp(start_scores[gold_starts], 0)
+             + torch.logsumexp(end_scores, 0) - torch.logsumexp(end_scores[gold_ends], 0)) / 2
+        )
+    return torch.stack(losses).mean() if losses else start_logits.new_zeros(())
+
+
 def _batches(training: Sequence[Feature], size: int, rng: random.Random) -> list[list[Feature]]:
-    """Shuffled batches of similar length: shuffle, sort groups of 50 batches by length, cut, shuffle batches."""
-    order = list(training)
+    """Shuffled batches of similar length that keep each question's slices together: shuffle the questions, sort
+    runs of about 50 batches' worth by their longest slice, cut into batches of about ``size`` slices, shuffle."""
+    groups: dict[int, list[Feature]] = {}
+    for feature in training:
+        groups.setdefault(feature.group, []).append(feature)
+    order = list(groups.values())
     rng.shuffle(order)
-    batches = []
-    group = 50 * size
-    for at in range(0, len(order), group):
-        chunk = sorted(order[at : at + group], key=lambda f: len(f.slice.ids))
-        batches += [chunk[i : i + size] for i in range(0, len(chunk), size)]
+    batches: list[list[Feature]] = []
+    run: list[list[Feature]] = []
+    for at, group in enumerate(order):
+        run.append(group)
+        if sum(map(len, run)) >= 50 * size or at == len(order) - 1:
+            batch: list[Feature] = []
+            for group_ in sorted(run, key=lambda g: max(len(f.slice.ids) for f in g)):
+                if batch and len(batch) + len(group_) > size:
+                    batches.append(batch)
+                    batch = []
+                batch += group_
+            batches.append(batch)
+            run = []
     rng.shuffle(batches)
     return batches
 
