@@ -59,8 +59,8 @@ def features(examples: Sequence[Example], tokenizer, config: ReaderConfig) -> li
     same id and wording; a repeated example's copies are told apart by their count) share a group."""
     made, groups, seen = [], {}, Counter()
     for example in examples:
-        copy = seen[(example.question_id, example.question, example.text, example.answer)]
-        seen.update([(example.question_id, example.question, example.text, example.answer)])
+        key = (example.question_id, example.question, example.text, example.answer)
+        copy, seen[key] = seen[key], seen[key] + 1
         group = groups.setdefault((example.question_id, example.question, copy), len(groups))
         for piece in encode_pairs(tokenizer, example.question, [example.text], config):
             made.append(Feature(piece, *_token_span(piece, example.answer), group))
@@ -160,8 +160,8 @@ def shared_loss(batch: Sequence[Feature], start_logits, end_logits):
             feature = batch[row]
             text = [i for i, offset in enumerate(feature.slice.offsets) if offset is not None]
             scores.append((start_logits[row, text], end_logits[row, text]))
-            starts += [i == feature.first and feature.first > 0 for i in text]
-            ends += [i == feature.last and feature.last > 0 for i in text]
+            starts += [i == feature.first for i in text]  # a text token is never [CLS], "no answer"'s label
+            ends += [i == feature.last for i in text]
         start_scores = torch.cat([start for start, _ in scores])
         end_scores = torch.cat([end for _, end in scores])
         gold_starts, gold_ends = torch.tensor(starts), torch.tensor(ends)
