@@ -60,7 +60,7 @@ class EvidenceOut(BaseModel):
     text: str
     start: int
     end: int
-    score: float
+    score: float = Field(description="The retrieval score (reciprocal-rank fusion of BM25 and dense search).")
 
 
 class AskResponse(BaseModel):
@@ -69,7 +69,10 @@ class AskResponse(BaseModel):
     abstained: bool
     no_answer_score: float = Field(description="0 = surely answered; abstains above the calibrated threshold.")
     message: str = Field(description="What a person would be told.")
-    evidence: list[EvidenceOut]
+    evidence: list[EvidenceOut] = Field(
+        description="Cited passages: the answer's first, then the other passages the reader read, by its best span "
+                    "in each, then the rest by retrieval score."
+    )
     timings_ms: dict[str, float]
 
 
