@@ -173,8 +173,8 @@ def shared_loss(batch: Sequence[Feature], start_logits, end_logits):
 
 
 def _batches(training: Sequence[Feature], size: int, rng: random.Random) -> list[list[Feature]]:
-    """Shuffled batches of similar length that keep each question's slices together: shuffle the questions, sort
-    runs of about 50 batches' worth by their longest slice, cut into batches of about ``size`` slices, shuffle."""
+    """Shuffled batches of similar length that keep each question's slices together: shuffle the questions, pack
+    runs of about 50 batches' worth into batches (:func:`_packed`), shuffle the batches."""
     groups: dict[int, list[Feature]] = {}
     for feature in training:
         groups.setdefault(feature.group, []).append(feature)
@@ -182,18 +182,26 @@ def _batches(training: Sequence[Feature], size: int, rng: random.Random) -> list
     rng.shuffle(order)
     batches: list[list[Feature]] = []
     run: list[list[Feature]] = []
-    for at, group in enumerate(order):
+    in_run = 0
+    for group in order:
         run.append(group)
-        if sum(map(len, run)) >= 50 * size or at == len(order) - 1:
-            batch: list[Feature] = []
-            for group_ in sorted(run, key=lambda g: max(len(f.slice.ids) for f in g)):
-                if batch and len(batch) + len(group_) > size:
-                    batches.append(batch)
-                    batch = []
-                batch += group_
-            batches.append(batch)
-            run = []
+        in_run += len(group)
+        if in_run >= 50 * size:
+            batches += _packed(run, size)
+            run, in_run = [], 0
+    if run:
+        batches += _packed(run, size)
     rng.shuffle(batches)
+    return batches
+
+
+def _packed(groups: list[list[Feature]], size: int) -> list[list[Feature]]:
+    """``groups`` sorted by their longest slice, cut into batches of at most ``size`` slices (or one group)."""
+    batches: list[list[Feature]] = [[]]
+    for group in sorted(groups, key=lambda g: max(len(f.slice.ids) for f in g)):
+        if batches[-1] and len(batches[-1]) + len(group) > size:
+            batches.append([])
+        batches[-1] += group
     return batches
 
 
