@@ -96,6 +96,35 @@ def test_the_shared_loss_wants_the_answers_passage_to_outscore_the_others(tokeni
     assert float(shared_loss(batch[1:], start[1:], end[1:])) == 0.0  # no answer in the group: nothing shared
 
 
+def test_with_the_null_a_question_without_an_answer_is_scored_together_for_its_cls_tokens(tokenizer):
+    import torch
+
+    from train.examples import Example
+    from train.fit import features, shared_loss
+
+    text, other = "Maduro was indicted in 2020.", "Cabello was indicted too."
+    answered = features([Example("Who was indicted?", text, (0, 6), "answer", "q"),
+                         Example("Who was indicted?", other, None, "retrieved", "q")], tokenizer, ReaderConfig())
+    length = max(len(f.slice.ids) for f in answered)
+    start, end = torch.zeros((2, length)), torch.zeros((2, length))
+    start[0, answered[0].first] = end[0, answered[0].last] = 10.0
+    start[1, 0] = end[1, 0] = 20.0  # with an answer, [CLS] is not among the shared candidates
+    assert float(shared_loss(answered, start, end, with_null=True)) == float(shared_loss(answered, start, end)) < 0.01
+
+    unanswerable = features([Example("Who was pardoned?", text, None, "unanswerable", "u"),
+                             Example("Who was pardoned?", other, None, "unanswerable", "u")], tokenizer, ReaderConfig())
+    length = max(len(f.slice.ids) for f in unanswerable)
+    start, end = torch.zeros((2, length)), torch.zeros((2, length))
+    start[1, 0] = end[1, 0] = 10.0  # one [CLS] leads: the target
+    assert float(shared_loss(unanswerable, start, end, with_null=True)) < 0.01
+    start[0, 1:7] = end[0, 1:7] = 99.0  # the question's tokens are not candidates
+    assert float(shared_loss(unanswerable, start, end, with_null=True)) < 0.01
+    maduro = next(i for i, offset in enumerate(unanswerable[0].slice.offsets) if offset is not None)
+    start[0, maduro] = end[0, maduro] = 20.0  # a span in the other passage leads: a large loss
+    assert float(shared_loss(unanswerable, start, end, with_null=True)) > 9.0
+    assert float(shared_loss(unanswerable, start, end)) == 0.0
+
+
 def test_a_few_steps_on_a_tiny_slice_lower_the_loss(tokenizer):
     from index.encoder import BUNDLED_MODEL, resolve_model
     from train.examples import Example

@@ -8,7 +8,10 @@ The reader compares spans across passages (the best span of all that it read win
 alone does not make one passage's scores comparable with another's. So a question's passages are also scored
 together (the shared normalisation of Clark and Gardner 2018, "Simple and Effective Multi-Paragraph Reading
 Comprehension"): one softmax over the text tokens of all the slices read for that question, whose target is the
-gold answer's tokens, teaches the answer's passage to outscore the passages that do not hold it.
+gold answer's tokens, teaches the answer's passage to outscore the passages that do not hold it. With
+``shared_null``, a question whose passages hold no answer is scored together too: one softmax over their text
+tokens and their ``[CLS]`` tokens, whose target is the ``[CLS]`` tokens, so "no answer" is learned against the
+best span of every passage read, as the reader uses it, not only against the spans of its own slice.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ class Hyperparameters:
     warmup_share: float = 0.1
     seed: int = 13
     shared_norm: float = 1.0  # weight of the loss over a question's passages scored together (0: off)
+    shared_null: bool = True  # questions without an answer are scored together too, their [CLS]s the target
 
 
 def load_tokenizer(path: Path):
@@ -124,7 +128,8 @@ def fit(
             )
             loss = output.loss
             if settings.shared_norm:
-                loss = loss + settings.shared_norm * shared_loss(batch, output.start_logits, output.end_logits)
+                shared = shared_loss(batch, output.start_logits, output.end_logits, with_null=settings.shared_null)
+                loss = loss + settings.shared_norm * shared
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -143,9 +148,14 @@ def fit(
     return model.eval()
 
 
-def shared_loss(batch: Sequence[Feature], start_logits, end_logits):
+def shared_loss(batch: Sequence[Feature], start_logits, end_logits, *, with_null: bool = False):
     """The cross-entropy of the gold start and end over the text tokens of all of a question's slices together,
-    averaged over the batch's questions that have an answer and more than one slice (0 when there are none)."""
+    averaged over the batch's questions with more than one slice (0 when there are none).
+
+    Without ``with_null`` only questions with an answer count. With it, so do the questions whose slices hold no
+    answer: their slices' ``[CLS]`` tokens join the candidates and are the target. (Making every question's
+    ``[CLS]`` tokens candidates separated answerable from unanswerable questions better but found worse spans;
+    docs/design.md.)"""
     import torch
 
     by_group: dict[int, list[int]] = {}
@@ -153,15 +163,17 @@ def shared_loss(batch: Sequence[Feature], start_logits, end_logits):
         by_group.setdefault(feature.group, []).append(row)
     losses = []
     for rows in by_group.values():
-        if len(rows) < 2 or not any(batch[row].first for row in rows):
+        answered = any(batch[row].first for row in rows)
+        if len(rows) < 2 or not (answered or with_null):
             continue
         scores, starts, ends = [], [], []
+        null = with_null and not answered  # the [CLS]s are candidates, and the target
         for row in rows:
             feature = batch[row]
-            text = [i for i, offset in enumerate(feature.slice.offsets) if offset is not None]
-            scores.append((start_logits[row, text], end_logits[row, text]))
-            starts += [i == feature.first for i in text]  # a text token is never [CLS], "no answer"'s label
-            ends += [i == feature.last for i in text]
+            tokens = [i for i, offset in enumerate(feature.slice.offsets) if offset is not None or (null and i == 0)]
+            scores.append((start_logits[row, tokens], end_logits[row, tokens]))
+            starts += [i == feature.first for i in tokens]  # (0, 0): "no answer", a candidate only with the null
+            ends += [i == feature.last for i in tokens]
         start_scores = torch.cat([start for start, _ in scores])
         end_scores = torch.cat([end for _, end in scores])
         gold_starts, gold_ends = torch.tensor(starts), torch.tensor(ends)
