@@ -49,7 +49,7 @@ class Hyperparameters:
     warmup_share: float = 0.1
     seed: int = 13
     shared_norm: float = 1.0  # weight of the loss over a question's passages scored together (0: off)
-    shared_null: bool = True  # questions without an answer are scored together too, their [CLS]s the target
+    shared_null: bool = False  # questions without an answer scored together too, their [CLS]s the target (not shipped)
 
 
 def load_tokenizer(path: Path):
