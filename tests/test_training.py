@@ -73,17 +73,24 @@ def test_a_questions_passages_share_a_group_and_a_batch(tokenizer):
             assert sum(f.group == feature.group for f in batch) == groups.count(feature.group)
 
 
-def test_the_shared_loss_wants_the_answers_passage_to_outscore_the_others(tokenizer):
+def _one_question_on_two_passages(tokenizer, question: str, answer: tuple[int, int] | None):
+    """The features of ``question`` read on two passages (the answer, if any, in the first) and zero logits."""
     import torch
 
     from train.examples import Example
-    from train.fit import features, shared_loss
+    from train.fit import features
 
-    text, other = "Maduro was indicted in 2020.", "Cabello was indicted too."
-    batch = features([Example("Who was indicted?", text, (0, 6), "answer", "q"),
-                      Example("Who was indicted?", other, None, "retrieved", "q")], tokenizer, ReaderConfig())
+    kind = "answer" if answer else "unanswerable"
+    batch = features([Example(question, "Maduro was indicted in 2020.", answer, kind, "q"),
+                      Example(question, "Cabello was indicted too.", None, kind, "q")], tokenizer, ReaderConfig())
     length = max(len(f.slice.ids) for f in batch)
-    start, end = torch.zeros((2, length)), torch.zeros((2, length))
+    return batch, torch.zeros((2, length)), torch.zeros((2, length))
+
+
+def test_the_shared_loss_wants_the_answers_passage_to_outscore_the_others(tokenizer):
+    from train.fit import shared_loss
+
+    batch, start, end = _one_question_on_two_passages(tokenizer, "Who was indicted?", (0, 6))
     start[0, batch[0].first] = end[0, batch[0].last] = 10.0  # the gold span leads: a small loss
     assert float(shared_loss(batch, start, end)) < 0.01
     cabello = next(i for i, offset in enumerate(batch[1].slice.offsets) if offset is not None)
@@ -97,24 +104,14 @@ def test_the_shared_loss_wants_the_answers_passage_to_outscore_the_others(tokeni
 
 
 def test_with_the_null_a_question_without_an_answer_is_scored_together_for_its_cls_tokens(tokenizer):
-    import torch
+    from train.fit import shared_loss
 
-    from train.examples import Example
-    from train.fit import features, shared_loss
-
-    text, other = "Maduro was indicted in 2020.", "Cabello was indicted too."
-    answered = features([Example("Who was indicted?", text, (0, 6), "answer", "q"),
-                         Example("Who was indicted?", other, None, "retrieved", "q")], tokenizer, ReaderConfig())
-    length = max(len(f.slice.ids) for f in answered)
-    start, end = torch.zeros((2, length)), torch.zeros((2, length))
+    answered, start, end = _one_question_on_two_passages(tokenizer, "Who was indicted?", (0, 6))
     start[0, answered[0].first] = end[0, answered[0].last] = 10.0
     start[1, 0] = end[1, 0] = 20.0  # with an answer, [CLS] is not among the shared candidates
     assert float(shared_loss(answered, start, end, with_null=True)) == float(shared_loss(answered, start, end)) < 0.01
 
-    unanswerable = features([Example("Who was pardoned?", text, None, "unanswerable", "u"),
-                             Example("Who was pardoned?", other, None, "unanswerable", "u")], tokenizer, ReaderConfig())
-    length = max(len(f.slice.ids) for f in unanswerable)
-    start, end = torch.zeros((2, length)), torch.zeros((2, length))
+    unanswerable, start, end = _one_question_on_two_passages(tokenizer, "Who was pardoned?", None)
     start[1, 0] = end[1, 0] = 10.0  # one [CLS] leads: the target
     assert float(shared_loss(unanswerable, start, end, with_null=True)) < 0.01
     start[0, 1:7] = end[0, 1:7] = 99.0  # the question's tokens are not candidates
