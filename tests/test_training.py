@@ -144,8 +144,9 @@ def test_a_few_steps_on_a_tiny_slice_lower_the_loss(tokenizer):
 
 def test_the_shipped_reader_gives_the_training_frameworks_spans():
     """``parity.json`` holds the spans the torch model gave when it was trained (``[start, end, answered]`` in
-    each text). The shipped int8 copy gives the agreement recorded there, and most of the same spans: int8 weights
-    move close calls, a broken export moves nearly all of them."""
+    each text). The shipped int8 copy gives most of the same spans, about as many as recorded: int8 weights move
+    close calls (and ONNX Runtime's int8 kernels differ by CPU: AVX2 or AVX-512 VNNI), a broken export moves nearly
+    all of them."""
     from train.reader import PARITY_FILE, _best
 
     folder = Settings().reader_model
@@ -153,7 +154,8 @@ def test_the_shipped_reader_gives_the_training_frameworks_spans():
     model = SpanModel(folder)
     same = [_best(*model.read(r["question"], [r["text"]]), model.config) == r["span"] for r in parity["spans"]]
     assert len(same) >= 20
-    assert sum(same) == parity["agreeing"] >= 0.7 * len(same)
+    assert sum(same) >= 0.7 * len(same)
+    assert abs(sum(same) - parity["agreeing"]) <= 0.1 * len(same)
 
 
 def test_the_model_card_names_its_data_and_figures():
