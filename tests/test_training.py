@@ -122,6 +122,21 @@ def test_with_the_null_a_question_without_an_answer_is_scored_together_for_its_c
     assert float(shared_loss(unanswerable, start, end)) == 0.0
 
 
+def test_with_the_null_everywhere_an_answered_questions_cls_tokens_compete_with_its_answer(tokenizer):
+    from train.fit import shared_loss
+
+    answered, start, end = _one_question_on_two_passages(tokenizer, "Who was indicted?", (0, 6))
+    start[0, answered[0].first] = end[0, answered[0].last] = 10.0
+    assert float(shared_loss(answered, start, end, with_null=True, null_everywhere=True)) < 0.01
+    start[1, 0] = end[1, 0] = 20.0  # the other passage's [CLS] leads: a candidate, never the target here
+    assert float(shared_loss(answered, start, end, with_null=True, null_everywhere=True)) > 9.0
+    assert float(shared_loss(answered, start, end, with_null=True)) < 0.01
+
+    unanswerable, start, end = _one_question_on_two_passages(tokenizer, "Who was pardoned?", None)
+    start[1, 0] = end[1, 0] = 10.0  # where no passage answers, the [CLS] tokens stay the target
+    assert float(shared_loss(unanswerable, start, end, with_null=True, null_everywhere=True)) < 0.01
+
+
 def test_a_few_steps_on_a_tiny_slice_lower_the_loss(tokenizer):
     from index.encoder import BUNDLED_MODEL, resolve_model
     from train.examples import Example

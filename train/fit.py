@@ -50,6 +50,9 @@ class Hyperparameters:
     seed: int = 13
     shared_norm: float = 1.0  # weight of the loss over a question's passages scored together (0: off)
     shared_null: bool = False  # questions without an answer scored together too, their [CLS]s the target (not shipped)
+    # share of the shared loss in its full form: every question's [CLS]s candidates, the target where no passage
+    # answers (0: off; 1 is the usual multi-passage form; not shipped)
+    null_everywhere: float = 0.0
 
 
 def load_tokenizer(path: Path):
@@ -129,6 +132,9 @@ def fit(
             loss = output.loss
             if settings.shared_norm:
                 shared = shared_loss(batch, output.start_logits, output.end_logits, with_null=settings.shared_null)
+                if settings.null_everywhere:
+                    full = shared_loss(batch, output.start_logits, output.end_logits, with_null=True, null_everywhere=True)
+                    shared = (1 - settings.null_everywhere) * shared + settings.null_everywhere * full
                 loss = loss + settings.shared_norm * shared
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -148,14 +154,16 @@ def fit(
     return model.eval()
 
 
-def shared_loss(batch: Sequence[Feature], start_logits, end_logits, *, with_null: bool = False):
+def shared_loss(
+    batch: Sequence[Feature], start_logits, end_logits, *, with_null: bool = False, null_everywhere: bool = False
+):
     """The cross-entropy of the gold start and end over the text tokens of all of a question's slices together,
     averaged over the batch's questions with more than one slice (0 when there are none).
 
     Without ``with_null`` only questions with an answer count. With it, so do the questions whose slices hold no
-    answer: their slices' ``[CLS]`` tokens join the candidates and are the target. (Making every question's
-    ``[CLS]`` tokens candidates separated answerable from unanswerable questions better but found worse spans;
-    docs/design.md.)"""
+    answer: their slices' ``[CLS]`` tokens join the candidates and are the target. With ``null_everywhere`` too, the
+    ``[CLS]`` tokens of questions with an answer are candidates as well (not the target): the usual multi-passage
+    form, which separated answerable from unanswerable questions better but found worse spans (docs/design.md)."""
     import torch
 
     by_group: dict[int, list[int]] = {}
@@ -167,13 +175,14 @@ def shared_loss(batch: Sequence[Feature], start_logits, end_logits, *, with_null
         if len(rows) < 2 or not (answered or with_null):
             continue
         scores, starts, ends = [], [], []
-        null = with_null and not answered  # the [CLS]s are candidates, and the target
+        null = with_null and (null_everywhere or not answered)  # the [CLS]s are candidates (the target if unanswered)
         for row in rows:
             feature = batch[row]
             tokens = [i for i, offset in enumerate(feature.slice.offsets) if offset is not None or (null and i == 0)]
             scores.append((start_logits[row, tokens], end_logits[row, tokens]))
-            starts += [i == feature.first for i in tokens]  # (0, 0): "no answer", a candidate only with the null
-            ends += [i == feature.last for i in tokens]
+            # (0, 0) is "no answer": the target only where no passage answers
+            starts += [i == feature.first and (i > 0 or not answered) for i in tokens]
+            ends += [i == feature.last and (i > 0 or not answered) for i in tokens]
         start_scores = torch.cat([start for start, _ in scores])
         end_scores = torch.cat([end for _, end in scores])
         gold_starts, gold_ends = torch.tensor(starts), torch.tensor(ends)
