@@ -77,16 +77,16 @@ def best_threshold(
 
 def calibrate_threshold(
     scores: dict[str, float], na_probs: dict[str, float], predictions: dict[str, str], answerable: dict[str, bool],
-    *, max_wrongly_refused: float = 0.05,
+    *, max_wrongly_refused: float = 0.05, floor: float = 0.0,
 ) -> float:
-    """The no-answer threshold for serving: the best score among thresholds refusing at most
+    """The no-answer threshold for serving: the best score among thresholds of at least ``floor`` refusing at most
     ``max_wrongly_refused`` of the answerable questions, taken in the middle of its plateau.
 
     The official ``best_f1_thresh`` (reported too) optimises F1 alone and sits at the low edge of a plateau; on a
     few dozen questions that edge can refuse a third of answerable questions, which users feel more than a
     wrong-but-cited span.
     """
-    ordered = sorted(set(na_probs.values()) | {1.0})
+    ordered = sorted({p for p in na_probs.values() if p >= floor} | {floor, 1.0})
     answerable_ids = [q for q, a in answerable.items() if a]
     allowed = []
     for threshold in ordered:
@@ -97,6 +97,37 @@ def calibrate_threshold(
     low = min(t for score, t in allowed if score >= best - 1e-9)
     above = [t for t in ordered if t > low and _score_at(t, scores, na_probs, predictions, answerable) < best - 1e-9]
     return (low + (above[0] if above else 1.0)) / 2
+
+
+def serving_threshold(results: list[ItemResult], *, max_wrongly_refused: float = 0.05, floor: float = 0.0) -> float:
+    """:func:`calibrate_threshold` over evaluation results (rounded to 4 places)."""
+    # It needs what the reader would have said had it not abstained, to move the threshold both ways.
+    raw = {r.item.id: r.response.raw_answer_text for r in results}
+    raw_f1 = {r.item.id: item_scores(r.item, raw[r.item.id])[1] for r in results}
+    na_probs = {r.item.id: r.response.no_answer_score for r in results}
+    answerable = {r.item.id: r.item.answerable for r in results}
+    threshold = calibrate_threshold(raw_f1, na_probs, raw, answerable, max_wrongly_refused=max_wrongly_refused,
+                                    floor=floor)
+    return round(threshold, 4)
+
+
+def abstention_floor(
+    results: list[ItemResult], *, max_wrongly_refused: float = 0.05, max_f1_cost: float = 1.0, margin: float = 0.01
+) -> float:
+    """The lowest no-answer threshold at which abstaining refuses at most ``max_wrongly_refused`` of the answerable
+    questions of ``results`` and costs their F1 at most ``max_f1_cost`` points (against not abstaining at all),
+    plus ``margin``, so that the question at the edge stays answered when its score moves a little (ONNX
+    Runtime's int8 kernels differ by CPU): a limit from questions people ask, under a threshold chosen on
+    harder ones."""
+    answerable = [r for r in results if r.item.answerable]
+    answered = [(r.response.no_answer_score, item_scores(r.item, r.response.raw_answer_text)[1])
+                for r in answerable if r.response.raw_answer_text]
+    for threshold in sorted({score for score, _ in answered} | {0.0}):
+        refused = [f1 for score, f1 in answered if score > threshold]
+        cost = 100.0 * sum(refused) / max(1, len(answerable))
+        if len(refused) <= max_wrongly_refused * len(answerable) and cost <= max_f1_cost:
+            return min(1.0, threshold + margin)
+    return 1.0
 
 
 def _score_at(threshold, scores, na_probs, predictions, answerable) -> float:
@@ -212,9 +243,6 @@ def metrics(results: list[ItemResult]) -> dict:
     f1 = {r.item.id: r.f1 for r in results}
     best_exact, best_exact_threshold = best_threshold(exact, na_probs, submitted, answerable)
     best_f1, best_f1_threshold = best_threshold(f1, na_probs, submitted, answerable)
-    # Calibration needs what the reader would have said had it not abstained, to move the threshold both ways.
-    raw = {r.item.id: r.response.raw_answer_text for r in results}
-    raw_f1 = {r.item.id: item_scores(r.item, raw[r.item.id])[1] for r in results}
     abstained = [r for r in results if r.response.abstained]
     correctly_abstained = [r for r in abstained if not r.item.answerable]
     latencies = sorted(r.seconds * 1000 for r in results)
@@ -234,7 +262,7 @@ def metrics(results: list[ItemResult]) -> dict:
         "best_exact_thresh": best_exact_threshold,
         "best_f1": round(best_f1, 2),
         "best_f1_thresh": best_f1_threshold,
-        "calibrated_thresh": round(calibrate_threshold(raw_f1, na_probs, raw, answerable), 4),
+        "calibrated_thresh": serving_threshold(results),
         "hit@1": mean([rank == 1 for rank in ranks]),
         "hit@3": mean([rank is not None and rank <= 3 for rank in ranks]),
         "mrr": round(sum(1.0 / rank for rank in ranks if rank) / len(ranks), 4) if ranks else 0.0,

@@ -6,7 +6,12 @@ import json
 
 import pytest
 
-from qa.evaluate import best_threshold, exact_score, f1_score, item_scores, normalize_answer
+from qa.evaluate import (
+    ItemResult, abstention_floor, best_threshold, calibrate_threshold, exact_score, f1_score, item_scores,
+    normalize_answer,
+)
+from qa.pipeline import Response
+from qa.reader import Answer
 from qa.gold import GoldItem, load_gold, to_squad
 from tests.conftest import GOLD, SEEDS
 
@@ -43,6 +48,37 @@ def test_best_threshold_matches_the_official_sweep():
     answerable = {"a": True, "b": False, "c": True}
     # sorted by na_prob: a(+1) -> 2, c(+1) -> 3, b(-1) -> 2; best 3/3 at threshold 0.5
     assert best_threshold(scores, na_probs, predictions, answerable) == (100.0, 0.5)
+
+
+def _result(answers: list[str], said: str, no_answer_score: float) -> ItemResult:
+    item = GoldItem(f"q{no_answer_score}", "Who?", answers)
+    answer = Answer(said, "doc", "doc-1", 0, len(said), 1 - no_answer_score, no_answer_score, 0)
+    response = Response("Who?", answer, False, no_answer_score, [], "Who?", answer)
+    return ItemResult(item, response, *item_scores(item, said), None, True, 0.0)
+
+
+def test_the_abstention_floor_is_the_lowest_threshold_within_both_limits():
+    # twenty answerable questions with no-answer scores 0.05 .. 1.0, all answered right but the least sure one
+    results = [_result(["Maduro"], "Maduro" if i < 20 else "Cabello", i / 20) for i in range(1, 21)]
+    # refusing the wrong one costs no F1 and is 5% of them; refusing a right one too costs 5 points and is 10%
+    assert abstention_floor(results, margin=0.0) == pytest.approx(0.95)
+    assert abstention_floor(results) == pytest.approx(0.96)  # a margin above the question at the edge
+    assert abstention_floor(results, max_wrongly_refused=0.10, margin=0.0) == pytest.approx(0.95)
+    assert abstention_floor(results, max_wrongly_refused=0.10, max_f1_cost=5.0, margin=0.0) == pytest.approx(0.9)
+    assert abstention_floor(results, max_wrongly_refused=0.0) == 1.0
+    unanswerable = [_result([], "Maduro", 0.01)]  # unanswerable questions set no limit
+    assert abstention_floor(results + unanswerable, margin=0.0) == pytest.approx(0.95)
+
+
+def test_the_calibrated_threshold_stays_above_the_floor():
+    # a refused unanswerable question scores 1; the answerable ones are right
+    na_probs = {"yes1": 0.2, "yes2": 0.4, "no1": 0.6, "no2": 0.8}
+    answerable = {"yes1": True, "yes2": True, "no1": False, "no2": False}
+    predictions = {q: "x" for q in na_probs}
+    scores = {"yes1": 1.0, "yes2": 1.0, "no1": 0.0, "no2": 0.0}
+    assert calibrate_threshold(scores, na_probs, predictions, answerable, max_wrongly_refused=1.0) == 0.5
+    threshold = calibrate_threshold(scores, na_probs, predictions, answerable, max_wrongly_refused=1.0, floor=0.7)
+    assert threshold == pytest.approx(0.75)  # the best from 0.7 refuses "no2" only: the middle of [0.7, 0.8)
 
 
 def test_shipped_gold_is_verbatim_and_large_enough():

@@ -28,6 +28,7 @@ TRAIN_FILES = [DATA / "train.json"]
 VALIDATION_FILE = DATA / "validation.json"
 HELDOUT_FILE = DATA / "heldout.json"
 SEED_GOLD_FILES = sorted((PROJECT_ROOT / "gold" / "tuned").glob("*.jsonl"))
+SEED_GOLD_FILE = PROJECT_ROOT / "gold" / "seed-article.jsonl"  # never trained on: limits the threshold
 PARITY_FILE = "parity.json"
 PARITY_QUESTIONS = 24
 
@@ -92,12 +93,28 @@ def train_reader(run: TrainingRun) -> dict:
         "parity": {"questions": len(parity["spans"]), "agreeing": parity["agreeing"]},
     }
     if run.measure:
-        card["threshold"], card["validation"], card["heldout"] = _measure(run.out, run.progress)
-        card["calibration"] = ReaderConfig.read(run.out / CONFIG_FILE).saved()["calibration"]
+        _add_measurements(card, run.out, run.progress)
     card["minutes"] = round((time.perf_counter() - started) / 60, 1)
-    (run.out / "card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    (run.out / "README.md").write_text(model_card_text(card), encoding="utf-8")
+    _write_card(card, run.out)
     return card
+
+
+def measure_reader(out: Path, progress: bool = True) -> dict:
+    """Calibrate and measure the reader already in ``out`` again, without training; returns its updated card."""
+    card = json.loads((out / "card.json").read_text(encoding="utf-8"))
+    _add_measurements(card, out, progress)
+    _write_card(card, out)
+    return card
+
+
+def _add_measurements(card: dict, out: Path, progress: bool) -> None:
+    card["threshold"], card["validation"], card["seed"], card["heldout"] = _measure(out, progress)
+    card["calibration"] = ReaderConfig.read(out / CONFIG_FILE).saved()["calibration"]
+
+
+def _write_card(card: dict, out: Path) -> None:
+    (out / "card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / "README.md").write_text(model_card_text(card), encoding="utf-8")
 
 
 def _described(path: Path) -> dict:
@@ -144,11 +161,17 @@ def _best(slices, start_logits, end_logits, config: ReaderConfig) -> list:
     return [span.start, span.end, span.score > null]
 
 
-def _measure(out: Path, progress: bool) -> tuple[float, dict, dict]:
-    """Calibrate the no-answer score and the threshold on the validation article (written into ``reader.json``
-    and returned), then measure the held-out articles with them."""
-    from qa.evaluate import at_threshold, metrics, per_article, run
-    from qa.gold import load_squad_corpus
+def _measure(out: Path, progress: bool) -> tuple[float, dict, dict, dict]:
+    """Calibrate the no-answer score and the threshold (written into ``reader.json``; the threshold returned), then
+    measure the held-out articles with them.
+
+    The score is calibrated on the validation article. The threshold is the best F1 there among thresholds that
+    keep the seed article's shipped questions to the product's limit: abstaining refuses at most 5% of their
+    answerable questions and costs their F1 at most a point. SQuAD 2.0's unanswerable questions are written to
+    look answerable, so on them the best threshold refuses many answerable ones; questions people ask about a
+    plain article set how far that may go."""
+    from qa.evaluate import abstention_floor, at_threshold, metrics, per_article, run, serving_threshold
+    from qa.gold import load_gold, load_squad_corpus
     from qa.pipeline import Pipeline
 
     figures = {}
@@ -159,19 +182,24 @@ def _measure(out: Path, progress: bool) -> tuple[float, dict, dict]:
         results = run(Pipeline.from_settings(settings, documents=corpus.documents), corpus.items, progress=progress)
         calibration = calibrate(results)
         results = [_rescored(r, calibration) for r in results]
-        threshold = metrics(results)["calibrated_thresh"]
         config = ReaderConfig.read(out / CONFIG_FILE)
         (out / CONFIG_FILE).write_text(json.dumps(replace(config, calibration=calibration).saved(), indent=2) + "\n",
                                        encoding="utf-8")
+        seed_settings = settings.model_copy(update={"store_dir": Path(scratch) / "seed"})
+        seed = run(Pipeline.from_settings(seed_settings), load_gold(SEED_GOLD_FILE), progress=progress)
+        floor = abstention_floor(seed)
+        threshold = serving_threshold(results, max_wrongly_refused=1.0, floor=floor)
         validation = at_threshold(results, threshold)
         figures["validation"] = {"file": str(VALIDATION_FILE.relative_to(PROJECT_ROOT)),
                                  "all": _headline(metrics(validation)), "per_article": per_article(validation)}
+        figures["seed"] = {"file": str(SEED_GOLD_FILE.relative_to(PROJECT_ROOT)), "floor": floor,
+                           "all": _headline(metrics(at_threshold(seed, threshold)))}
         corpus = load_squad_corpus(HELDOUT_FILE)
         settings = settings.model_copy(update={"store_dir": Path(scratch) / "heldout", "no_answer_threshold": threshold})
         results = run(Pipeline.from_settings(settings, documents=corpus.documents), corpus.items, progress=progress)
         figures["heldout"] = {"file": str(HELDOUT_FILE.relative_to(PROJECT_ROOT)), "all": _headline(metrics(results)),
                               "per_article": per_article(results)}
-    return threshold, figures["validation"], figures["heldout"]
+    return threshold, figures["validation"], figures["seed"], figures["heldout"]
 
 
 def calibrate(results: list) -> Calibration:
@@ -243,15 +271,17 @@ def model_card_text(card: dict) -> str:
         calibration = card["calibration"]
         lines += ["", "## Figures", "", "The no-answer score is the reader's margin (best span score minus null "
                   f"score) through `1 - sigmoid({calibration['slope']} * margin + {calibration['intercept']})`, "
-                  "fitted on the validation article, where the threshold was calibrated too: "
-                  f"{card['threshold']} (the best F1 among thresholds refusing at most 5% of answerable questions).",
-                  "", "| | validation | held out |", "|---|---|---|"]
+                  f"fitted on the validation article. The threshold, {card['threshold']}, is the best F1 there among "
+                  "thresholds at which abstaining refuses at most 5% of the seed article's answerable questions "
+                  f"(`{card['seed']['file']}`, never trained on) and costs their F1 at most a point (so from "
+                  f"{card['seed']['floor']}, a margin of 0.01 included).",
+                  "", "| | validation | seed article | held out |", "|---|---|---|---|"]
         for label, key in (("F1 (all questions)", "f1"), ("F1 if every question were refused", "refuse_all_f1"),
                            ("HasAns F1", "HasAns_f1"), ("HasAns EM", "HasAns_exact"),
                            ("unanswerable questions refused", "NoAns_exact"),
                            ("answerable questions wrongly refused", "wrongly_refused"),
                            ("cited top-1 / top-3 holds the answer", "hit@1")):
-            values = [card[split]["all"] for split in ("validation", "heldout")]
+            values = [card[split]["all"] for split in ("validation", "seed", "heldout")]
             if key == "hit@1":
                 cells = [f"{v['hit@1']} / {v['hit@3']}" for v in values]
             else:

@@ -148,20 +148,29 @@ def eval_command(gold: Path, out: Path, documents_from_gold: bool, calibrate: bo
 @click.option("--seed", type=int, default=13, show_default=True)
 @click.option("--limit", type=click.IntRange(1), default=None, help="Train on the first LIMIT questions only (a quick trial).")
 @click.option("--no-measure", is_flag=True, help="Skip calibrating the threshold and measuring the held-out articles.")
-def train(out: Path | None, epochs: int, learning_rate: float, seed: int, limit: int | None, no_measure: bool) -> None:
+@click.option("--measure-only", is_flag=True,
+              help="Do not train: calibrate and measure the reader already in --out again (a few minutes).")
+def train(out: Path | None, epochs: int, learning_rate: float, seed: int, limit: int | None, no_measure: bool,
+          measure_only: bool) -> None:
     """Rebuild the reader from data/ and gold/tuned/: fine-tune, export to ONNX, calibrate, measure, write its card.
 
     About an hour on 2 CPU cores. With the default --out, the calibrated threshold is also written to qa.toml.
     """
     from train.fit import Hyperparameters
-    from train.reader import TrainingRun, train_reader
+    from train.reader import TrainingRun, measure_reader, train_reader
 
+    if measure_only and no_measure:
+        raise click.UsageError("--measure-only and --no-measure exclude each other.")
     settings = _settings()
     target = out or settings.reader_model
-    hyperparameters = Hyperparameters(epochs=epochs, learning_rate=learning_rate, seed=seed)
-    # Progress bars even in a log file: an hour-long run in the background should say how far it has got.
-    card = train_reader(TrainingRun(target, hyperparameters, limit=limit, measure=not no_measure, progress=True))
-    click.echo(f"Reader written to {target}/ in {card['minutes']} minutes (model card: {target / 'README.md'}).")
+    if measure_only:
+        card = measure_reader(target)
+        click.echo(f"Reader in {target}/ calibrated and measured again (model card: {target / 'README.md'}).")
+    else:
+        hyperparameters = Hyperparameters(epochs=epochs, learning_rate=learning_rate, seed=seed)
+        # Progress bars even in a log file: an hour-long run in the background should say how far it has got.
+        card = train_reader(TrainingRun(target, hyperparameters, limit=limit, measure=not no_measure, progress=True))
+        click.echo(f"Reader written to {target}/ in {card['minutes']} minutes (model card: {target / 'README.md'}).")
     if "threshold" in card:
         held = card["heldout"]["all"]
         click.echo(f"Held-out articles: F1 {held['f1']} (refusing everything: {held['refuse_all_f1']}), HasAns F1 "
