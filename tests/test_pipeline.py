@@ -112,11 +112,11 @@ _NEAR_MISS = "known miss: a near-miss of a sentence in the article gets a cited 
         "How many people were killed in U.S. military strikes?",
         "What is the population of Venezuela?",
         "What is the capital of Venezuela?",
+        "How many members does Tren de Aragua have?",  # near the sentence naming the gang, "the Sinaloa cartel"
+        "Who is the president of Colombia?",  # near "Nicolás Maduro", the article's president
         *[
             pytest.param(question, marks=pytest.mark.xfail(strict=True, reason=_NEAR_MISS))
             for question in (
-                "How many members does Tren de Aragua have?",  # the sentence naming the gang: "the Sinaloa cartel"
-                "Who is the president of Colombia?",  # the article's president is Venezuelan: "Nicolás Maduro"
                 "Who is the U.S. Secretary of State?",  # the article's secretary is of Defense
                 "How much is the reward for Diosdado Cabello's arrest?",  # the reward is for Maduro's arrest
                 "What are the specific actions that are automatically planned?",  # "no specific actions are planned"
