@@ -93,3 +93,8 @@ def test_the_multi_worker_listener_gives_connections_tcp_nodelay():
     listener = _tcp_listener("127.0.0.1", 0)
     assert listener.proto == socket.IPPROTO_TCP
     assert asyncio.run(nodelay_of_accepted_connection(listener)) != 0
+
+
+def test_train_refuses_contradictory_measure_flags(runner):
+    result = runner.invoke(main, ["train", "--measure-only", "--no-measure"])
+    assert result.exit_code == 2 and "--measure-only and --no-measure exclude each other" in result.output

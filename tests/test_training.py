@@ -233,3 +233,25 @@ def test_the_no_answer_score_is_calibrated_on_the_margin(tmp_path):
     path.write_text(json.dumps(ReaderConfig(calibration=calibration).saved()), encoding="utf-8")
     assert ReaderConfig.read(path).calibration == calibration
     assert ReaderConfig.read(path) != ReaderConfig(calibration=Calibration())
+
+
+def test_measuring_again_rewrites_the_card_without_training(tmp_path, monkeypatch):
+    """``qa train --measure-only``: the card's figures and threshold are replaced, the rest is kept."""
+    import shutil
+
+    import train.reader as training
+
+    shipped = Settings().reader_model
+    for name in ("card.json", "reader.json"):
+        shutil.copy(shipped / name, tmp_path / name)
+    before = json.loads((tmp_path / "card.json").read_text(encoding="utf-8"))
+    figures = {key: before["validation"]["all"][key] for key in before["validation"]["all"]}
+    measured = (0.42, {"file": "v.json", "all": figures}, {"file": "s.jsonl", "floor": 0.4, "all": figures},
+                {"file": "h.json", "all": figures})
+    monkeypatch.setattr(training, "_measure", lambda out, progress: measured)
+    card = training.measure_reader(tmp_path, progress=False)
+    assert card["threshold"] == 0.42 and card["seed"]["floor"] == 0.4
+    assert card["training"] == before["training"] and card["parity"] == before["parity"]
+    assert json.loads((tmp_path / "card.json").read_text(encoding="utf-8")) == card
+    text = (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert "The threshold, 0.42," in text and "| | validation | seed article | held out |" in text
