@@ -98,3 +98,9 @@ def test_the_multi_worker_listener_gives_connections_tcp_nodelay():
 def test_train_refuses_contradictory_measure_flags(runner):
     result = runner.invoke(main, ["train", "--measure-only", "--no-measure"])
     assert result.exit_code == 2 and "--measure-only and --no-measure exclude each other" in result.output
+
+
+def test_measuring_again_needs_a_trained_reader(runner, tmp_path):
+    result = runner.invoke(main, ["train", "--measure-only", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "holds no reader trained by `qa train`" in result.output
+    assert "Traceback" not in result.output

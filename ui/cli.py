@@ -164,6 +164,8 @@ def train(out: Path | None, epochs: int, learning_rate: float, seed: int, limit:
     settings = _settings()
     target = out or settings.reader_model
     if measure_only:
+        if not (target / "card.json").is_file():
+            raise click.UsageError(f"{target} holds no reader trained by `qa train` (no card.json) to measure again.")
         card = measure_reader(target)
         click.echo(f"Reader in {target}/ calibrated and measured again (model card: {target / 'README.md'}).")
     else:
