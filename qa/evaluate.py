@@ -111,8 +111,12 @@ def serving_threshold(results: list[ItemResult], *, max_wrongly_refused: float =
     return round(threshold, 4)
 
 
+FLOOR_MARGIN = 0.01  # how far above the answerable question at the edge the abstention floor lies
+
+
 def abstention_floor(
-    results: list[ItemResult], *, max_wrongly_refused: float = 0.05, max_f1_cost: float = 1.0, margin: float = 0.01
+    results: list[ItemResult], *, max_wrongly_refused: float = 0.05, max_f1_cost: float = 1.0,
+    margin: float = FLOOR_MARGIN,
 ) -> float:
     """The lowest no-answer threshold at which abstaining refuses at most ``max_wrongly_refused`` of the answerable
     questions of ``results`` and costs their F1 at most ``max_f1_cost`` points (against not abstaining at all),

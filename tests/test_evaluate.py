@@ -10,9 +10,9 @@ from qa.evaluate import (
     ItemResult, abstention_floor, best_threshold, calibrate_threshold, exact_score, f1_score, item_scores,
     normalize_answer,
 )
+from qa.gold import GoldItem, load_gold, to_squad
 from qa.pipeline import Response
 from qa.reader import Answer
-from qa.gold import GoldItem, load_gold, to_squad
 from tests.conftest import GOLD, SEEDS
 
 

@@ -231,6 +231,8 @@ def _headline(figures: dict) -> dict:
 
 def model_card_text(card: dict) -> str:
     """The model card as markdown, from ``card.json``'s contents."""
+    from qa.evaluate import FLOOR_MARGIN
+
     data, training = card["data"], card["training"]
     rows = "\n".join(f"| `{d['file']}` | `{d['sha256'][:16]}…` |" for d in data["training"])
     lines = [
@@ -274,7 +276,7 @@ def model_card_text(card: dict) -> str:
                   f"fitted on the validation article. The threshold, {card['threshold']}, is the best F1 there among "
                   "thresholds at which abstaining refuses at most 5% of the seed article's answerable questions "
                   f"(`{card['seed']['file']}`, never trained on) and costs their F1 at most a point (so from "
-                  f"{card['seed']['floor']}, a margin of 0.01 included).",
+                  f"{card['seed']['floor']}, a margin of {FLOOR_MARGIN} included).",
                   "", "| | validation | seed article | held out |", "|---|---|---|---|"]
         for label, key in (("F1 (all questions)", "f1"), ("F1 if every question were refused", "refuse_all_f1"),
                            ("HasAns F1", "HasAns_f1"), ("HasAns EM", "HasAns_exact"),
