@@ -56,7 +56,10 @@ class Pipeline:
         self.retriever = Retriever(opened.index, encoder)
         self.speller = Speller((passage.text for passage in opened.index.passages), also=ANSWER_KIND_WORDS)
         self.retriever.warm_up()
-        self.reader = Reader(settings.reader_model, opened.index, settings.reader_passages, settings.reader_sure)
+        self.reader = Reader(
+            settings.reader_model, opened.index, settings.reader_passages, settings.reader_sure,
+            settings.reader_rank_prior,
+        )
         self.reader.warm_up()
         self._cache: OrderedDict[tuple, Response] = OrderedDict()
         self._cache_lock = threading.Lock()

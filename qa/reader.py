@@ -14,6 +14,9 @@ Method (as the field writes it; transformers' ``utils_qa.postprocess_qa_predicti
 5. Reading costs about 0.16 ms per word piece on two cores (a passage and question: about 20 ms), so the first
    retrieved passage is read alone, and the next ones (up to ``passages_read``) only when ``sigmoid(margin)`` of
    the first one's span is below ``sure``.
+6. Spans of different passages compete by their score minus ``rank_prior * log(1 + rank)``, ``rank`` counting
+   retrieved passages from 0: the retriever's ranking as a prior beside the reader's score, as BERTserini (Yang
+   et al. 2019) combines its retriever's and reader's scores.
 
 Every answer is ``document.text[start:end]``: token offsets map back into the passage, and the passage's own
 offsets into its document.
@@ -244,11 +247,14 @@ class Reader:
     Raises ReaderModelError (on warm-up) when the model folder is missing a file or holds a damaged one.
     """
 
-    def __init__(self, model_dir: Path, index: PassageIndex, passages_read: int, sure: float = 1.0) -> None:
+    def __init__(
+        self, model_dir: Path, index: PassageIndex, passages_read: int, sure: float = 1.0, rank_prior: float = 0.0
+    ) -> None:
         self.model = SpanModel(model_dir)
         self.index = index
         self.passages_read = passages_read
         self.sure = sure
+        self.rank_prior = rank_prior
 
     @property
     def name(self) -> str:
@@ -284,32 +290,37 @@ class Reader:
         """What :meth:`read` answers from: the best span, its hit and its slice's null score."""
         reading = self._read(question, hits[:1])
         if self.passages_read > 1 and len(hits) > 1 and (reading is None or sigmoid(reading.margin) < self.sure):
-            more = self._read(question, hits[1 : self.passages_read])
+            more = self._read(question, hits[1 : self.passages_read], first_rank=1)
             reading = more if reading is None else reading.joined(more)
         return reading
 
-    def _read(self, question: str, hits: list[Hit]) -> Reading | None:
-        """The best span of these hits' passages (one model call)."""
+    def _read(self, question: str, hits: list[Hit], first_rank: int = 0) -> Reading | None:
+        """The best span of these hits' passages (one model call); ``hits[0]`` is retrieved at ``first_rank``."""
         if not hits:
             return None
         slices, start_logits, end_logits = self.model.read(question, [hit.passage.text for hit in hits])
         found = best_per_text(slices, start_logits, end_logits, self.model.config)
         if not found:
             return None
-        source, (span, null) = max(found.items(), key=lambda item: item[1][0].score)
-        scores = tuple((hits[text].row, best.score) for text, (best, _) in found.items())
-        return Reading(span, hits[source], null, scores)
+        ranked = {
+            text: best.score - self.rank_prior * math.log1p(first_rank + text) for text, (best, _) in found.items()
+        }
+        source = max(ranked, key=ranked.__getitem__)
+        span, null = found[source]
+        scores = tuple((hits[text].row, score) for text, score in ranked.items())
+        return Reading(span, hits[source], null, scores, ranked[source])
 
 
 @dataclass(frozen=True, slots=True)
 class Reading:
     """What one or two model calls found: the best span, its hit and its slice's null score, and the best span
-    score of every passage read (by row)."""
+    score of every passage read (by row), less the retrieval rank prior, as ``ranked`` is the best span's."""
 
     span: Span
     hit: Hit
     null: float
     scores: tuple[tuple[int, float], ...] = ()
+    ranked: float = 0.0  # the best span's score less the prior of its passage's retrieval rank
 
     @property
     def ranked_rows(self) -> tuple[int, ...]:
@@ -324,5 +335,5 @@ class Reading:
         """The better of two readings, knowing the passages of both."""
         if other is None:
             return self
-        better = self if self.span.score >= other.span.score else other
+        better = self if self.ranked >= other.ranked else other
         return replace(better, scores=self.scores + other.scores)

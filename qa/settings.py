@@ -38,6 +38,10 @@ class Settings(BaseSettings):
         description="read past the first passage only when sigmoid(margin) is below this (0.5: its best span does "
                     "not beat its no-answer score)",
     )
+    reader_rank_prior: float = Field(
+        0.0, ge=0.0, le=10.0,
+        description="spans of different passages compete by their score minus this times log(1 + retrieval rank)",
+    )
     top_k: int = Field(3, ge=1, le=20, description="cited passages returned with an answer")
     no_answer_threshold: float = Field(0.5, ge=0.0, le=1.0, description="abstain when the no-answer score is above")
     max_question_chars: int = Field(500, ge=1)

@@ -45,13 +45,13 @@ def _hits(*texts: str):
     return hits
 
 
-def _reader(hits, spans, *, passages_read=3, sure=0.9):
+def _reader(hits, spans, *, passages_read=3, sure=0.9, rank_prior=0.0):
     from index.documents import Document
     from qa.reader import Reader
 
     text = " ".join(h.passage.text for h in hits)
     index = type("Index", (), {"documents": {"doc": Document("doc", "t", text)}})()
-    reader = Reader(ROOT, index, passages_read, sure)
+    reader = Reader(ROOT, index, passages_read, sure, rank_prior)
     reader.model = _Model(spans)
     return reader
 
@@ -76,6 +76,20 @@ def test_an_unsure_first_passage_reads_the_next_ones_in_one_call_and_the_best_sp
     assert answer.start == hits[1].passage.start + 14  # offsets into the document
     assert answer.no_answer_score == pytest.approx(1 - 1 / (1 + np.exp(-5.0)), abs=1e-4)
     assert answer.read_rows == (1, 0, 2)  # every passage read, by its best span: the reader re-ranks them
+
+
+def test_the_retrieval_rank_prior_lets_a_close_span_of_a_higher_passage_win():
+    hits = _hits("Maybe Maduro.", "Perhaps Cabello.", "The answer is Padrino.")
+    # span scores 3.0 (rank 0), 3.5 (rank 1), 4.0 (rank 2); the first passage is unsure, so all three are read
+    spans = {hits[0].passage.text: (6, 12, 3.0, 2.9), hits[1].passage.text: (8, 15, 3.5, 0.0),
+             hits[2].passage.text: (14, 21, 4.0, 0.0)}
+    assert _reader(hits, spans).read("Who?", hits).text == "Padrino"  # no prior: the best span wins
+    # a prior of 1: 3.0 - 0, 3.5 - log 2 = 2.81, 4.0 - log 3 = 2.90: the first passage's span
+    answer = _reader(hits, spans, rank_prior=1.0).read("Who?", hits)
+    assert answer.text == "Maduro" and answer.read_rows == (0, 2, 1)
+    assert answer.margin == pytest.approx(0.1, abs=1e-3)  # the no-answer judgement is still span - null
+    # a prior of 0.5: 3.0, 3.15, 3.45: the third passage's span, not enough to change the order
+    assert _reader(hits, spans, rank_prior=0.5).read("Who?", hits).text == "Padrino"
 
 
 def test_the_reader_orders_the_citations_of_what_it_read():
