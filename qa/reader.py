@@ -308,19 +308,23 @@ class Reader:
         source = max(ranked, key=ranked.__getitem__)
         span, null = found[source]
         scores = tuple((hits[text].row, score) for text, score in ranked.items())
-        return Reading(span, hits[source], null, scores, ranked[source])
+        return Reading(span, hits[source], null, scores)
 
 
 @dataclass(frozen=True, slots=True)
 class Reading:
     """What one or two model calls found: the best span, its hit and its slice's null score, and the best span
-    score of every passage read (by row), less the retrieval rank prior, as ``ranked`` is the best span's."""
+    score of every passage read (by row), less the prior of its retrieval rank."""
 
     span: Span
     hit: Hit
     null: float
-    scores: tuple[tuple[int, float], ...] = ()
-    ranked: float = 0.0  # the best span's score less the prior of its passage's retrieval rank
+    scores: tuple[tuple[int, float], ...]
+
+    @property
+    def ranked(self) -> float:
+        """The best span's score less the prior of its passage's retrieval rank."""
+        return dict(self.scores)[self.hit.row]
 
     @property
     def ranked_rows(self) -> tuple[int, ...]:
