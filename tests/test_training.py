@@ -199,6 +199,35 @@ def test_an_unanswerable_question_is_read_on_the_passage_it_was_written_against(
     assert _repeats(item, TrainingSet([], [item])) == UNANSWERABLE_REPEAT > 1
 
 
+def test_written_unanswerable_questions_point_at_the_span_they_tempt(tmp_path):
+    from index.documents import Document
+    from train.examples import WRITTEN_REPEAT, TrainingSet, _repeats, written_unanswerable
+
+    article = Document("bond", "Spectre", "Spectre\n\nSpectre is the twenty-fourth James Bond film.")
+    record = {"article": "Spectre", "question": "What is the thirty-fourth Bond film?",
+              "evidence": "Spectre is the twenty-fourth", "plausible": "Spectre"}
+    path = tmp_path / "written.jsonl"
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    (item,) = written_unanswerable(path, [article])
+    (span,) = item.plausible
+    assert not item.answerable and article.text[span.start : span.end] == "Spectre" and span.start > 7
+    assert _repeats(item, TrainingSet([article], [item], written=frozenset([item.id]))) == WRITTEN_REPEAT
+    for wrong in ({"evidence": "Spectre"}, {"plausible": "Bond"}, {"article": "Skyfall"}):
+        path.write_text(json.dumps(record | wrong) + "\n", encoding="utf-8")
+        with pytest.raises(ValueError, match="line 1"):
+            written_unanswerable(path, [article])
+
+
+def test_the_written_unanswerable_questions_fit_their_articles():
+    from train.examples import training_set
+    from train.reader import SEED_GOLD_FILES, TRAIN_FILES, WRITTEN_FILES
+
+    training = training_set(TRAIN_FILES, ROOT / "seeds", SEED_GOLD_FILES, WRITTEN_FILES)
+    written = [item for item in training.items if item.id in training.written]
+    assert len(written) >= 200 and all(not item.answerable and item.plausible for item in written)
+    assert len({item.question for item in written}) == len(written)
+
+
 def test_perturbations_change_the_question():
     from train import perturb
 

@@ -9,7 +9,9 @@ Passages are the ones the product's own retriever returns, so the model learns o
   2.0's own, on the passage holding the span their writers made them seem to ask about (the hardest negative);
   those are few next to the perturbed ones, so their examples are repeated ``UNANSWERABLE_REPEAT`` times;
 - for a share of the answerable questions, an unanswerable copy (:mod:`train.perturb`: a swapped entity or
-  number, an antonym, a negation) paired with the answer's passage, labelled "no answer".
+  number, an antonym, a negation) paired with the answer's passage, labelled "no answer";
+- unanswerable questions written for the training articles (``data/written/``), labelled like SQuAD 2.0's own
+  and repeated ``WRITTEN_REPEAT`` times.
 
 The seed article's question sets are few next to the SQuAD articles', so their examples are repeated
 ``SEED_REPEAT`` times.
@@ -34,6 +36,7 @@ RETRIEVED = 4  # retrieved passages a question's examples are drawn from
 NEGATIVES = 1  # retrieved passages without the answer, per question
 SEED_REPEAT = 3
 UNANSWERABLE_REPEAT = 8
+WRITTEN_REPEAT = 2
 PERTURBED_SHARE = 0.5  # answerable questions that also get an unanswerable copy
 ENTITY_LABELS = ("PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW", "DATE")
 
@@ -54,16 +57,22 @@ class TrainingSet:
     documents: list[Document]
     items: list[GoldItem]
     repeated: frozenset[str] = frozenset()  # ids of the items whose examples are repeated SEED_REPEAT times
+    written: frozenset[str] = frozenset()  # ids of the written unanswerable questions (WRITTEN_REPEAT times)
 
 
-def training_set(squad_files: list[Path], seeds_dir: Path, seed_gold_files: list[Path]) -> TrainingSet:
-    """The SQuAD files' articles and questions, plus the seed documents with the gold files written about them
-    (answers located in the seed documents; follow-up questions, which need a conversation, left out)."""
+def training_set(
+    squad_files: list[Path], seeds_dir: Path, seed_gold_files: list[Path], written_files: list[Path] = (),
+) -> TrainingSet:
+    """The SQuAD files' articles and questions, the unanswerable questions written for those articles, plus the
+    seed documents with the gold files written about them (answers located in the seed documents; follow-up
+    questions, which need a conversation, left out)."""
     documents, items = [], []
     for path in squad_files:
         corpus = load_squad_corpus(path)
         documents += corpus.documents
         items += corpus.items
+    written = [item for path in written_files for item in written_unanswerable(path, documents)]
+    items += written
     seeds = load_documents(seeds_dir)
     documents += seeds
     repeated = set()
@@ -78,7 +87,33 @@ def training_set(squad_files: list[Path], seeds_dir: Path, seed_gold_files: list
             items.append(GoldItem(f"{path.stem}/{item.id}", item.question, [s.text for s in spans], spans=spans,
                                   article=spans[0].doc_id if spans else ""))
             repeated.add(items[-1].id)
-    return TrainingSet(documents, items, frozenset(repeated))
+    return TrainingSet(documents, items, frozenset(repeated), frozenset(item.id for item in written))
+
+
+def written_unanswerable(path: Path, documents: list[Document]) -> list[GoldItem]:
+    """The unanswerable questions of a JSON-lines file written for ``documents``: each names its article by title,
+    the words of the article it seems to ask about (``evidence``: verbatim, once in the article) and, within them,
+    the span a reader would be tempted to answer (``plausible``), as SQuAD 2.0's plausible answers."""
+    import json
+
+    by_title = {document.title: document for document in documents}
+    items = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        where = f"{path.name}, line {number}"
+        document = by_title.get(record["article"])
+        if document is None:
+            raise ValueError(f"{where}: no article titled {record['article']!r}.")
+        evidence, plausible = record["evidence"], record["plausible"]
+        if document.text.count(evidence) != 1 or plausible not in evidence:
+            raise ValueError(f"{where}: the evidence must occur once in the article and hold the plausible answer.")
+        start = document.text.index(evidence) + evidence.index(plausible)
+        span = GoldSpan(document.doc_id, start, start + len(plausible), plausible)
+        items.append(GoldItem(f"{path.stem}/{number}", record["question"], [], article=document.title,
+                              plausible=(span,)))
+    return items
 
 
 def _located(answer: str, documents: list[Document]) -> GoldSpan | None:
@@ -112,6 +147,8 @@ def build_examples(training: TrainingSet, encoder: Encoder, *, seed: int, progre
 def _repeats(item: GoldItem, training: TrainingSet) -> int:
     if item.id in training.repeated:
         return SEED_REPEAT
+    if item.id in training.written:
+        return WRITTEN_REPEAT
     return UNANSWERABLE_REPEAT if item.plausible else 1
 
 

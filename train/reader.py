@@ -25,6 +25,7 @@ from train.fit import Hyperparameters, export, features, fit, load_tokenizer, lo
 
 DATA = PROJECT_ROOT / "data" / "squad2"
 TRAIN_FILES = [DATA / "train.json"]
+WRITTEN_FILES = [PROJECT_ROOT / "data" / "written" / "unanswerable.jsonl"]  # questions written for TRAIN_FILES
 VALIDATION_FILE = DATA / "validation.json"
 HELDOUT_FILE = DATA / "heldout.json"
 SEED_GOLD_FILES = sorted((PROJECT_ROOT / "gold" / "tuned").glob("*.jsonl"))
@@ -39,6 +40,7 @@ class TrainingRun:
     hyperparameters: Hyperparameters
     config: ReaderConfig = ReaderConfig()
     limit: int | None = None  # questions, for a quick trial
+    written: bool = False  # also the unanswerable questions of WRITTEN_FILES (measured, not shipped)
     measure: bool = True  # calibrate on the validation articles and measure the held-out ones
     progress: bool = True
 
@@ -47,7 +49,8 @@ def train_reader(run: TrainingRun) -> dict:
     """Train, export, measure and document the reader in ``run.out``; returns the model card (also written)."""
     started = time.perf_counter()
     base = Path(resolve_model(BUNDLED_MODEL))
-    training = making.training_set(TRAIN_FILES, PROJECT_ROOT / "seeds", SEED_GOLD_FILES)
+    written = WRITTEN_FILES if run.written else []
+    training = making.training_set(TRAIN_FILES, PROJECT_ROOT / "seeds", SEED_GOLD_FILES, written)
     if run.limit:
         training = replace(training, items=training.items[: run.limit])
     encoder = Encoder()
@@ -68,7 +71,7 @@ def train_reader(run: TrainingRun) -> dict:
             "reader": asdict(run.config),
         },
         "data": {
-            "training": [_described(path) for path in [*TRAIN_FILES, *SEED_GOLD_FILES]],
+            "training": [_described(path) for path in [*TRAIN_FILES, *written, *SEED_GOLD_FILES]],
             "seed_documents": [_described(path) for path in sorted((PROJECT_ROOT / "seeds").glob("*.txt"))],
             "validation": _described(VALIDATION_FILE),
             "heldout": _described(HELDOUT_FILE),
@@ -80,6 +83,7 @@ def train_reader(run: TrainingRun) -> dict:
             "perturbed_share": making.PERTURBED_SHARE,
             "seed_repeat": making.SEED_REPEAT,
             "unanswerable_repeat": making.UNANSWERABLE_REPEAT,
+            **({"written_repeat": making.WRITTEN_REPEAT} if written else {}),
         },
         "training": {
             "hyperparameters": asdict(run.hyperparameters),
@@ -88,7 +92,7 @@ def train_reader(run: TrainingRun) -> dict:
             "last_loss": round(sum(losses[-20:]) / max(1, len(losses[-20:])), 4),
             "minutes": round((trained - started) / 60, 1),
             "software": _versions(),
-            "command": "qa train",
+            "command": "qa train --written-unanswerable" if written else "qa train",
         },
         "parity": {"questions": len(parity["spans"]), "agreeing": parity["agreeing"]},
     }

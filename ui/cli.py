@@ -147,11 +147,13 @@ def eval_command(gold: Path, out: Path, documents_from_gold: bool, calibrate: bo
 @click.option("--learning-rate", type=float, default=1e-4, show_default=True)
 @click.option("--seed", type=int, default=13, show_default=True)
 @click.option("--limit", type=click.IntRange(1), default=None, help="Train on the first LIMIT questions only (a quick trial).")
+@click.option("--written-unanswerable", is_flag=True,
+              help="Also train on data/written/unanswerable.jsonl (measured, not shipped: see docs/design.md).")
 @click.option("--no-measure", is_flag=True, help="Skip calibrating the threshold and measuring the held-out articles.")
 @click.option("--measure-only", is_flag=True,
               help="Do not train: calibrate and measure the reader already in --out again (a few minutes).")
-def train(out: Path | None, epochs: int, learning_rate: float, seed: int, limit: int | None, no_measure: bool,
-          measure_only: bool) -> None:
+def train(out: Path | None, epochs: int, learning_rate: float, seed: int, limit: int | None,
+          written_unanswerable: bool, no_measure: bool, measure_only: bool) -> None:
     """Rebuild the reader from data/ and gold/tuned/: fine-tune, export to ONNX, calibrate, measure, write its card.
 
     About an hour on 2 CPU cores. With the default --out, the calibrated threshold is also written to qa.toml.
@@ -171,7 +173,8 @@ def train(out: Path | None, epochs: int, learning_rate: float, seed: int, limit:
     else:
         hyperparameters = Hyperparameters(epochs=epochs, learning_rate=learning_rate, seed=seed)
         # Progress bars even in a log file: an hour-long run in the background should say how far it has got.
-        card = train_reader(TrainingRun(target, hyperparameters, limit=limit, measure=not no_measure, progress=True))
+        card = train_reader(TrainingRun(target, hyperparameters, limit=limit, measure=not no_measure,
+                                        written=written_unanswerable, progress=True))
         click.echo(f"Reader written to {target}/ in {card['minutes']} minutes (model card: {target / 'README.md'}).")
     if "threshold" in card:
         held = card["heldout"]["all"]
