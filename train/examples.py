@@ -19,8 +19,10 @@ The seed article's question sets are few next to the SQuAD articles', so their e
 
 from __future__ import annotations
 
+import json
 import random
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,7 +63,7 @@ class TrainingSet:
 
 
 def training_set(
-    squad_files: list[Path], seeds_dir: Path, seed_gold_files: list[Path], written_files: list[Path] = (),
+    squad_files: list[Path], seeds_dir: Path, seed_gold_files: list[Path], written_files: Sequence[Path] = (),
 ) -> TrainingSet:
     """The SQuAD files' articles and questions, the unanswerable questions written for those articles, plus the
     seed documents with the gold files written about them (answers located in the seed documents; follow-up
@@ -94,8 +96,6 @@ def written_unanswerable(path: Path, documents: list[Document]) -> list[GoldItem
     """The unanswerable questions of a JSON-lines file written for ``documents``: each names its article by title,
     the words of the article it seems to ask about (``evidence``: verbatim, once in the article) and, within them,
     the span a reader would be tempted to answer (``plausible``), as SQuAD 2.0's plausible answers."""
-    import json
-
     by_title = {document.title: document for document in documents}
     items = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
