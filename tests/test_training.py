@@ -157,6 +157,36 @@ def test_a_few_steps_on_a_tiny_slice_lower_the_loss(tokenizer):
     assert sum(losses[-3:]) / 3 < 0.5 * sum(losses[:3]) / 3
 
 
+def test_the_weight_average_is_the_mean_of_the_weights_it_saw():
+    import torch
+
+    from train.fit import WeightAverage
+
+    layer, average = torch.nn.Linear(2, 1), WeightAverage()
+    for value in (1.0, 2.0, 6.0):
+        torch.nn.init.constant_(layer.weight, value)
+        torch.nn.init.constant_(layer.bias, -value)
+        average.add(layer)
+    average.load_into(layer)
+    assert layer.weight.tolist() == [[3.0, 3.0]] and layer.bias.tolist() == [-3.0]
+
+
+def test_weights_are_averaged_over_the_last_share_of_the_steps(tokenizer, monkeypatch):
+    from index.encoder import BUNDLED_MODEL, resolve_model
+    from train import fit as fitting
+    from train.examples import Example
+
+    text = "Pete Hegseth is the U.S. Defense Secretary."
+    examples = [Example("Who is the Defense Secretary?", text, (0, 12), "answer", "a")]
+    seen, loaded = [], []
+    monkeypatch.setattr(fitting.WeightAverage, "add", lambda self, model: (seen.append(1), setattr(self, "count", len(seen))))
+    monkeypatch.setattr(fitting.WeightAverage, "load_into", lambda self, model: loaded.append(self.count))
+    settings = fitting.Hyperparameters(epochs=8, batch_size=1, seed=1, average_share=0.25)
+    fitting.fit(__import__("pathlib").Path(resolve_model(BUNDLED_MODEL)),
+                fitting.features(examples, tokenizer, ReaderConfig()), settings, progress=False)
+    assert len(seen) == 2 and loaded == [2]  # steps 7 and 8 of 8
+
+
 def test_the_shipped_reader_gives_the_training_frameworks_spans():
     """``parity.json`` holds the spans the torch model gave when it was trained (``[start, end, answered]`` in
     each text). The shipped int8 copy gives most of the same spans, about as many as recorded: int8 weights move

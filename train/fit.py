@@ -53,6 +53,9 @@ class Hyperparameters:
     # share of the shared loss in its full form: every question's [CLS]s candidates, the target where no passage
     # answers (0: off; 1 is the usual multi-passage form; not shipped)
     null_everywhere: float = 0.0
+    # the weights averaged uniformly over the last share of the steps (stochastic weight averaging, Izmailov et
+    # al. 2018); 0: off, the last step's weights (shipped: averages measured no better, docs/design.md)
+    average_share: float = 0.0
 
 
 def load_tokenizer(path: Path):
@@ -118,6 +121,7 @@ def fit(
     total = sum(map(len, epochs)) if max_steps is None else min(max_steps, sum(map(len, epochs)))
     scheduler = get_linear_schedule_with_warmup(optimizer, int(settings.warmup_share * total), total)
     bar = tqdm(total=total, desc="Training the reader", unit="step", disable=not progress)
+    average = WeightAverage()
     step, smoothed = 0, None
     for epoch, batches in enumerate(epochs, start=1):
         for batch in batches:
@@ -142,6 +146,8 @@ def fit(
             scheduler.step()
             optimizer.zero_grad()
             step += 1
+            if settings.average_share and step > total * (1 - settings.average_share):
+                average.add(model)
             value = float(loss.detach())
             smoothed = value if smoothed is None else 0.98 * smoothed + 0.02 * value
             bar.update(1)
@@ -151,7 +157,33 @@ def fit(
         if on_epoch:
             on_epoch(model, epoch)
     bar.close()
+    if average.count:
+        average.load_into(model)
     return model.eval()
+
+
+class WeightAverage:
+    """The uniform average of a model's floating-point weights over the times :meth:`add` saw them (summed in
+    float64, so the order of many small additions does not matter)."""
+
+    def __init__(self) -> None:
+        self.sums: dict | None = None
+        self.count = 0
+
+    def add(self, model) -> None:
+        state = {name: value.detach().double() for name, value in model.state_dict().items() if value.is_floating_point()}
+        if self.sums is None:
+            self.sums = {name: value.clone() for name, value in state.items()}
+        else:
+            for name, value in state.items():
+                self.sums[name] += value
+        self.count += 1
+
+    def load_into(self, model) -> None:
+        state = model.state_dict()
+        for name, total in (self.sums or {}).items():
+            state[name] = (total / self.count).to(state[name].dtype)
+        model.load_state_dict(state)
 
 
 def shared_loss(

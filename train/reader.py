@@ -248,7 +248,9 @@ def model_card_text(card: dict) -> str:
         "no torch at serving time.",
         "",
         "**Reproduce.** `qa train` (fixed seed; about an hour on 2 CPU cores) rebuilds these files and this card "
-        "from the repository's data.",
+        "from the repository's data. Float arithmetic may round differently on another CPU or day: weights then "
+        "differ by about 1e-4, and the calibrated threshold with the figures at it can move by several points "
+        "(docs/design.md).",
         "",
         "## Data",
         "",
