@@ -6,7 +6,6 @@ import json
 import os
 import socket
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -147,16 +146,16 @@ def eval_command(gold: Path, out: Path, documents_from_gold: bool, calibrate: bo
 @click.option("--epochs", type=click.IntRange(1, 20), default=2, show_default=True)
 @click.option("--learning-rate", type=float, default=1e-4, show_default=True)
 @click.option("--seed", type=int, default=13, show_default=True)
-@click.option("--average-share", type=click.FloatRange(0, 1, max_open=True), default=None,
-              help="Average the weights over this last share of the steps (0: the last step's weights; "
-                   "default: the shipped setting, see docs/design.md).")
+@click.option("--average-share", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
+              help="Average the weights over this last share of the steps (0: the last step's weights; measured, "
+                   "not shipped: see docs/design.md).")
 @click.option("--limit", type=click.IntRange(1), default=None, help="Train on the first LIMIT questions only (a quick trial).")
 @click.option("--written-unanswerable", is_flag=True,
               help="Also train on data/written/unanswerable.jsonl (measured, not shipped: see docs/design.md).")
 @click.option("--no-measure", is_flag=True, help="Skip calibrating the threshold and measuring the held-out articles.")
 @click.option("--measure-only", is_flag=True,
               help="Do not train: calibrate and measure the reader already in --out again (a few minutes).")
-def train(out: Path | None, epochs: int, learning_rate: float, seed: int, average_share: float | None, limit: int | None,
+def train(out: Path | None, epochs: int, learning_rate: float, seed: int, average_share: float, limit: int | None,
           written_unanswerable: bool, no_measure: bool, measure_only: bool) -> None:
     """Rebuild the reader from data/ and gold/tuned/: fine-tune, export to ONNX, calibrate, measure, write its card.
 
@@ -175,9 +174,8 @@ def train(out: Path | None, epochs: int, learning_rate: float, seed: int, averag
         card = measure_reader(target)
         click.echo(f"Reader in {target}/ calibrated and measured again (model card: {target / 'README.md'}).")
     else:
-        hyperparameters = Hyperparameters(epochs=epochs, learning_rate=learning_rate, seed=seed)
-        if average_share is not None:
-            hyperparameters = replace(hyperparameters, average_share=average_share)
+        hyperparameters = Hyperparameters(epochs=epochs, learning_rate=learning_rate, seed=seed,
+                                          average_share=average_share)
         # Progress bars even in a log file: an hour-long run in the background should say how far it has got.
         card = train_reader(TrainingRun(target, hyperparameters, limit=limit, measure=not no_measure,
                                         written=written_unanswerable, progress=True))
