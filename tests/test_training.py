@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +21,7 @@ def tokenizer():
     from index.encoder import BUNDLED_MODEL, resolve_model
     from train.fit import load_tokenizer
 
-    return load_tokenizer(__import__("pathlib").Path(resolve_model(BUNDLED_MODEL)) / "tokenizer.json")
+    return load_tokenizer(Path(resolve_model(BUNDLED_MODEL)) / "tokenizer.json")
 
 
 def test_labels_point_at_the_answer_tokens(tokenizer):
@@ -151,7 +152,7 @@ def test_a_few_steps_on_a_tiny_slice_lower_the_loss(tokenizer):
     ]
     losses = []
     settings = Hyperparameters(epochs=12, batch_size=4, learning_rate=3e-4, warmup_share=0.0, seed=1)
-    fit(__import__("pathlib").Path(resolve_model(BUNDLED_MODEL)), features(examples, tokenizer, ReaderConfig()),
+    fit(Path(resolve_model(BUNDLED_MODEL)), features(examples, tokenizer, ReaderConfig()),
         settings, progress=False, on_step=lambda _, loss: losses.append(loss))
     assert len(losses) == 12
     assert sum(losses[-3:]) / 3 < 0.5 * sum(losses[:3]) / 3
@@ -182,7 +183,7 @@ def test_weights_are_averaged_over_the_last_share_of_the_steps(tokenizer, monkey
     monkeypatch.setattr(fitting.WeightAverage, "add", lambda self, model: (seen.append(1), setattr(self, "count", len(seen))))
     monkeypatch.setattr(fitting.WeightAverage, "load_into", lambda self, model: loaded.append(self.count))
     settings = fitting.Hyperparameters(epochs=8, batch_size=1, seed=1, average_share=0.25)
-    fitting.fit(__import__("pathlib").Path(resolve_model(BUNDLED_MODEL)),
+    fitting.fit(Path(resolve_model(BUNDLED_MODEL)),
                 fitting.features(examples, tokenizer, ReaderConfig()), settings, progress=False)
     assert len(seen) == 2 and loaded == [2]  # steps 7 and 8 of 8
 
