@@ -15,6 +15,7 @@ Example::
 from __future__ import annotations
 
 import collections
+import gzip
 import hashlib
 import json
 import re
@@ -175,8 +176,12 @@ def _squad_item(qa: object, context: str, doc_id: str, offset: int, title: str) 
 
 def _read(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        if path.suffix == ".gz":
+            with gzip.open(path, "rt", encoding="utf-8") as file:
+                text = file.read()
+        else:
+            text = path.read_text(encoding="utf-8")
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise GoldFormatError(f"Cannot read the gold file {path.name!r}: {type(exc).__name__}.") from None
     if not text.strip():
         raise GoldFormatError(f"The gold file {path.name!r} is empty.")

@@ -158,6 +158,44 @@ def test_a_few_steps_on_a_tiny_slice_lower_the_loss(tokenizer):
     assert sum(losses[-3:]) / 3 < 0.5 * sum(losses[:3]) / 3
 
 
+def test_an_interrupted_run_resumes_from_its_checkpoint_as_if_never_stopped(tokenizer, tmp_path):
+    import torch
+
+    from index.encoder import BUNDLED_MODEL, resolve_model
+    from train.examples import Example
+    from train.fit import Hyperparameters, features, fit
+
+    text = "Pete Hegseth is the U.S. Defense Secretary. The reward for Maduro's arrest is $50 million."
+    examples = [Example("Who is the Defense Secretary?", text, (0, 12), "answer", "a"),
+                Example("Who won the election?", text, None, "retrieved", "c")]
+    labelled = features(examples, tokenizer, ReaderConfig())
+    settings = Hyperparameters(epochs=3, batch_size=1, learning_rate=3e-4, seed=1)
+    base = Path(resolve_model(BUNDLED_MODEL))
+    whole = fit(base, labelled, settings, progress=False)
+
+    class Stopped(Exception):
+        pass
+
+    def stop_at_four(step, loss):
+        if step == 4:
+            raise Stopped
+
+    checkpoint = tmp_path / "checkpoint.pt"
+    with pytest.raises(Stopped):
+        fit(base, labelled, settings, progress=False, checkpoint=checkpoint, checkpoint_minutes=0,
+            on_step=stop_at_four)
+    assert torch.load(checkpoint, weights_only=False)["step"] == 3
+    steps = []
+    resumed = fit(base, labelled, settings, progress=False, checkpoint=checkpoint, on_step=lambda s, _: steps.append(s))
+    assert steps == [1, 2, 3, 4, 5, 6]  # three recorded, three taken
+    for (name, a), b in zip(whole.state_dict().items(), resumed.state_dict().values(), strict=True):
+        assert torch.allclose(a, b, atol=1e-6), name
+    other = Hyperparameters(epochs=3, batch_size=1, learning_rate=1e-4, seed=1)
+    steps.clear()
+    fit(base, labelled, other, progress=False, checkpoint=checkpoint, on_step=lambda s, _: steps.append(s))
+    assert steps == [1, 2, 3, 4, 5, 6]  # another run's checkpoint is not resumed
+
+
 def test_the_weight_average_is_the_mean_of_the_weights_it_saw():
     import torch
 
@@ -307,11 +345,12 @@ def test_measuring_again_rewrites_the_card_without_training(tmp_path, monkeypatc
     before = json.loads((tmp_path / "card.json").read_text(encoding="utf-8"))
     figures = {key: before["validation"]["all"][key] for key in before["validation"]["all"]}
     measured = (0.42, {"file": "v.json", "all": figures}, {"file": "s.jsonl", "floor": 0.4, "all": figures},
-                {"file": "h.json", "all": figures})
+                {"file": "h.json", "all": figures}, {"file": "f.json", "all": figures})
     monkeypatch.setattr(training, "_measure", lambda out, progress: measured)
     card = training.measure_reader(tmp_path, progress=False)
     assert card["threshold"] == 0.42 and card["seed"]["floor"] == 0.4
     assert card["training"] == before["training"] and card["parity"] == before["parity"]
     assert json.loads((tmp_path / "card.json").read_text(encoding="utf-8")) == card
     text = (tmp_path / "README.md").read_text(encoding="utf-8")
-    assert "The threshold, 0.42," in text and "| | validation | seed article | held out |" in text
+    assert "The threshold, 0.42," in text
+    assert "| | validation | seed article | held out (SQuAD 2.0) | held out (SQuAD v1.1, fresh) |" in text

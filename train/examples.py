@@ -133,7 +133,7 @@ def build_examples(training: TrainingSet, encoder: Encoder, *, seed: int, progre
     retriever = Retriever(index, encoder)
     retriever.warm_up()
     pools = _entity_pools(training.documents)
-    tagger = _entity_tagger()
+    tagger = entity_tagger()
     examples: list[Example] = []
     for item in tqdm(training.items, desc="Making examples", unit="question", disable=not progress):
         hits = retriever.retrieve(item.question, RETRIEVED)
@@ -188,9 +188,17 @@ def _perturbed(item: GoldItem, index: PassageIndex, pools: dict, tagger, rng: ra
     passage = _answer_passage(item, index)
     if passage is None:
         return None
+    made = perturbed_question(item, passage.text, pools[passage.doc_id], tagger, rng)
+    return None if made is None else Example(made[0], passage.text, None, made[1], item.id)
+
+
+def perturbed_question(item: GoldItem, text: str, pool: dict[str, list[str]], tagger,
+                       rng: random.Random) -> tuple[str, str] | None:
+    """An unanswerable copy of ``item``'s question for ``text`` (which answers the original) and the kind of
+    change, or ``None`` when no change applies. ``pool`` holds the article's entities by label."""
     entities = [(e.text, e.label_) for e in tagger(item.question).ents if e.label_ in ENTITY_LABELS]
     changes = [
-        ("entity", lambda: perturb.swap_entity(item.question, entities, pools[passage.doc_id], rng)),
+        ("entity", lambda: perturb.swap_entity(item.question, entities, pool, rng)),
         ("number", lambda: perturb.swap_number(item.question, rng)),
         ("antonym", lambda: perturb.swap_antonym(item.question, rng)),
         ("negation", lambda: perturb.negate(item.question, rng)),
@@ -202,15 +210,15 @@ def _perturbed(item: GoldItem, index: PassageIndex, pools: dict, tagger, rng: ra
         if made is None:
             continue
         question, inserted = made
-        # An entity may come from the passage itself ("Daniel Craig stars as Blofeld", as SQuAD 2.0's writers
-        # swapped them), unless it is the answer; other changes must put in what the passage does not say.
-        present = inserted.lower() in passage.text.lower()
+        # An entity may come from the text itself ("Daniel Craig stars as Blofeld", as SQuAD 2.0's writers
+        # swapped them), unless it is the answer; other changes must put in what the text does not say.
+        present = inserted.lower() in text.lower()
         if kind == "negation" or (kind == "entity" and not any(inserted in a for a in item.answers)) or not present:
-            return Example(question, passage.text, None, kind, item.id)
+            return question, kind
     return None
 
 
-def _entity_tagger():
+def entity_tagger():
     import spacy
 
     from index.parses import SPACY_MODEL
@@ -220,12 +228,14 @@ def _entity_tagger():
 
 def _entity_pools(documents: list[Document]) -> dict[str, dict[str, list[str]]]:
     """For each document, its named entities by label: what a swapped entity is drawn from."""
-    tagger = _entity_tagger()
-    pools: dict[str, dict[str, list[str]]] = {}
-    for document in documents:
-        found: dict[str, set[str]] = defaultdict(set)
-        for entity in tagger(document.text).ents:
-            if entity.label_ in ENTITY_LABELS and len(entity.text) <= 60 and "\n" not in entity.text:
-                found[entity.label_].add(entity.text)
-        pools[document.doc_id] = {label: sorted(texts) for label, texts in found.items()}
-    return pools
+    tagger = entity_tagger()
+    return {document.doc_id: entity_pool(tagger, document) for document in documents}
+
+
+def entity_pool(tagger, document: Document | object) -> dict[str, list[str]]:
+    """The named entities of a document (or of its text already tagged, a spaCy ``Doc``) by label."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for entity in (tagger(document.text) if isinstance(document, Document) else document).ents:
+        if entity.label_ in ENTITY_LABELS and len(entity.text) <= 60 and "\n" not in entity.text:
+            found[entity.label_].add(entity.text)
+    return {label: sorted(texts) for label, texts in found.items()}

@@ -16,11 +16,13 @@ best span of every passage read, as the reader uses it, not only against the spa
 
 from __future__ import annotations
 
+import hashlib
 import random
 import shutil
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +44,7 @@ class Feature:
 
 @dataclass(frozen=True, slots=True)
 class Hyperparameters:
-    epochs: int = 2
+    epochs: int = 1
     batch_size: int = 32
     learning_rate: float = 1e-4
     weight_decay: float = 0.01
@@ -93,13 +95,20 @@ def _token_span(piece: Slice, answer: tuple[int, int] | None) -> tuple[int, int]
 def fit(
     base_model: Path, training: Sequence[Feature], settings: Hyperparameters, *, max_steps: int | None = None,
     progress: bool = True, on_step: Callable[[int, float], None] | None = None,
-    on_epoch: Callable[[object, int], None] | None = None,
+    on_epoch: Callable[[object, int], None] | None = None, checkpoint: Path | None = None,
+    checkpoint_minutes: float = 10.0,
 ):
     """Fine-tune ``BertForQuestionAnswering`` from ``base_model`` on ``training``; returns the model (eval mode).
 
     Batches hold a question's slices together, of similar length, padded to the longest; the loss adds
     :func:`shared_loss` weighted by ``settings.shared_norm``. ``on_step(step, loss)`` is called after every
-    optimiser step, ``on_epoch(model, epoch)`` after every epoch.
+    optimiser step (and, on resuming, for the steps the checkpoint recorded), ``on_epoch(model, epoch)`` after
+    every epoch.
+
+    With ``checkpoint`` (a file), the run's state (weights, optimiser, schedule, step, losses) is saved there
+    every ``checkpoint_minutes`` and the run resumes from it when it was saved by the same run (the same
+    settings and features): the batches are drawn from the seed, so the resumed run skips the steps already
+    taken and goes on as the interrupted one would have.
     """
     import torch
     from tqdm import tqdm
@@ -120,11 +129,32 @@ def fit(
     epochs = [_batches(training, settings.batch_size, rng) for _ in range(settings.epochs)]
     total = sum(map(len, epochs)) if max_steps is None else min(max_steps, sum(map(len, epochs)))
     scheduler = get_linear_schedule_with_warmup(optimizer, int(settings.warmup_share * total), total)
-    bar = tqdm(total=total, desc="Training the reader", unit="step", disable=not progress)
     average = WeightAverage()
-    step, smoothed = 0, None
+    step, smoothed, losses = 0, None, []
+    key = _run_key(settings, training, total)
+    if checkpoint is not None and checkpoint.is_file():
+        state = torch.load(checkpoint, weights_only=False)
+        if state.get("key") == key:
+            model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            scheduler.load_state_dict(state["scheduler"])
+            step, smoothed, losses = state["step"], state["smoothed"], state["losses"]
+            if state.get("rng") is not None:  # dropout's random numbers go on as they would have
+                torch.set_rng_state(state["rng"])
+            if state.get("average") is not None:
+                average.sums, average.count = state["average"]
+            for at, value in enumerate(losses, start=1):
+                if on_step:
+                    on_step(at, value)
+            print(f"Resuming from {checkpoint} at step {step} of {total}.", flush=True)
+    saved_at = time.monotonic()
+    bar = tqdm(total=total, initial=step, desc="Training the reader", unit="step", disable=not progress)
+    taken = 0
     for epoch, batches in enumerate(epochs, start=1):
         for batch in batches:
+            if taken < step:  # taken before the checkpoint
+                taken += 1
+                continue
             if step >= total:
                 break
             inputs = {name: torch.from_numpy(array) for name, array in model_inputs([f.slice for f in batch]).items()}
@@ -149,17 +179,44 @@ def fit(
             if settings.average_share and step > total * (1 - settings.average_share):
                 average.add(model)
             value = float(loss.detach())
+            taken += 1
+            losses.append(value)
             smoothed = value if smoothed is None else 0.98 * smoothed + 0.02 * value
             bar.update(1)
             bar.set_postfix(loss=f"{smoothed:.3f}")
             if on_step:
                 on_step(step, value)
-        if on_epoch:
+            if checkpoint is not None and time.monotonic() - saved_at > checkpoint_minutes * 60 and step < total:
+                _save_checkpoint(checkpoint, {
+                    "key": key, "step": step, "smoothed": smoothed, "losses": losses, "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                    "average": (average.sums, average.count) if average.count else None, "rng": torch.get_rng_state(),
+                })
+                saved_at = time.monotonic()
+        if on_epoch and taken >= sum(map(len, epochs[:epoch])):
             on_epoch(model, epoch)
     bar.close()
     if average.count:
         average.load_into(model)
     return model.eval()
+
+
+def _run_key(settings: Hyperparameters, training: Sequence[Feature], total: int) -> str:
+    """What a checkpoint must match to be resumed: the settings, the steps and the features."""
+    digest = hashlib.sha256(repr((asdict(settings), total, len(training))).encode())
+    for feature in training:
+        digest.update(repr((feature.slice.ids, feature.first, feature.last, feature.group)).encode())
+    return digest.hexdigest()
+
+
+def _save_checkpoint(path: Path, state: dict) -> None:
+    """Write ``state`` to ``path`` whole or not at all (a temporary file renamed over it)."""
+    import torch
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    torch.save(state, partial)
+    partial.replace(path)
 
 
 class WeightAverage:

@@ -22,9 +22,15 @@ from qa.reader import CONFIG_FILE, MODEL_FILE, Calibration, ReaderConfig, SpanMo
 from qa.settings import PROJECT_ROOT, Settings
 from train import examples as making
 from train.fit import Hyperparameters, export, features, fit, load_tokenizer, logits
+from train.windows import MAX_WINDOW_CHARS, MIN_WINDOW_CHARS, NEGATIVE_SHARE, window_examples
+from train.windows import PERTURBED_SHARE as WINDOW_PERTURBED_SHARE
 
 DATA = PROJECT_ROOT / "data" / "squad2"
 TRAIN_FILES = [DATA / "train.json"]
+WINDOW_FILE = PROJECT_ROOT / "data" / "squad1" / "train.json.gz"  # SQuAD v1.1's articles, read in windows
+FRESH_HELDOUT_FILE = PROJECT_ROOT / "data" / "squad1" / "heldout.json"  # four of them, never trained or tuned on
+WINDOW_QUESTIONS = 28_000  # of WINDOW_FILE's 82,264: what the default run's budget (two hours at most) takes
+CHECKPOINT_FILE = "checkpoint.pt"  # in the output folder while training; removed once the reader is exported
 WRITTEN_FILES = [PROJECT_ROOT / "data" / "written" / "unanswerable.jsonl"]  # questions written for TRAIN_FILES
 VALIDATION_FILE = DATA / "validation.json"
 HELDOUT_FILE = DATA / "heldout.json"
@@ -39,7 +45,8 @@ class TrainingRun:
     out: Path
     hyperparameters: Hyperparameters
     config: ReaderConfig = ReaderConfig()
-    limit: int | None = None  # questions, for a quick trial
+    limit: int | None = None  # questions of TRAIN_FILES and the seed sets, for a quick trial
+    window_questions: int | None = WINDOW_QUESTIONS  # questions of WINDOW_FILE (None: all of them)
     written: bool = False  # also the unanswerable questions of WRITTEN_FILES (measured, not shipped)
     measure: bool = True  # calibrate on the validation articles and measure the held-out ones
     progress: bool = True
@@ -55,12 +62,19 @@ def train_reader(run: TrainingRun) -> dict:
         training = replace(training, items=training.items[: run.limit])
     encoder = Encoder()
     examples = making.build_examples(training, encoder, seed=run.hyperparameters.seed, progress=run.progress)
+    windows, window_questions = [], 0
+    if run.window_questions != 0:
+        windows, window_questions = window_examples(WINDOW_FILE, max_questions=run.window_questions,
+                                                    seed=run.hyperparameters.seed, progress=run.progress)
     tokenizer = load_tokenizer(base / "tokenizer.json")
-    labelled = features(examples, tokenizer, run.config)
+    labelled = features([*examples, *windows], tokenizer, run.config)
     losses: list[float] = []
-    model = fit(base, labelled, run.hyperparameters, progress=run.progress, on_step=lambda _, loss: losses.append(loss))
+    fitting = time.perf_counter()
+    model = fit(base, labelled, run.hyperparameters, progress=run.progress, on_step=lambda _, loss: losses.append(loss),
+                checkpoint=run.out / CHECKPOINT_FILE)
     trained = time.perf_counter()
     export(model, base / "tokenizer.json", run.config, run.out)
+    (run.out / CHECKPOINT_FILE).unlink(missing_ok=True)
     parity = _parity_record(model, tokenizer, run.config, run.out)
     card = {
         "model": {
@@ -71,12 +85,19 @@ def train_reader(run: TrainingRun) -> dict:
             "reader": asdict(run.config),
         },
         "data": {
-            "training": [_described(path) for path in [*TRAIN_FILES, *written, *SEED_GOLD_FILES]],
+            "training": [_described(path) for path in [*TRAIN_FILES, *written, *SEED_GOLD_FILES,
+                                                       *([WINDOW_FILE] if window_questions else [])]],
             "seed_documents": [_described(path) for path in sorted((PROJECT_ROOT / "seeds").glob("*.txt"))],
             "validation": _described(VALIDATION_FILE),
             "heldout": _described(HELDOUT_FILE),
+            "heldout_fresh": _described(FRESH_HELDOUT_FILE),
             "questions": len(training.items),
             "examples": dict(Counter(e.kind for e in examples)),
+            "window_questions": window_questions,
+            "window_examples": dict(Counter(e.kind for e in windows)),
+            "window_chars": [MIN_WINDOW_CHARS, MAX_WINDOW_CHARS],
+            "window_negative_share": NEGATIVE_SHARE,
+            "window_perturbed_share": WINDOW_PERTURBED_SHARE,
             "features": len(labelled),
             "retrieved_passages": making.RETRIEVED,
             "negatives_per_question": making.NEGATIVES,
@@ -91,8 +112,11 @@ def train_reader(run: TrainingRun) -> dict:
             "first_loss": round(sum(losses[:20]) / max(1, len(losses[:20])), 4),
             "last_loss": round(sum(losses[-20:]) / max(1, len(losses[-20:])), 4),
             "minutes": round((trained - started) / 60, 1),
+            "fitting_minutes": round((trained - fitting) / 60, 1),
+            # slices read per second of fitting (each slice once per epoch; a resumed run counts only its own part)
+            "examples_per_second": round(len(labelled) * run.hyperparameters.epochs / (trained - fitting), 1),
             "software": _versions(),
-            "command": "qa train --written-unanswerable" if written else "qa train",
+            "command": _command(run, written),
         },
         "parity": {"questions": len(parity["spans"]), "agreeing": parity["agreeing"]},
     }
@@ -101,6 +125,15 @@ def train_reader(run: TrainingRun) -> dict:
     card["minutes"] = round((time.perf_counter() - started) / 60, 1)
     _write_card(card, run.out)
     return card
+
+
+def _command(run: TrainingRun, written: list) -> str:
+    words = ["qa train"]
+    if written:
+        words.append("--written-unanswerable")
+    if run.window_questions != WINDOW_QUESTIONS:
+        words.append(f"--window-questions {run.window_questions if run.window_questions is not None else 'all'}")
+    return " ".join(words)
 
 
 def measure_reader(out: Path, progress: bool = True) -> dict:
@@ -112,7 +145,7 @@ def measure_reader(out: Path, progress: bool = True) -> dict:
 
 
 def _add_measurements(card: dict, out: Path, progress: bool) -> None:
-    card["threshold"], card["validation"], card["seed"], card["heldout"] = _measure(out, progress)
+    card["threshold"], card["validation"], card["seed"], card["heldout"], card["heldout_fresh"] = _measure(out, progress)
     card["calibration"] = ReaderConfig.read(out / CONFIG_FILE).saved()["calibration"]
 
 
@@ -165,7 +198,7 @@ def _best(slices, start_logits, end_logits, config: ReaderConfig) -> list:
     return [span.start, span.end, span.score > null]
 
 
-def _measure(out: Path, progress: bool) -> tuple[float, dict, dict, dict]:
+def _measure(out: Path, progress: bool) -> tuple[float, dict, dict, dict, dict]:
     """Calibrate the no-answer score and the threshold (written into ``reader.json``; the threshold returned), then
     measure the held-out articles with them.
 
@@ -198,12 +231,13 @@ def _measure(out: Path, progress: bool) -> tuple[float, dict, dict, dict]:
                                  "all": _headline(metrics(validation)), "per_article": per_article(validation)}
         figures["seed"] = {"file": str(SEED_GOLD_FILE.relative_to(PROJECT_ROOT)), "floor": floor,
                            "all": _headline(metrics(at_threshold(seed, threshold)))}
-        corpus = load_squad_corpus(HELDOUT_FILE)
-        settings = settings.model_copy(update={"store_dir": Path(scratch) / "heldout", "no_answer_threshold": threshold})
-        results = run(Pipeline.from_settings(settings, documents=corpus.documents), corpus.items, progress=progress)
-        figures["heldout"] = {"file": str(HELDOUT_FILE.relative_to(PROJECT_ROOT)), "all": _headline(metrics(results)),
-                              "per_article": per_article(results)}
-    return threshold, figures["validation"], figures["seed"], figures["heldout"]
+        for name, path in (("heldout", HELDOUT_FILE), ("heldout_fresh", FRESH_HELDOUT_FILE)):
+            corpus = load_squad_corpus(path)
+            settings = settings.model_copy(update={"store_dir": Path(scratch) / name, "no_answer_threshold": threshold})
+            results = run(Pipeline.from_settings(settings, documents=corpus.documents), corpus.items, progress=progress)
+            figures[name] = {"file": str(path.relative_to(PROJECT_ROOT)), "all": _headline(metrics(results)),
+                             "per_article": per_article(results)}
+    return threshold, figures["validation"], figures["seed"], figures["heldout"], figures["heldout_fresh"]
 
 
 def calibrate(results: list) -> Calibration:
@@ -260,17 +294,28 @@ def model_card_text(card: dict) -> str:
         "|---|---|",
         rows,
         "",
-        f"{data['questions']} questions made {sum(data['examples'].values())} examples: "
+        f"{data['questions']} questions of the SQuAD 2.0 articles and the seed article's sets made "
+        f"{sum(data['examples'].values())} examples on the product's retrieved passages: "
         + ", ".join(f"{count} {kind}" for kind, count in sorted(data["examples"].items(), key=lambda kv: -kv[1]))
-        + " (see `train/examples.py`). Validation (settings and the threshold only; the first half of its article "
-        "is in the training file, for its unanswerable questions): "
-        f"`{data['validation']['file']}`. Held out (only measured): `{data['heldout']['file']}`.",
+        + " (see `train/examples.py`). "
+        + (f"{data['window_questions']} questions of SQuAD v1.1's articles (CC BY-SA 4.0, Rajpurkar et al. 2016) "
+           f"made {sum(data['window_examples'].values())} examples on windows of "
+           f"{data['window_chars'][0]}-{data['window_chars'][1]} characters: "
+           + ", ".join(f"{count} {kind}" for kind, count in sorted(data["window_examples"].items(), key=lambda kv: -kv[1]))
+           + " (see `train/windows.py`). " if data.get("window_questions") else "")
+        + "Validation (settings and the threshold only; the first half of its article is in the training file, for "
+        f"its unanswerable questions): `{data['validation']['file']}`. Held out (only measured): "
+        f"`{data['heldout']['file']}`"
+        + (f" and `{data['heldout_fresh']['file']}`." if "heldout_fresh" in data else "."),
         "",
         "## Training",
         "",
         f"Hyperparameters: {json.dumps(training['hyperparameters'])}. Reader settings: "
         f"{json.dumps(card['model']['reader'])}. {training['steps']} steps, loss {training['first_loss']} -> "
-        f"{training['last_loss']}, {training['minutes']} minutes. Software: {json.dumps(training['software'])}.",
+        f"{training['last_loss']}, {training['minutes']} minutes"
+        + (f" ({training['fitting_minutes']} fitting, {training['examples_per_second']} examples a second)"
+           if "examples_per_second" in training else "")
+        + f". Software: {json.dumps(training['software'])}.",
         "",
         f"Parity: the int8 ONNX copy gives the training framework's span on {card['parity']['agreeing']} of "
         f"{card['parity']['questions']} validation questions (`{PARITY_FILE}`; checked by the tests).",
@@ -283,13 +328,17 @@ def model_card_text(card: dict) -> str:
                   "thresholds at which abstaining refuses at most 5% of the seed article's answerable questions "
                   f"(`{card['seed']['file']}`, never trained on) and costs their F1 at most a point (so from "
                   f"{card['seed']['floor']}, a margin of {FLOOR_MARGIN} included).",
-                  "", "| | validation | seed article | held out |", "|---|---|---|---|"]
+                  ""]
+        splits = [split for split in ("validation", "seed", "heldout", "heldout_fresh") if split in card]
+        names = {"validation": "validation", "seed": "seed article", "heldout": "held out (SQuAD 2.0)",
+                 "heldout_fresh": "held out (SQuAD v1.1, fresh)"}
+        lines += ["| | " + " | ".join(names[split] for split in splits) + " |", "|---" * (len(splits) + 1) + "|"]
         for label, key in (("F1 (all questions)", "f1"), ("F1 if every question were refused", "refuse_all_f1"),
                            ("HasAns F1", "HasAns_f1"), ("HasAns EM", "HasAns_exact"),
                            ("unanswerable questions refused", "NoAns_exact"),
                            ("answerable questions wrongly refused", "wrongly_refused"),
                            ("cited top-1 / top-3 holds the answer", "hit@1")):
-            values = [card[split]["all"] for split in ("validation", "seed", "heldout")]
+            values = [card[split]["all"] for split in splits]
             if key == "hit@1":
                 cells = [f"{v['hit@1']} / {v['hit@3']}" for v in values]
             else:

@@ -143,27 +143,40 @@ def eval_command(gold: Path, out: Path, documents_from_gold: bool, calibrate: bo
 @main.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to write the reader (default: the configured reader folder, models/reader).")
-@click.option("--epochs", type=click.IntRange(1, 20), default=2, show_default=True)
+@click.option("--epochs", type=click.IntRange(1, 20), default=1, show_default=True)
 @click.option("--learning-rate", type=float, default=1e-4, show_default=True)
 @click.option("--seed", type=int, default=13, show_default=True)
 @click.option("--average-share", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
               help="Average the weights over this last share of the steps (0: the last step's weights; measured, "
                    "not shipped: see docs/design.md).")
-@click.option("--limit", type=click.IntRange(1), default=None, help="Train on the first LIMIT questions only (a quick trial).")
+@click.option("--limit", type=click.IntRange(1), default=None,
+              help="Train on the first LIMIT questions of the SQuAD 2.0 articles and seed sets only (a quick trial).")
+@click.option("--window-questions", default=None, metavar="N|all",
+              help="Questions drawn from SQuAD v1.1's articles (data/squad1/train.json.gz), read in windows "
+                   "(default: what two hours take; 0: none, a quick trial; all: 82,264).")
 @click.option("--written-unanswerable", is_flag=True,
               help="Also train on data/written/unanswerable.jsonl (measured, not shipped: see docs/design.md).")
 @click.option("--no-measure", is_flag=True, help="Skip calibrating the threshold and measuring the held-out articles.")
 @click.option("--measure-only", is_flag=True,
               help="Do not train: calibrate and measure the reader already in --out again (a few minutes).")
 def train(out: Path | None, epochs: int, learning_rate: float, seed: int, average_share: float, limit: int | None,
-          written_unanswerable: bool, no_measure: bool, measure_only: bool) -> None:
+          window_questions: str | None, written_unanswerable: bool, no_measure: bool, measure_only: bool) -> None:
     """Rebuild the reader from data/ and gold/tuned/: fine-tune, export to ONNX, calibrate, measure, write its card.
 
-    About an hour on 2 CPU cores. With the default --out, the calibrated threshold is also written to qa.toml.
+    At most two hours on 2 CPU cores; an interrupted run resumes from its checkpoint when started again with the
+    same options. With the default --out, the calibrated threshold is also written to qa.toml.
     """
     from train.fit import Hyperparameters
-    from train.reader import TrainingRun, measure_reader, train_reader
+    from train.reader import WINDOW_QUESTIONS, TrainingRun, measure_reader, train_reader
 
+    if window_questions is None:
+        questions = WINDOW_QUESTIONS
+    elif window_questions == "all":
+        questions = None
+    elif window_questions.isdigit():
+        questions = int(window_questions)
+    else:
+        raise click.BadParameter("a number of questions or 'all'.", param_hint="--window-questions")
     if measure_only and no_measure:
         raise click.UsageError("--measure-only and --no-measure exclude each other.")
     settings = _settings()
@@ -177,13 +190,17 @@ def train(out: Path | None, epochs: int, learning_rate: float, seed: int, averag
         hyperparameters = Hyperparameters(epochs=epochs, learning_rate=learning_rate, seed=seed,
                                           average_share=average_share)
         # Progress bars even in a log file: an hour-long run in the background should say how far it has got.
-        card = train_reader(TrainingRun(target, hyperparameters, limit=limit, measure=not no_measure,
-                                        written=written_unanswerable, progress=True))
+        card = train_reader(TrainingRun(target, hyperparameters, limit=limit, window_questions=questions,
+                                        measure=not no_measure, written=written_unanswerable, progress=True))
         click.echo(f"Reader written to {target}/ in {card['minutes']} minutes (model card: {target / 'README.md'}).")
     if "threshold" in card:
         held = card["heldout"]["all"]
         click.echo(f"Held-out articles: F1 {held['f1']} (refusing everything: {held['refuse_all_f1']}), HasAns F1 "
                    f"{held['HasAns_f1']}, unanswerable refused {held['NoAns_exact']}%, cited top-3 {held['hit@3']}%.")
+        if "heldout_fresh" in card:
+            fresh = card["heldout_fresh"]["all"]
+            click.echo(f"Fresh held-out articles: HasAns F1 {fresh['HasAns_f1']}, wrongly refused "
+                       f"{fresh['wrongly_refused']}%, cited top-3 {fresh['hit@3']}%.")
         if out is None:
             _write_threshold(card["threshold"])
 
