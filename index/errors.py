@@ -12,6 +12,15 @@ class SeedsError(QAError):
     """The seeds folder is missing, empty, or holds a document that cannot be read."""
 
 
+class DocumentError(QAError):
+    """A file cannot become a document: unsupported type, too large, damaged, encrypted, or without text. The
+    message names the file and the reason."""
+
+
+class DocumentExists(DocumentError):
+    """A document with that id or that text is already loaded."""
+
+
 class IndexStoreError(QAError):
     """The stored index is missing, truncated, corrupt, or was built for another model."""
 

@@ -12,14 +12,14 @@ import json
 import os
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import faiss
 import numpy as np
 
 from index.antecedents import resolve_pronouns
-from index.documents import Document, corpus_fingerprint, load_documents
+from index.documents import Document, Skipped, corpus_fingerprint, scan_documents
 from index.encoder import ONNX_MODEL, ONNX_TOKENIZER, Encoder, OnnxEncoder, TextEncoder
 from index.errors import IndexStoreError
 from index.parses import PARSER_VERSION, ParsedText, parse_texts
@@ -111,6 +111,7 @@ class OpenedIndex:
     index: PassageIndex
     action: str  # "reused", "built" or "rebuilt"
     reason: str  # why it was (re)built, for the person reading `qa index`
+    skipped: tuple[Skipped, ...] = ()  # files of the seeds folder that could not be read, and why
 
 
 def open_index(
@@ -122,7 +123,9 @@ def open_index(
         SeedsError: the seeds cannot be read.
         IndexStoreError: the model cannot be loaded.
     """
-    return open_documents_index(load_documents(seeds_dir), store_dir, encoder, ann_from=ann_from, force=force)
+    documents, skipped = scan_documents(seeds_dir)
+    opened = open_documents_index(documents, store_dir, encoder, ann_from=ann_from, force=force)
+    return replace(opened, skipped=tuple(skipped))
 
 
 def open_documents_index(
@@ -181,6 +184,53 @@ def build_index(documents: list[Document], encoder: Encoder, *, ann_from: int = 
     return PassageIndex({d.doc_id: d for d in documents}, passages, vectors, manifest, parses)
 
 
+ENCODE_BATCH = 32  # passages embedded per call when a document is added
+
+
+def with_documents(index: PassageIndex, added: list[Document], encoder: TextEncoder, *,
+                   ann_from: int = ANN_FROM) -> PassageIndex:
+    """A new index holding ``index``'s passages and those of ``added``: only the new documents are split, parsed
+    and embedded; the stored vectors are copied. ``index`` itself is left as it is (questions being answered
+    from it go on undisturbed)."""
+    started = time.perf_counter()
+    passages, parses = prepare_passages(added)
+    if not passages:
+        raise IndexStoreError("The documents hold no text to index.")
+    texts = [p.search_text for p in passages]
+    embeddings = np.concatenate([encoder.encode(texts[at : at + ENCODE_BATCH]) for at in range(0, len(texts), ENCODE_BATCH)])
+    documents = {**index.documents, **{d.doc_id: d for d in added}}
+    return _reindexed(index, documents, [*index.passages, *passages], [*index.parses, *parses],
+                      np.concatenate([index.vectors.reconstruct_n(0, len(index.passages)), embeddings]), ann_from,
+                      started)
+
+
+def without_documents(index: PassageIndex, doc_ids: set[str], *, ann_from: int = ANN_FROM) -> PassageIndex:
+    """A new index without the passages of ``doc_ids`` (``index`` is left as it is).
+
+    Raises:
+        IndexStoreError: no document would be left.
+    """
+    started = time.perf_counter()
+    rows = [row for row, passage in enumerate(index.passages) if passage.doc_id not in doc_ids]
+    if not rows:
+        raise IndexStoreError("The last document cannot be removed: the index would be empty.")
+    documents = {doc_id: d for doc_id, d in index.documents.items() if doc_id not in doc_ids}
+    vectors = index.vectors.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+    return _reindexed(index, documents, [index.passages[r] for r in rows], [index.parses[r] for r in rows], vectors,
+                      ann_from, started)
+
+
+def _reindexed(index: PassageIndex, documents: dict[str, Document], passages: list[Passage], parses: list[bytes],
+               embeddings: np.ndarray, ann_from: int, started: float) -> PassageIndex:
+    kind = "pq-refine" if len(passages) >= max(ann_from, PQ_CENTROIDS) else "flat"
+    manifest = replace(
+        index.manifest, corpus_fingerprint=corpus_fingerprint(list(documents.values())), documents=len(documents),
+        passages=len(passages), index_kind=kind, checksums={}, build_seconds=round(time.perf_counter() - started, 3),
+    )
+    return PassageIndex(documents, passages, vector_index(np.ascontiguousarray(embeddings, dtype=np.float32), kind),
+                        manifest, parses)
+
+
 def vector_index(embeddings: np.ndarray, kind: str) -> faiss.Index:
     """A FAISS inner-product index of ``embeddings``: exact ``"flat"`` search, or ``"pq-refine"``: 4-bit product
     codes (two dimensions each) scanned with SIMD, the best ``REFINE_K_FACTOR`` x k re-scored exactly."""
@@ -201,7 +251,8 @@ def vector_index(embeddings: np.ndarray, kind: str) -> faiss.Index:
 def write_index(index: PassageIndex, store_dir: Path, encoder: Encoder | None = None) -> None:
     """Write the index atomically: data files first, then the manifest that vouches for them.
 
-    With ``encoder``, an ONNX copy of it is stored too when it can be exported exactly (see ``export_onnx``).
+    With ``encoder``, an ONNX copy of it is stored too when it can be exported exactly (see ``export_onnx``);
+    without, a copy already in the store is kept.
     """
     store_dir.mkdir(parents=True, exist_ok=True)
     (store_dir / MANIFEST).unlink(missing_ok=True)  # the old manifest must not vouch for new, half-written files
@@ -211,6 +262,10 @@ def write_index(index: PassageIndex, store_dir: Path, encoder: Encoder | None = 
     _write_atomically(store_dir / PARSES, b"\n".join(index.parses))
     files = [PASSAGES, VECTORS, PARSES]
     query_encoder = "sentence-transformers"
+    if encoder is None and index.manifest.query_encoder == "onnx":
+        if all((store_dir / name).is_file() for name in (ONNX_MODEL, ONNX_TOKENIZER)):
+            files += [ONNX_MODEL, ONNX_TOKENIZER]
+            query_encoder = "onnx"
     if encoder is not None:
         with tempfile.TemporaryDirectory(dir=store_dir, prefix=".export-") as exported:
             if encoder.export_onnx(Path(exported)):

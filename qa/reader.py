@@ -27,6 +27,7 @@ The model is trained by ``qa train`` (the ``train`` package, which serving never
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
@@ -255,6 +256,12 @@ class Reader:
         self.passages_read = passages_read
         self.sure = sure
         self.rank_prior = rank_prior
+
+    def over(self, index: PassageIndex) -> Reader:
+        """The same reader (its loaded model shared) reading passages of ``index``."""
+        reader = copy.copy(self)
+        reader.index = index
+        return reader
 
     @property
     def name(self) -> str:

@@ -14,6 +14,7 @@ from pydantic_settings import (
 )
 
 from index.encoder import BUNDLED_MODEL
+from index.formats import MAX_FILE_BYTES
 from index.store import ANN_FROM
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +53,11 @@ class Settings(BaseSettings):
     )
     cache_size: int = Field(1024, ge=0, description="answers kept for repeated identical questions")
     cors_origins: list[str] = Field(default_factory=list)
+    admin_token: str | None = Field(
+        None, min_length=16,
+        description="turns on POST /documents and DELETE /documents/{id}, for requests sending it as a bearer token",
+    )
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024, le=MAX_FILE_BYTES, description="largest file added")
 
     @classmethod
     def settings_customise_sources(

@@ -35,7 +35,7 @@ def test_history_from_plain_strings_and_escaped_answers():
 @pytest.mark.integration
 def test_render_highlights_the_exact_span_and_escapes_html(pipeline):
     response = pipeline.ask("How much is the reward for Maduro's arrest?")
-    html = render(response, pipeline)
+    html = render(response)
     assert html.startswith("**$50 million** [1]")
     assert "<mark>$50 million</mark>" in html
     assert html.count("<details") == len(response.evidence)

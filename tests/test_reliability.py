@@ -114,7 +114,7 @@ def test_server_refuses_to_start_with_a_clear_message(tmp_path, problem):
     result = subprocess.run([sys.executable, "-m", "ui.cli", "serve", "--port", "1"], capture_output=True, text=True,
                             timeout=120, cwd=ROOT, env=environment)
     assert result.returncode == 2
-    expected = "has no .txt or .md document" if problem == "empty" else "'bad.txt' is not UTF-8"
+    expected = "has no document to answer from" if problem == "empty" else "'bad.txt' is not UTF-8"
     assert expected in result.stderr and "Traceback" not in result.stderr + result.stdout
     assert not (tmp_path / "store" / "manifest.json").exists()
 

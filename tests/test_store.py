@@ -11,7 +11,7 @@ import pytest
 from index.encoder import ONNX_MODEL, ONNX_TOKENIZER
 from index.errors import SeedsError
 from index.store import MANIFEST, PARSES, PASSAGES, VECTORS, open_index
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import ROOT, SEED_ID, SEEDS
 
 pytestmark = pytest.mark.integration
 
@@ -84,15 +84,16 @@ def test_no_temporary_files_are_left_behind(seeds, tmp_path, encoder):
 
 def test_empty_seeds_folder_is_refused_clearly(tmp_path, encoder):
     (tmp_path / "seeds").mkdir()
-    with pytest.raises(SeedsError, match="no .txt or .md document"):
+    with pytest.raises(SeedsError, match="has no document to answer from"):
         open_index(tmp_path / "seeds", tmp_path / "store", encoder)
     assert not (tmp_path / "store").exists()
 
 
-def test_seed_that_is_not_utf8_is_named_in_the_error(seeds, tmp_path, encoder):
+def test_a_seed_that_is_not_utf8_is_skipped_and_named(seeds, tmp_path, encoder):
     (seeds / "latin1.txt").write_bytes("Caf\xe9 con leche".encode("latin-1"))
-    with pytest.raises(SeedsError, match="'latin1.txt' is not UTF-8"):
-        open_index(seeds, tmp_path / "store", encoder)
+    opened = open_index(seeds, tmp_path / "store", encoder)
+    assert [s.source for s in opened.skipped] == ["latin1.txt"] and "is not UTF-8" in opened.skipped[0].reason
+    assert list(opened.index.documents) == [SEED_ID]
 
 
 def test_large_corpora_get_an_approximate_index_that_still_finds_the_evidence(seeds, tmp_path, encoder, settings):

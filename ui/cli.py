@@ -1,4 +1,4 @@
-"""The ``qa`` command: ``index``, ``ask``, ``search``, ``eval``, ``train``, ``serve``. Each command is a thin face over ``qa``."""
+"""The ``qa`` command: ``index``, ``add``, ``remove``, ``ask``, ``search``, ``eval``, ``train``, ``serve``. Each command is a thin face over ``qa``."""
 
 from __future__ import annotations
 
@@ -57,11 +57,44 @@ def index_command(force: bool) -> None:
 
     settings = _settings()
     opened, _ = open_configured_index(settings, force=force)
+    _report_skipped(opened)
     manifest = opened.index.manifest
     click.echo(
         f"Index {opened.action} ({opened.reason}): {manifest.documents} document(s), {manifest.passages} passages, "
         f"model {manifest.model}, {manifest.dimension}-d {manifest.index_kind} FAISS index in {settings.store_dir}."
     )
+
+
+def _report_skipped(opened) -> None:
+    for skipped in opened.skipped:
+        click.echo(f"Skipped {skipped.source}: {skipped.reason}", err=True)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def add(files: tuple[Path, ...]) -> None:
+    """Add documents (.txt, .md, .html, .pdf, .docx): copied into the seeds folder and indexed beside the others,
+    without rebuilding the index. A running server sees them after a restart (or add them with POST /documents)."""
+    pipeline = _pipeline()
+    failed = 0
+    for path in files:
+        try:
+            document = pipeline.add_document(path.name, path.read_bytes())
+        except QAError as exc:
+            click.echo(f"Not added: {exc}", err=True)
+            failed += 1
+            continue
+        click.echo(f"Added {path.name} as {document.doc_id!r}: {document.title}")
+    if failed:
+        raise InputError(f"{failed} of {len(files)} file(s) could not be added.")
+
+
+@main.command()
+@click.argument("doc_id")
+def remove(doc_id: str) -> None:
+    """Remove a document: its file leaves the seeds folder and its passages the index."""
+    document = _pipeline().remove_document(doc_id)
+    click.echo(f"Removed {doc_id!r} ({document.source or document.title}).")
 
 
 @main.command()
@@ -73,7 +106,7 @@ def ask(question: str, as_json: bool, top_k: int | None) -> None:
     from ui.schemas import ask_response
 
     pipeline = _pipeline()
-    payload = ask_response(pipeline.ask(question, top_k=top_k), pipeline.documents)
+    payload = ask_response(pipeline.ask(question, top_k=top_k))
     if as_json:
         click.echo(payload.model_dump_json(indent=2))
         return
@@ -235,6 +268,7 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> None:
     SpanModel(settings.reader_model).load()  # a missing or damaged reader stops here, in one line
     click.echo("Checking the index (the first run builds it: embeddings, parses, an ONNX copy of the model) …")
     opened, _ = open_configured_index(settings)
+    _report_skipped(opened)
     click.echo(f"Index {opened.action}: {opened.index.manifest.passages} passages. Chat: http://{host}:{port}/ui")
     os.environ["QA_SERVE_WORKERS"] = str(workers)  # read by each worker to share the cores
     if workers == 1:

@@ -9,26 +9,31 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import secrets
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from functools import partial
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, File, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from index.errors import DocumentNotFound, QAError, QuestionError
+from index.errors import DocumentExists, DocumentNotFound, QAError, QuestionError
 from qa.pipeline import Pipeline
 from qa.settings import Settings, get_settings
 from ui.schemas import (
     AskRequest,
     AskResponse,
+    DocumentList,
     DocumentOut,
+    DocumentSummary,
     ErrorResponse,
     HealthResponse,
     SearchResponse,
     ask_response,
+    document_out,
+    document_summary,
     evidence_out,
 )
 
@@ -64,11 +69,15 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
         summary="Verbatim answers from the documents in seeds/, with character offsets and numbered citations.",
         lifespan=lifespan,
     )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    uploads = {"/documents": settings.max_upload_bytes + UPLOAD_OVERHEAD_BYTES}
+    if settings.admin_token:  # the chat's upload form sends its file to Gradio's upload route first
+        uploads[CHAT_UPLOAD_PATH] = uploads["/documents"]
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, uploads=uploads)
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"])
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["GET", "POST", "DELETE"])
 
     # Dependencies and endpoints that do not block are ``async def``: FastAPI runs plain ``def`` ones on a worker
     # thread, and each such hop cost about 0.4 ms per request here.
@@ -85,7 +94,7 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
         response = pipeline.cached(body.question, history=turns, top_k=body.top_k)  # no hop to the thread for these
         if response is None:
             response = await in_pipeline_thread(pipeline.ask, body.question, history=turns, top_k=body.top_k)
-        return ask_response(response, pipeline.documents)
+        return ask_response(response)
 
     @app.get("/search", response_model=SearchResponse, responses=ERRORS, tags=["qa"])
     async def search(
@@ -105,11 +114,45 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
             reader=pipeline.reader.name, index_kind=manifest.index_kind,
         )
 
-    @app.get("/documents/{doc_id}", response_model=DocumentOut, responses={404: {"model": ErrorResponse}}, tags=["qa"])
+    @app.get("/documents", response_model=DocumentList, tags=["documents"])
+    async def documents(pipeline: Pipeline = Depends(current_pipeline)) -> DocumentList:
+        """The documents being answered from."""
+        return DocumentList(documents=[document_summary(d) for d in pipeline.documents.values()])
+
+    @app.get("/documents/{doc_id}", response_model=DocumentOut, responses={404: {"model": ErrorResponse}},
+             tags=["documents"])
     async def document(doc_id: str, pipeline: Pipeline = Depends(current_pipeline)) -> DocumentOut:
-        """The full text a citation points into: ``text[start:end]`` is the cited span."""
-        found = pipeline.document(doc_id)
-        return DocumentOut(doc_id=found.doc_id, title=found.title, text=found.text)
+        """The full text a citation points into (``text[start:end]`` is the cited span), with where it came from
+        and its pages or sections."""
+        return document_out(pipeline.document(doc_id))
+
+    async def administrator(request: Request) -> None:
+        """Uploads and deletions need ``QA_ADMIN_TOKEN``, sent as ``Authorization: Bearer <token>``."""
+        if not settings.admin_token:
+            raise AdminRefused(403, "Adding and removing documents is turned off; the operator turns it on by "
+                                    "setting QA_ADMIN_TOKEN.")
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not secrets.compare_digest(token.strip().encode(), settings.admin_token.encode()):
+            raise AdminRefused(401, "This needs the administrator's token: send 'Authorization: Bearer <token>'.")
+
+    @app.post("/documents", response_model=DocumentSummary, status_code=201, dependencies=[Depends(administrator)],
+              responses={**ADMIN_ERRORS, 409: {"model": ErrorResponse, "description": "Already loaded."}},
+              tags=["documents"])
+    async def add_document(
+        file: UploadFile = File(description=".txt, .md, .html, .pdf or .docx"),
+        pipeline: Pipeline = Depends(current_pipeline),
+    ) -> DocumentSummary:
+        """Add a document: it is answered from as soon as this returns, and stays after a restart (its file goes
+        into the seeds folder). Questions asked meanwhile are answered from the documents as they were."""
+        data = await file.read()
+        added = await asyncio.to_thread(pipeline.add_document, file.filename or "", data)
+        return document_summary(added)
+
+    @app.delete("/documents/{doc_id}", response_model=DocumentSummary, dependencies=[Depends(administrator)],
+                responses={**ADMIN_ERRORS, 404: {"model": ErrorResponse}}, tags=["documents"])
+    async def remove_document(doc_id: str, pipeline: Pipeline = Depends(current_pipeline)) -> DocumentSummary:
+        """Stop answering from a document and delete its file from the seeds folder."""
+        return document_summary(await asyncio.to_thread(pipeline.remove_document, doc_id))
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
@@ -186,9 +229,10 @@ def _chat_app(get_pipeline, run, settings: Settings) -> FastAPI:
         from fastapi.middleware.cors import CORSMiddleware
 
         host.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"])
-    chat = build_chat(get_pipeline, run)
+    chat = build_chat(get_pipeline, run, admin_token=settings.admin_token)
     _poll_less(chat)
-    return gr.mount_gradio_app(host, chat, path="/ui", show_error=False, footer_links=[])
+    return gr.mount_gradio_app(host, chat, path="/ui", show_error=False, footer_links=[],
+                               max_file_size=settings.max_upload_bytes if settings.admin_token else 1)
 
 
 # Gradio's idle queue polls for chat events every millisecond and for progress every 10 ms: about 1,100 event-loop
@@ -220,13 +264,32 @@ def _share_cores_between_workers(settings: Settings) -> None:
             torch.set_num_threads(share)
 
 
-ERROR_STATUS = {QuestionError: 400, DocumentNotFound: 404}  # any other QAError is a 400 too
+ERROR_STATUS = {QuestionError: 400, DocumentNotFound: 404, DocumentExists: 409}  # any other QAError is a 400
+UPLOAD_OVERHEAD_BYTES = 64 * 1024
+CHAT_UPLOAD_PATH = "/ui/gradio_api/upload"  # a multipart body's headers and boundaries, beside the file
+ADMIN_ERRORS = {
+    400: {"model": ErrorResponse, "description": "The file cannot be read: type, size, damage, no text."},
+    401: {"model": ErrorResponse, "description": "The administrator's token is missing or wrong."},
+    403: {"model": ErrorResponse, "description": "Adding and removing documents is turned off."},
+    413: {"model": ErrorResponse, "description": "The upload is over the size limit."},
+}
+
+
+class AdminRefused(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.detail = status, detail
 
 
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": _explain(exc)})
+
+    @app.exception_handler(AdminRefused)
+    async def refused(request: Request, exc: AdminRefused) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse(status_code=exc.status, content={"detail": exc.detail}, headers=headers)
 
     @app.exception_handler(QAError)
     async def project_error(request: Request, exc: QAError) -> JSONResponse:
@@ -250,18 +313,22 @@ def _explain(exc: RequestValidationError) -> str:
 
 
 class BodySizeLimit:
-    """Refuse request bodies over ``max_bytes`` with 413, whether or not Content-Length is declared."""
+    """Refuse request bodies over ``max_bytes`` with 413, whether or not Content-Length is declared; a POST to a
+    path of ``uploads`` may send up to its own limit."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, uploads: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.uploads = uploads or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        limit = self.uploads.get(scope.get("path", "")) if scope.get("method") == "POST" else None
+        limit = limit or self.max_bytes
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            return await self._refuse(send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            return await self._refuse(send, limit)
         received = 0
 
         async def limited_receive():
@@ -269,17 +336,17 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     raise _TooLarge
             return message
 
         try:
             await self.app(scope, limited_receive, send)
         except _TooLarge:
-            await self._refuse(send)
+            await self._refuse(send, limit)
 
-    async def _refuse(self, send: Send) -> None:
-        response = JSONResponse(status_code=413, content={"detail": f"The request body is over {self.max_bytes} bytes."})
+    async def _refuse(self, send: Send, limit: int) -> None:
+        response = JSONResponse(status_code=413, content={"detail": f"The request body is over {limit} bytes."})
         await response({"type": "http"}, None, send)
 
 

@@ -50,6 +50,9 @@ class AnswerOut(BaseModel):
     start: int
     end: int
     score: float = Field(description="How sure the reader is that this span answers the question, 0-1.")
+    page: int | None = Field(None, description="The page of the source (a PDF) the answer is on, from 1.")
+    section: str | None = Field(None, description="The heading path of the section the answer is in, if the source "
+                                                  "has headings.")
 
 
 class EvidenceOut(BaseModel):
@@ -61,6 +64,8 @@ class EvidenceOut(BaseModel):
     start: int
     end: int
     score: float = Field(description="The retrieval score (reciprocal-rank fusion of BM25 and dense search).")
+    page: int | None = Field(None, description="The page of the source (a PDF) the passage starts on, from 1.")
+    section: str | None = Field(None, description="The heading path of the section the passage is in.")
 
 
 class AskResponse(BaseModel):
@@ -93,34 +98,72 @@ class HealthResponse(BaseModel):
     )
 
 
-class DocumentOut(BaseModel):
+class PageOut(BaseModel):
+    number: int
+    start: int
+    end: int
+
+
+class SectionOut(BaseModel):
+    title: str = Field(description="Its heading after the headings it sits under, joined by ' › '.")
+    start: int
+    end: int
+
+
+class DocumentSummary(BaseModel):
     doc_id: str
     title: str
-    text: str
+    source: str = Field(description="The file it was read from, in the seeds folder.")
+    format: Literal["text", "markdown", "html", "pdf", "docx"]
+    url: str = Field(description="An HTML page's canonical address, or empty.")
+    characters: int
+
+
+class DocumentOut(DocumentSummary):
+    text: str = Field(description="The extracted text every offset points into: text[start:end] is a cited span.")
+    pages: list[PageOut] = Field(description="Where each page of a PDF lies in the text.")
+    sections: list[SectionOut] = Field(description="Where each section under a heading lies in the text.")
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentSummary]
 
 
 class ErrorResponse(BaseModel):
     detail: str
 
 
+def document_summary(document: Document) -> DocumentSummary:
+    return DocumentSummary(doc_id=document.doc_id, title=document.title, source=document.source,
+                           format=document.format, url=document.url, characters=len(document.text))
+
+
+def document_out(document: Document) -> DocumentOut:
+    return DocumentOut(
+        **document_summary(document).model_dump(), text=document.text,
+        pages=[PageOut(number=p.number, start=p.start, end=p.end) for p in document.pages],
+        sections=[SectionOut(title=s.title, start=s.start, end=s.end) for s in document.sections],
+    )
+
+
 def evidence_out(hits: list[Hit], documents: dict[str, Document]) -> list[EvidenceOut]:
-    return [
-        EvidenceOut(
-            citation=number,
-            doc_id=hit.passage.doc_id,
-            doc_title=documents[hit.passage.doc_id].title,
-            passage_id=hit.passage.passage_id,
-            text=hit.passage.text,
-            start=hit.passage.start,
-            end=hit.passage.end,
-            score=hit.score,
-        )
-        for number, hit in enumerate(hits, start=1)
-    ]
+    """The hits as numbered citations; ``documents`` are those the hits point into (a document removed since
+    is cited without its title and structure)."""
+    cited = []
+    for number, hit in enumerate(hits, start=1):
+        passage = hit.passage
+        document = documents.get(passage.doc_id) or Document(passage.doc_id, "", "")
+        cited.append(EvidenceOut(
+            citation=number, doc_id=passage.doc_id, doc_title=document.title, passage_id=passage.passage_id,
+            text=passage.text, start=passage.start, end=passage.end, score=hit.score,
+            page=document.page_at(passage.start), section=document.section_at(passage.start),
+        ))
+    return cited
 
 
-def ask_response(response: Response, documents: dict[str, Document]) -> AskResponse:
-    answer = response.answer
+def ask_response(response: Response) -> AskResponse:
+    """The JSON document of an answer, its citations located in the documents it was answered from."""
+    answer, documents = response.answer, response.documents
     if answer is None:
         message = "The documents don't say. I found no passage that answers this question."
     else:
@@ -131,7 +174,8 @@ def ask_response(response: Response, documents: dict[str, Document]) -> AskRespo
         if answer is None
         else AnswerOut(
             text=answer.text, doc_id=answer.doc_id, passage_id=answer.passage_id, start=answer.start,
-            end=answer.end, score=answer.score,
+            end=answer.end, score=answer.score, page=documents[answer.doc_id].page_at(answer.start),
+            section=documents[answer.doc_id].section_at(answer.start),
         ),
         abstained=response.abstained,
         no_answer_score=response.no_answer_score,

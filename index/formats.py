@@ -1,0 +1,338 @@
+"""Files people have, as plain text with their structure: ``.txt``, ``.md``, ``.html``/``.htm``, ``.pdf``, ``.docx``.
+
+Each reader returns an :class:`Extracted`: the text every offset and answer points into, its title, and where the
+source has structure, its pages (PDF) or sections (a heading and what follows it, up to the next heading of the
+same or a higher level). The text is made for reading and for answering:
+
+- Markdown (markdown-it-py, CommonMark with tables): markup goes, structure stays. Headings are lines of their
+  own and name their sections; a list is one paragraph whose items are sentences; a table is one paragraph with a
+  sentence per row ("Header: cell; Header: cell."); code spans keep their text without backticks, links their
+  words without the address; a code block keeps its lines.
+- HTML (trafilatura): the page's main text without navigation, ads, scripts or footers, as Markdown, then read as
+  Markdown above; the page title and canonical URL are kept. Scripts are parsed as markup, never run.
+- PDF (pypdf): each page's text layer, lines of a paragraph joined, pages numbered from 1.
+- Word (python-docx): paragraphs and tables in their order; ``Heading N`` and ``Title`` styles are headings.
+
+Every reader's failure is a :class:`~index.errors.DocumentError` whose message names the file and the reason.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.errors import DocumentError
+
+SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
+            ".pdf": "pdf", ".docx": "docx"}
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # a .docx unpacking to more is refused (a zip bomb)
+MAX_ZIP_RATIO = 200  # nor one whose parts are compressed more than this (ordinary XML: about 5-20)
+SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)\]]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    number: int  # from 1
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    title: str  # its heading, after the headings it sits under: "Using it › Chat"
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    text: str
+    title: str
+    format: str  # a value of SUFFIXES
+    url: str = ""
+    pages: tuple[Page, ...] = ()
+    sections: tuple[Section, ...] = ()
+
+
+def supported(name: str) -> bool:
+    return Path(name).suffix.lower() in SUFFIXES
+
+
+def extract(name: str, data: bytes) -> Extracted:
+    """The text and structure of a file called ``name`` holding ``data``.
+
+    Raises:
+        DocumentError: the type is not supported, the file is too large, damaged, encrypted, or holds no text.
+    """
+    kind = SUFFIXES.get(Path(name).suffix.lower())
+    if kind is None:
+        known = ", ".join(sorted(SUFFIXES))
+        raise DocumentError(f"{name!r} is not a supported type (supported: {known}).")
+    if len(data) > MAX_FILE_BYTES:
+        raise DocumentError(f"{name!r} is {len(data) / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB.")
+    extracted = {"text": _text, "markdown": _markdown, "html": _html, "pdf": _pdf, "docx": _docx}[kind](name, data)
+    if not extracted.text.strip():
+        raise DocumentError(f"{name!r} holds no text.")
+    return extracted
+
+
+def _decoded(name: str, data: bytes) -> str:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(f"{name!r} is not UTF-8 text (byte {exc.start}); re-save it as UTF-8.") from None
+    return text.removeprefix("\ufeff")  # a BOM is an encoding mark, not content
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
+def _text(name: str, data: bytes) -> Extracted:
+    text = _decoded(name, data)
+    return Extracted(text, _first_line(text), "text")
+
+
+# -- Markdown -------------------------------------------------------------------------------------------------------
+
+
+def _markdown(name: str, data: bytes) -> Extracted:
+    text, sections = markdown_text(_decoded(name, data))
+    return Extracted(text, sections[0].title.split(" › ")[0] if sections else _first_line(text), "markdown",
+                     sections=sections)
+
+
+def markdown_text(source: str) -> tuple[str, tuple[Section, ...]]:
+    """Markdown as readable text, and its sections (see the module's docstring)."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").enable("table").parse(source)
+    blocks: list[tuple[str, int]] = []  # (text, heading level or 0)
+    items: list[str] = []  # the items of the list being read
+    rows: list[list[str]] = []  # the rows of the table being read
+    lists = 0
+    for at, token in enumerate(tokens):
+        kind = token.type
+        if kind == "heading_open":
+            blocks.append((_inline(tokens[at + 1]), int(token.tag[1])))
+        elif kind in ("bullet_list_open", "ordered_list_open"):
+            lists += 1
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            lists -= 1
+            if not lists and items:
+                blocks.append((" ".join(items), 0))
+                items = []
+        elif kind == "inline" and tokens[at - 1].type == "paragraph_open":
+            text = _inline(token)
+            if lists:
+                items.append(_as_sentence(text))
+            elif text:
+                blocks.append((text, 0))
+        elif kind == "tr_open":
+            rows.append([])
+        elif kind == "inline" and tokens[at - 1].type in ("th_open", "td_open"):
+            rows[-1].append(_inline(token))
+        elif kind == "table_close":
+            blocks.append((_table_text(rows), 0))
+            rows = []
+        elif kind in ("fence", "code_block"):
+            blocks.append(("\n".join(line.strip() for line in token.content.splitlines() if line.strip()), 0))
+    return _joined(blocks)
+
+
+def _inline(token) -> str:
+    words = []
+    for child in token.children or ():
+        if child.type in ("text", "code_inline"):
+            words.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            words.append(" ")
+        elif child.type == "image":
+            words.append(child.content)
+    return " ".join("".join(words).split())
+
+
+def _as_sentence(text: str) -> str:
+    return text if not text or SENTENCE_END.search(text) else text + "."
+
+
+def _table_text(rows: list[list[str]]) -> str:
+    """A sentence per row: its first cell, then each other cell after its column's header (``Pet deposit —
+    Amount: 300 dollars; Due: at signing.``); empty cells are left out. A table of one row is its cells."""
+    rows = [row for row in rows if any(row)]
+    if len(rows) < 2:
+        return _as_sentence("; ".join(cell for row in rows for cell in row if cell))
+    header, sentences = rows[0], []
+    for row in rows[1:]:
+        rest = [f"{header[i]}: {cell}" if i < len(header) and header[i] else cell
+                for i, cell in enumerate(row) if i and cell]
+        first = row[0] if row and row[0] else ""
+        sentence = f"{first} — {'; '.join(rest)}" if first and rest else first or "; ".join(rest)
+        sentences.append(_as_sentence(sentence))
+    return " ".join(sentences)
+
+
+def _joined(blocks: list[tuple[str, int]]) -> tuple[str, tuple[Section, ...]]:
+    """Blocks as paragraphs separated by blank lines; each heading opens a section."""
+    text, sections, open_sections = "", [], []  # open_sections: (level, title, start) under which text now goes
+    for block, level in blocks:
+        if not block:
+            continue
+        if text:
+            text += "\n\n"
+        if level:
+            while open_sections and open_sections[-1][0] >= level:
+                closed = open_sections.pop()
+                sections.append(Section(_path(open_sections, closed[1]), closed[2], len(text.rstrip())))
+            open_sections.append((level, block, len(text)))
+        text += block
+    while open_sections:
+        closed = open_sections.pop()
+        sections.append(Section(_path(open_sections, closed[1]), closed[2], len(text)))
+    return text, tuple(sorted(sections, key=lambda s: (s.start, -s.end)))
+
+
+def _path(parents: list[tuple[int, str, int]], title: str) -> str:
+    return " › ".join([*(parent[1] for parent in parents), title])
+
+
+# -- HTML -----------------------------------------------------------------------------------------------------------
+
+
+def _html(name: str, data: bytes) -> Extracted:
+    import trafilatura
+
+    html = data.decode("utf-8", errors="replace")
+    main = trafilatura.extract(html, output_format="markdown", include_tables=True, include_formatting=True,
+                               include_comments=False, include_links=False, include_images=False)
+    if not main or not main.strip():
+        raise DocumentError(f"{name!r} has no main text that could be found (is it a page of links or a script?).")
+    text, sections = markdown_text(main)
+    metadata = trafilatura.extract_metadata(html)
+    title = (metadata.title if metadata and metadata.title else "") or (sections[0].title if sections else "")
+    url = metadata.url if metadata and metadata.url else ""
+    return Extracted(text, title or _first_line(text), "html", url=url, sections=sections)
+
+
+# -- PDF ------------------------------------------------------------------------------------------------------------
+
+
+def _pdf(name: str, data: bytes) -> Extracted:
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # a damaged file is reported once, as a DocumentError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):  # an empty user password opens many "protected" PDFs
+            raise DocumentError(f"{name!r} is an encrypted PDF; save an unprotected copy and add that.")
+        texts = [_reflowed(page.extract_text() or "") for page in reader.pages]
+        title = str((reader.metadata or {}).get("/Title") or "").strip()
+    except DocumentError:
+        raise
+    except FileNotDecryptedError:
+        raise DocumentError(f"{name!r} is an encrypted PDF; save an unprotected copy and add that.") from None
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError,
+            NotImplementedError, ZeroDivisionError):
+        raise DocumentError(f"{name!r} is a damaged or truncated PDF that cannot be read.") from None
+    if not any(t.strip() for t in texts):
+        raise DocumentError(f"{name!r} has no text layer (a scanned PDF?); run OCR on it first.")
+    text, pages = "", []
+    for number, page in enumerate(texts, start=1):
+        if not page.strip():
+            continue
+        if text:
+            text += "\n\n"
+        pages.append(Page(number, len(text), len(text) + len(page)))
+        text += page
+    return Extracted(text, title or _first_line(text), "pdf", pages=tuple(pages))
+
+
+def _reflowed(page: str) -> str:
+    """A page's lines joined into paragraphs: a line as wide as the page's text runs on into the next (a hyphen
+    at its end joins the word); a shorter one (a paragraph's last line, a heading) ends its paragraph."""
+    lines = [" ".join(line.split()) for line in page.splitlines()]
+    width = max(map(len, lines), default=0)
+    paragraphs, current = [], ""
+    for line in lines:
+        if current.endswith("-") and line[:1].islower():
+            current = current[:-1] + line
+        elif line:
+            current = f"{current} {line}" if current else line
+        if current and (not line or len(line) < 0.7 * width):
+            paragraphs.append(current)
+            current = ""
+    if current:
+        paragraphs.append(current)
+    return "\n".join(paragraphs)
+
+
+# -- Word -----------------------------------------------------------------------------------------------------------
+
+
+def _docx(name: str, data: bytes) -> Extracted:
+    from docx import Document as WordDocument
+    from docx.table import Table
+
+    _check_zip(name, data)
+    try:
+        word = WordDocument(io.BytesIO(data))
+        blocks: list[tuple[str, int]] = []
+        for part in word.element.body.iterchildren():
+            tag = part.tag.rsplit("}", 1)[-1]
+            if tag == "p":
+                from docx.text.paragraph import Paragraph
+
+                paragraph = Paragraph(part, word)
+                text = " ".join(paragraph.text.split())
+                blocks.append((text, _heading_level(paragraph.style.name if paragraph.style is not None else "")))
+            elif tag == "tbl":
+                table = Table(part, word)
+                rows = [[" ".join(cell.text.split()) for cell in _unique_cells(row)] for row in table.rows]
+                blocks.append((_table_text(rows), 0))
+        title = (word.core_properties.title or "").strip()
+    except DocumentError:
+        raise
+    except Exception:  # python-docx raises many kinds on a damaged package (KeyError, ValueError, lxml errors)
+        raise DocumentError(f"{name!r} is a damaged Word document that cannot be read.") from None
+    text, sections = _joined(blocks)
+    return Extracted(text, title or (sections[0].title.split(" › ")[0] if sections else _first_line(text)), "docx",
+                     sections=sections)
+
+
+def _heading_level(style: str) -> int:
+    if style == "Title":
+        return 1
+    match = re.fullmatch(r"Heading (\d)", style)
+    return int(match.group(1)) + 1 if match else 0  # "Heading 1" sits under the title
+
+
+def _unique_cells(row):
+    """A row's cells, a merged cell once."""
+    seen, cells = set(), []
+    for cell in row.cells:
+        if id(cell._tc) not in seen:
+            seen.add(id(cell._tc))
+            cells.append(cell)
+    return cells
+
+
+def _check_zip(name: str, data: bytes) -> None:
+    """Refuse a damaged package or a zip bomb before anything unpacks it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            members = package.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise DocumentError(f"{name!r} is not a Word document (.docx is a zip package; this one is damaged).") from None
+    unpacked = sum(member.file_size for member in members)
+    packed = sum(member.compress_size for member in members) or 1
+    if unpacked > MAX_UNZIPPED_BYTES or unpacked / packed > MAX_ZIP_RATIO:
+        raise DocumentError(f"{name!r} would unpack to {unpacked / 1e6:.0f} MB from {len(data) / 1e3:.0f} kB: "
+                            "refused as a zip bomb.")
