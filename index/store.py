@@ -12,7 +12,7 @@ import json
 import os
 import tempfile
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import faiss
@@ -52,6 +52,8 @@ class Manifest:
     build_seconds: float
     query_encoder: str = "sentence-transformers"  # or "onnx": an ONNX copy of the model is stored with the index
     parser_version: int = PARSER_VERSION
+    # each document's fingerprint, so that a change of seeds re-indexes only the documents it touched
+    document_fingerprints: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +145,13 @@ def open_documents_index(
             return OpenedIndex(read_index(store_dir, documents), "reused", "seeds and model unchanged")
         except IndexStoreError as exc:
             reason = str(exc)
+    if reason == SEEDS_CHANGED:
+        try:
+            index, what = _updated(store_dir, documents, encoder, ann_from)
+            write_index(index, store_dir)
+            return OpenedIndex(read_index(store_dir, documents), "updated", what)
+        except IndexStoreError as exc:
+            reason = str(exc)
     action = "built" if not (store_dir / MANIFEST).exists() else "rebuilt"
     index = build_index(documents, encoder, ann_from=ann_from)
     write_index(index, store_dir, encoder)
@@ -180,6 +189,7 @@ def build_index(documents: list[Document], encoder: Encoder, *, ann_from: int = 
         index_kind=kind,
         checksums={},
         build_seconds=round(time.perf_counter() - started, 3),
+        document_fingerprints={d.doc_id: d.fingerprint for d in documents},
     )
     return PassageIndex({d.doc_id: d for d in documents}, passages, vectors, manifest, parses)
 
@@ -226,6 +236,7 @@ def _reindexed(index: PassageIndex, documents: dict[str, Document], passages: li
     manifest = replace(
         index.manifest, corpus_fingerprint=corpus_fingerprint(list(documents.values())), documents=len(documents),
         passages=len(passages), index_kind=kind, checksums={}, build_seconds=round(time.perf_counter() - started, 3),
+        document_fingerprints={doc_id: d.fingerprint for doc_id, d in documents.items()},
     )
     return PassageIndex(documents, passages, vector_index(np.ascontiguousarray(embeddings, dtype=np.float32), kind),
                         manifest, parses)
@@ -296,8 +307,9 @@ def read_manifest(store_dir: Path) -> Manifest:
         raise IndexStoreError(f"The index manifest is corrupt ({type(exc).__name__}).") from None
 
 
-def read_index(store_dir: Path, documents: list[Document]) -> PassageIndex:
-    """Open a stored index after checking every file against the manifest's checksums.
+def read_index(store_dir: Path, documents: list[Document] | None) -> PassageIndex:
+    """Open a stored index after checking every file against the manifest's checksums (and its passages against
+    ``documents``; with ``None``, the index's documents are left empty, for :func:`_updated` to fill).
 
     The FAISS file's vectors are memory-mapped, so several server workers share one copy of them. (FAISS's
     ``IO_FLAG_MMAP`` reads flat vectors into private memory; ``IO_FLAG_MMAP_IFC`` maps them.) The store only
@@ -321,6 +333,8 @@ def read_index(store_dir: Path, documents: list[Document]) -> PassageIndex:
         raise IndexStoreError("The index files disagree with each other.")
     if vectors.d != manifest.dimension:
         raise IndexStoreError("The index files disagree with each other.")
+    if documents is None:
+        return PassageIndex({}, passages, vectors, manifest, parses)
     by_id = {d.doc_id: d for d in documents}
     for passage in passages:
         document = by_id.get(passage.doc_id)
@@ -340,8 +354,37 @@ def _stale_reason(store_dir: Path, model: str, fingerprint: str) -> str | None:
     if manifest.model != model:
         return f"the model changed ({manifest.model} -> {model})"
     if manifest.corpus_fingerprint != fingerprint:
-        return "the seed documents changed"
+        return SEEDS_CHANGED
     return None
+
+
+SEEDS_CHANGED = "the seed documents changed"
+
+
+def _updated(store_dir: Path, documents: list[Document], encoder: Encoder, ann_from: int) -> tuple[PassageIndex, str]:
+    """The stored index brought in step with ``documents``: the passages of documents whose fingerprint is
+    unchanged are kept as stored, those of removed or changed documents dropped, new and changed documents
+    indexed. Returns it and what was done. Raises IndexStoreError when the store cannot be used for that."""
+    stored = read_index(store_dir, None)
+    known = stored.manifest.document_fingerprints
+    if not known:
+        raise IndexStoreError("the index predates incremental updates")
+    current = {d.doc_id: d for d in documents}
+    kept = {doc_id for doc_id, fingerprint in known.items()
+            if doc_id in current and current[doc_id].fingerprint == fingerprint}
+    added = [d for d in documents if d.doc_id not in kept]
+    dropped = set(known) - kept
+    if not kept:
+        raise IndexStoreError("every document changed")
+    index = replace(stored, documents={doc_id: current[doc_id] for doc_id in kept})
+    if dropped:
+        index = without_documents(index, dropped, ann_from=ann_from)
+    if added:
+        index = with_documents(index, added, encoder, ann_from=ann_from)
+    changed = len(dropped & set(current))
+    what = (f"{len(added) - changed} document(s) added, {changed} changed, {len(dropped) - changed} removed; only "
+            "those were indexed")
+    return index, what
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

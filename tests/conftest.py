@@ -102,3 +102,20 @@ def served(workdir, pipeline) -> tuple[subprocess.Popen, str]:
 def server(served) -> str:
     """The URL of the real server."""
     return served[1]
+
+
+ADMIN_TOKEN = "a-long-enough-administrator-token"
+UPLOAD_LIMIT = 2 * 1024 * 1024
+ADMIN_ENVIRONMENT = {"QA_ADMIN_TOKEN": ADMIN_TOKEN, "QA_MAX_UPLOAD_BYTES": str(UPLOAD_LIMIT)}
+
+
+@pytest.fixture(scope="session")
+def admin(tmp_path_factory, workdir, pipeline):
+    """A server with uploads on (``ADMIN_TOKEN``), over its own copy of the seeds and of the store the pipeline
+    fixture built: ``(folder, url, process)``."""
+    base = tmp_path_factory.mktemp("admin")
+    shutil.copytree(workdir / "seeds", base / "seeds")
+    shutil.copytree(workdir / "store", base / "store")
+    process, url = start_server(base, env=ADMIN_ENVIRONMENT)
+    yield base, url, process
+    stop_server(process)

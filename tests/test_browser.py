@@ -56,3 +56,51 @@ def test_chat_answers_highlights_cites_follows_up_and_abstains(page, server):
     abstention = send(page, "What is the capital of France?", 4)
     assert "The article doesn't say." in abstention.inner_text()
     assert abstention.locator("mark").count() == 0
+
+
+BAKERY = """# Riverside Bakery
+
+## Opening hours
+
+The bakery opens at 7 am on weekdays and at 8 am on Sundays.
+
+## Bread
+
+The sourdough loaf costs 4 euros.
+"""
+
+
+def test_a_document_uploaded_in_the_chat_is_listed_and_answered(admin, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from tests.conftest import ADMIN_TOKEN
+
+    _, url, _ = admin
+    upload = tmp_path / "riverside-bakery.md"
+    upload.write_text(BAKERY, encoding="utf-8")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1300, "height": 900})
+            page.goto(url + "/ui/", wait_until="load")
+            question = page.locator("#question textarea")
+            question.wait_for(timeout=60_000)
+            documents = page.locator("#documents")
+            documents.get_by_text("us-pressure-on-maduro-cartel-de-los-soles").wait_for(timeout=30_000)
+            page.get_by_text("Add a document").click()
+            page.locator("#upload input[type=file]").set_input_files(str(upload))
+            page.locator("#upload").get_by_text("riverside-bakery.md").first.wait_for(timeout=30_000)
+            page.locator("#token input").fill(ADMIN_TOKEN)
+            page.locator("#add").click()
+            page.locator("#upload-status").get_by_text("Added").wait_for(timeout=60_000)
+            documents.get_by_text("riverside-bakery").wait_for(timeout=10_000)
+            question.fill("When does the bakery open on Sundays?")
+            question.press("Enter")
+            reply = page.locator('[data-testid="bot"]').first
+            reply.locator("mark").wait_for(timeout=60_000)
+            assert "8 am" in reply.locator("mark").inner_text()
+            assert "Riverside Bakery" in reply.locator("summary").first.inner_text()
+        finally:
+            browser.close()
+    listed = httpx.get(url + "/documents", timeout=30).json()["documents"]
+    assert "riverside-bakery" in {d["doc_id"] for d in listed}

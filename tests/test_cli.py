@@ -104,3 +104,32 @@ def test_measuring_again_needs_a_trained_reader(runner, tmp_path):
     result = runner.invoke(main, ["train", "--measure-only", "--out", str(tmp_path)])
     assert result.exit_code == 2 and "holds no reader trained by `qa train`" in result.output
     assert "Traceback" not in result.output
+
+
+def test_add_and_remove_change_the_seeds_and_the_index_without_a_rebuild(workdir, pipeline, tmp_path, monkeypatch):
+    import shutil
+
+    from tests import sample_files
+
+    shutil.copytree(workdir / "seeds", tmp_path / "seeds")
+    shutil.copytree(workdir / "store", tmp_path / "store")
+    monkeypatch.setenv("QA_SEEDS_DIR", str(tmp_path / "seeds"))
+    monkeypatch.setenv("QA_STORE_DIR", str(tmp_path / "store"))
+    (tmp_path / "lease.docx").write_bytes(sample_files.docx_bytes())
+    (tmp_path / "scan.pdf").write_bytes(sample_files.scanned_pdf_bytes())
+    runner = CliRunner()
+    result = runner.invoke(main, ["add", str(tmp_path / "lease.docx"), str(tmp_path / "scan.pdf")])
+    assert result.exit_code == 2, result.output
+    assert "Added lease.docx as 'lease': Lease Agreement" in result.output
+    assert "Not added: 'scan.pdf' has no text layer" in result.output and "Traceback" not in result.output
+    assert (tmp_path / "seeds" / "lease.docx").is_file() and not (tmp_path / "seeds" / "scan.pdf").exists()
+    reused = runner.invoke(main, ["index"])
+    assert reused.output.startswith("Index reused (seeds and model unchanged): 2 document(s)"), reused.output
+    answer = runner.invoke(main, ["ask", "What is the monthly rent?"])
+    assert answer.output.startswith("Answer: 1,250 dollars"), answer.output
+    removed = runner.invoke(main, ["remove", "lease"])
+    assert removed.exit_code == 0 and "Removed 'lease' (lease.docx)." in removed.output
+    assert not (tmp_path / "seeds" / "lease.docx").exists()
+    assert runner.invoke(main, ["index"]).output.startswith("Index reused (seeds and model unchanged): 1 document(s)")
+    missing = runner.invoke(main, ["remove", "lease"])
+    assert missing.exit_code == 2 and "No document has the id 'lease'" in missing.output

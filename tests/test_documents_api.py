@@ -4,7 +4,6 @@ kept over a restart, and no error under concurrent questions."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 
@@ -12,14 +11,11 @@ import httpx
 import pytest
 
 from tests import sample_files
-from tests.conftest import SEED_ID, start_server, stop_server
+from tests.conftest import ADMIN_ENVIRONMENT, ADMIN_TOKEN, SEED_ID, UPLOAD_LIMIT, start_server, stop_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.server]
 
-TOKEN = "a-long-enough-administrator-token"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-LIMIT = 2 * 1024 * 1024
-ENVIRONMENT = {"QA_ADMIN_TOKEN": TOKEN, "QA_MAX_UPLOAD_BYTES": str(LIMIT)}
+AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 FILES = {
     "harbour-report.pdf": (sample_files.pdf_bytes, "How much cargo did the harbour handle in 2025?", "4.2 million"),
     "bridge.html": (lambda: sample_files.NEWS_HTML.encode(), "How much did the bridge repairs cost?",
@@ -27,17 +23,6 @@ FILES = {
     "lease.docx": (sample_files.docx_bytes, "What is the monthly rent?", "1,250 dollars"),
     "garden-club.md": (lambda: sample_files.MARKDOWN.encode(), "How much does the water tank hold?", "2,000 litres"),
 }
-
-
-@pytest.fixture(scope="module")
-def admin(tmp_path_factory, workdir, pipeline):
-    """A server with uploads on, over its own copy of the seeds and of the store the pipeline fixture built."""
-    base = tmp_path_factory.mktemp("admin")
-    shutil.copytree(workdir / "seeds", base / "seeds")
-    shutil.copytree(workdir / "store", base / "store")
-    process, url = start_server(base, env=ENVIRONMENT)
-    yield base, url, process
-    stop_server(process)
 
 
 def _upload(url: str, name: str, data: bytes, headers: dict | None = AUTH) -> httpx.Response:
@@ -105,7 +90,7 @@ def test_bad_files_get_a_4xx_naming_them_and_lose_nothing(admin, name, make, sta
 
 def test_a_file_over_the_upload_limit_is_413_and_says_the_limit(admin):
     _, url, _ = admin
-    response = _upload(url, "huge.txt", b"x" * (LIMIT + 100 * 1024))
+    response = _upload(url, "huge.txt", b"x" * (UPLOAD_LIMIT + 100 * 1024))
     assert response.status_code == 413 and "bytes" in response.json()["detail"]
 
 
@@ -114,7 +99,7 @@ def test_adding_and_removing_need_the_token(admin, server):
     assert _upload(server, "a.txt", b"A\n\nText.\n").status_code == 403  # uploads off: no token configured
     assert "QA_ADMIN_TOKEN" in _upload(server, "a.txt", b"A\n\nText.\n").json()["detail"]
     assert httpx.delete(f"{server}/documents/{SEED_ID}", headers=AUTH, timeout=30).status_code == 403
-    for headers in (None, {"Authorization": "Bearer wrong-token-of-some-length"}, {"Authorization": TOKEN}):
+    for headers in (None, {"Authorization": "Bearer wrong-token-of-some-length"}, {"Authorization": ADMIN_TOKEN}):
         refused = _upload(url, "a.txt", b"A\n\nText.\n", headers=headers)
         assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
         assert httpx.delete(f"{url}/documents/{SEED_ID}", headers=headers, timeout=30).status_code == 401
@@ -178,7 +163,7 @@ def test_added_documents_outlive_a_restart_and_a_bad_seed_is_skipped_with_a_reas
     base, url, process = admin
     _upload(url, "harbour-report.pdf", sample_files.pdf_bytes())
     (base / "seeds" / "scanned.pdf").write_bytes(sample_files.scanned_pdf_bytes())
-    restarted, again = start_server(base, env=ENVIRONMENT)
+    restarted, again = start_server(base, env=ADMIN_ENVIRONMENT)
     try:
         listed = {d["doc_id"] for d in httpx.get(again + "/documents", timeout=30).json()["documents"]}
         assert {"harbour-report", SEED_ID} <= listed and "scanned" not in listed

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index.encoder import ONNX_MODEL, ONNX_TOKENIZER
@@ -33,14 +34,27 @@ def test_first_open_builds_then_reuses(seeds, tmp_path, encoder):
     assert second.index.vectors.ntotal == len(second.index.passages) == first.index.manifest.passages
 
 
-def test_changed_or_added_seed_rebuilds(seeds, tmp_path, encoder):
+def test_a_changed_seeds_folder_reindexes_only_what_changed(seeds, tmp_path, encoder):
     store = tmp_path / "store"
-    open_index(seeds, store, encoder)
+    first = open_index(seeds, store, encoder).index
     (seeds / "second.md").write_text("Second Document\nThe sky over Caracas was clear on Tuesday.\n", encoding="utf-8")
     opened = open_index(seeds, store, encoder)
-    assert (opened.action, opened.reason) == ("rebuilt", "the seed documents changed")
+    assert (opened.action, opened.reason) == ("updated", "1 document(s) added, 0 changed, 0 removed; only those "
+                                                         "were indexed")
     assert "second" in opened.index.documents
     assert any(p.doc_id == "second" for p in opened.index.passages)
+    kept = [row for row, p in enumerate(opened.index.passages) if p.doc_id == SEED_ID]
+    assert [opened.index.passages[row] for row in kept] == first.passages  # kept as stored, not re-embedded
+    assert np.allclose(opened.index.vectors.reconstruct_batch(np.array(kept)), first.vectors.reconstruct_n(0, len(kept)))
+    (seeds / "second.md").write_text("Second Document\nThe sky over Caracas was grey on Wednesday.\n", encoding="utf-8")
+    changed = open_index(seeds, store, encoder)
+    assert changed.reason.startswith("0 document(s) added, 1 changed, 0 removed")
+    assert "grey" in " ".join(p.text for p in changed.index.passages)
+    (seeds / "second.md").unlink()
+    removed = open_index(seeds, store, encoder)
+    assert removed.reason.startswith("0 document(s) added, 0 changed, 1 removed")
+    assert {p.doc_id for p in removed.index.passages} == {SEED_ID}
+    assert open_index(seeds, store, encoder).action == "reused"
 
 
 def test_manifest_from_another_model_rebuilds(seeds, tmp_path, encoder):

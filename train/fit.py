@@ -58,6 +58,7 @@ class Hyperparameters:
     # the weights averaged uniformly over the last share of the steps (stochastic weight averaging, Izmailov et
     # al. 2018); 0: off, the last step's weights (shipped: averages measured no better, docs/design.md)
     average_share: float = 0.0
+    freeze_embeddings: bool = False  # the word embeddings (half the weights) left as they are (measured, not shipped)
 
 
 def load_tokenizer(path: Path):
@@ -119,6 +120,8 @@ def fit(
     torch.manual_seed(settings.seed)
     model = BertForQuestionAnswering.from_pretrained(str(base_model))
     model.train()
+    if settings.freeze_embeddings:
+        model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
     no_decay = ("bias", "LayerNorm.weight")
     groups = [
         {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)], "weight_decay": settings.weight_decay},

@@ -47,9 +47,11 @@ class Window:
 
 def window_examples(
     path: Path, *, max_questions: int | None, seed: int, progress: bool = True,
+    window_chars: tuple[int, int] = (MIN_WINDOW_CHARS, MAX_WINDOW_CHARS),
 ) -> tuple[list[Example], int]:
     """The examples of up to ``max_questions`` questions of the SQuAD file at ``path`` (drawn at random for
-    ``seed``, all when ``None``), and how many questions they came from."""
+    ``seed``, all when ``None``), and how many questions they came from. ``window_chars`` bounds the answer's
+    window (drawn between the two for each question)."""
     from tqdm import tqdm
 
     rng = random.Random(seed)
@@ -76,7 +78,7 @@ def window_examples(
         ranking = _Ranking([document.text[w.start : w.end] for w in candidates])
         pool = pools.get(doc_id, {})
         for item in questions:
-            window = answer_window(item, sentences, rng.randint(MIN_WINDOW_CHARS, MAX_WINDOW_CHARS))
+            window = answer_window(item, sentences, rng.randint(*window_chars))
             text = document.text[window.start : window.end]
             span = item.spans[0]
             examples.append(Example(item.question, text, (span.start - window.start, span.end - window.start),

@@ -112,7 +112,9 @@ def ask(question: str, as_json: bool, top_k: int | None) -> None:
         return
     click.echo(payload.message if payload.answer is None else f"Answer: {payload.answer.text}")
     for evidence in payload.evidence[: 1 if payload.answer else len(payload.evidence)]:
-        click.echo(f"[{evidence.citation}] {evidence.doc_title} ({evidence.doc_id}, characters {evidence.start}-{evidence.end})")
+        where = f", page {evidence.page}" if evidence.page else f", {evidence.section}" if evidence.section else ""
+        click.echo(f"[{evidence.citation}] {evidence.doc_title} ({evidence.doc_id}{where}, characters "
+                   f"{evidence.start}-{evidence.end})")
         click.echo(f"    {evidence.text}")
 
 

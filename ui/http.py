@@ -131,6 +131,9 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
         if not settings.admin_token:
             raise AdminRefused(403, "Adding and removing documents is turned off; the operator turns it on by "
                                     "setting QA_ADMIN_TOKEN.")
+        if int(os.environ.get("QA_SERVE_WORKERS", "1")) > 1:  # each worker holds its own index
+            raise AdminRefused(403, "Adding and removing documents needs a server with one worker "
+                                    "(qa serve --workers 1); use qa add / qa remove and restart instead.")
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not secrets.compare_digest(token.strip().encode(), settings.admin_token.encode()):
             raise AdminRefused(401, "This needs the administrator's token: send 'Authorization: Bearer <token>'.")
