@@ -281,14 +281,16 @@ def model_card_text(card: dict) -> str:
         f"`{card['model']['weights'].split(':')[0]}` ({card['model']['size_bytes'] / 1e6:.1f} MB, int8 weights); "
         "no torch at serving time.",
         "",
-        "**Reproduce.** `qa train` (fixed seed; about an hour on 2 CPU cores) rebuilds these files and this card "
+        f"**Reproduce.** `{training['command']}` (fixed seed; {training['minutes']:.0f} minutes on 2 CPU cores, a "
+        "checkpoint every ten minutes that a rerun resumes from) rebuilds these files and this card "
         "from the repository's data. Float arithmetic may round differently on another CPU or day: weights then "
         "differ by about 1e-4, and the calibrated threshold with the figures at it can move by several points "
         "(docs/design.md).",
         "",
         "## Data",
         "",
-        "Trained on (SQuAD 2.0 articles: CC BY-SA 4.0, Rajpurkar, Jia and Liang 2018; see `data/README.md`):",
+        "Trained on (SQuAD 2.0 and v1.1 articles: CC BY-SA 4.0, Rajpurkar et al. 2016 and 2018; see "
+        "`data/README.md`):",
         "",
         "| file | SHA-256 |",
         "|---|---|",
