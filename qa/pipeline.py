@@ -69,7 +69,7 @@ class Served:
 
 class Pipeline:
     """Retriever + reader + abstention over one opened index. Thread-safe for concurrent ``ask`` calls, and for
-    :meth:`add_documents` / :meth:`remove_document` beside them: a change builds a new index beside the one in
+    :meth:`add_document` / :meth:`remove_document` beside them: a change builds a new index beside the one in
     use and swaps it in whole, so every answer comes from one consistent index."""
 
     def __init__(self, opened: OpenedIndex, encoder: TextEncoder, settings: Settings) -> None:

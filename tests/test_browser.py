@@ -12,16 +12,22 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background
 
 
 @pytest.fixture(scope="module")
-def page(server):
+def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1100, "height": 900})
-        page.goto(server + "/ui/", wait_until="load")  # until Gradio has loaded, a page that reloads itself
-        page.get_by_role("textbox").wait_for(timeout=60_000)
-        yield page
+        yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser, server):
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page.goto(server + "/ui/", wait_until="load")  # until Gradio has loaded, a page that reloads itself
+    page.get_by_role("textbox").wait_for(timeout=60_000)
+    yield page
+    page.close()
 
 
 def send(page, question: str, expected_replies: int):
@@ -70,37 +76,33 @@ The sourdough loaf costs 4 euros.
 """
 
 
-def test_a_document_uploaded_in_the_chat_is_listed_and_answered(admin, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_a_document_uploaded_in_the_chat_is_listed_and_answered(browser, admin, tmp_path):
     from tests.conftest import ADMIN_TOKEN
 
     _, url, _ = admin
     upload = tmp_path / "riverside-bakery.md"
     upload.write_text(BAKERY, encoding="utf-8")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1300, "height": 900})
-            page.goto(url + "/ui/", wait_until="load")
-            question = page.locator("#question textarea")
-            question.wait_for(timeout=60_000)
-            documents = page.locator("#documents")
-            documents.get_by_text("us-pressure-on-maduro-cartel-de-los-soles").wait_for(timeout=30_000)
-            page.get_by_text("Add a document").click()
-            page.locator("#upload input[type=file]").set_input_files(str(upload))
-            page.locator("#upload").get_by_text("riverside-bakery.md").first.wait_for(timeout=30_000)
-            page.locator("#token input").fill(ADMIN_TOKEN)
-            page.locator("#add").click()
-            page.locator("#upload-status").get_by_text("Added").wait_for(timeout=60_000)
-            documents.get_by_text("riverside-bakery").wait_for(timeout=10_000)
-            question.fill("When does the bakery open on Sundays?")
-            question.press("Enter")
-            reply = page.locator('[data-testid="bot"]').first
-            reply.locator("mark").wait_for(timeout=60_000)
-            assert "8 am" in reply.locator("mark").inner_text()
-            assert "Riverside Bakery" in reply.locator("summary").first.inner_text()
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    try:
+        page.goto(url + "/ui/", wait_until="load")
+        question = page.locator("#question textarea")
+        question.wait_for(timeout=60_000)
+        documents = page.locator("#documents")
+        documents.get_by_text("us-pressure-on-maduro-cartel-de-los-soles").wait_for(timeout=30_000)
+        page.get_by_text("Add a document").click()
+        page.locator("#upload input[type=file]").set_input_files(str(upload))
+        page.locator("#upload").get_by_text("riverside-bakery.md").first.wait_for(timeout=30_000)
+        page.locator("#token input").fill(ADMIN_TOKEN)
+        page.locator("#add").click()
+        page.locator("#upload-status").get_by_text("Added").wait_for(timeout=60_000)
+        documents.get_by_text("riverside-bakery").wait_for(timeout=10_000)
+        question.fill("How much does the sourdough loaf cost?")
+        question.press("Enter")
+        reply = page.locator('[data-testid="bot"]').first
+        reply.locator("mark").wait_for(timeout=60_000)
+        assert reply.locator("mark").inner_text() == "4 euros"
+        assert "Riverside Bakery" in reply.locator("summary").first.inner_text()
+    finally:
+        page.close()
     listed = httpx.get(url + "/documents", timeout=30).json()["documents"]
     assert "riverside-bakery" in {d["doc_id"] for d in listed}

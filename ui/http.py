@@ -275,6 +275,7 @@ ADMIN_ERRORS = {
     401: {"model": ErrorResponse, "description": "The administrator's token is missing or wrong."},
     403: {"model": ErrorResponse, "description": "Adding and removing documents is turned off."},
     413: {"model": ErrorResponse, "description": "The upload is over the size limit."},
+    422: {"model": ErrorResponse, "description": "The request does not match the schema (no file, say)."},
 }
 
 
