@@ -154,6 +154,8 @@ class Encoder:
 class OnnxEncoder:
     """The ONNX Runtime copy written by :meth:`Encoder.export_onnx`: the same vectors, without torch."""
 
+    BATCH = 32
+
     def __init__(self, model: str, directory: Path) -> None:
         self.model = model
         self.directory = directory
@@ -178,10 +180,15 @@ class OnnxEncoder:
             raise IndexStoreError(f"The stored question encoder cannot be loaded ({type(exc).__name__}).") from None
 
     def encode(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
+        """Vectors of ``texts``, ``BATCH`` at a time: a batch is padded to its longest text, and one call over
+        hundreds of passages took over 10 GB."""
         self.warm_up()
-        feeds = _tokenized(self._tokenizer, texts)
-        (hidden,) = self._session.run(None, {name: feeds[name] for name in self._inputs})
-        return _mean_pooled(hidden, feeds["attention_mask"])
+        vectors = []
+        for at in range(0, len(texts), self.BATCH):
+            feeds = _tokenized(self._tokenizer, texts[at : at + self.BATCH])
+            (hidden,) = self._session.run(None, {name: feeds[name] for name in self._inputs})
+            vectors.append(_mean_pooled(hidden, feeds["attention_mask"]))
+        return np.concatenate(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
 
 
 class _DirectPath:

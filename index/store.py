@@ -194,9 +194,6 @@ def build_index(documents: list[Document], encoder: Encoder, *, ann_from: int = 
     return PassageIndex({d.doc_id: d for d in documents}, passages, vectors, manifest, parses)
 
 
-ENCODE_BATCH = 32  # passages embedded per call when a document is added
-
-
 def with_documents(index: PassageIndex, added: list[Document], encoder: TextEncoder, *,
                    ann_from: int = ANN_FROM) -> PassageIndex:
     """A new index holding ``index``'s passages and those of ``added``: only the new documents are split, parsed
@@ -206,8 +203,7 @@ def with_documents(index: PassageIndex, added: list[Document], encoder: TextEnco
     passages, parses = prepare_passages(added)
     if not passages:
         raise IndexStoreError("The documents hold no text to index.")
-    texts = [p.search_text for p in passages]
-    embeddings = np.concatenate([encoder.encode(texts[at : at + ENCODE_BATCH]) for at in range(0, len(texts), ENCODE_BATCH)])
+    embeddings = encoder.encode([p.search_text for p in passages])
     documents = {**index.documents, **{d.doc_id: d for d in added}}
     return _reindexed(index, documents, [*index.passages, *passages], [*index.parses, *parses],
                       np.concatenate([index.vectors.reconstruct_n(0, len(index.passages)), embeddings]), ann_from,

@@ -106,3 +106,6 @@ def test_a_document_uploaded_in_the_chat_is_listed_and_answered(browser, admin, 
         page.close()
     listed = httpx.get(url + "/documents", timeout=30).json()["documents"]
     assert "riverside-bakery" in {d["doc_id"] for d in listed}
+    removed = httpx.delete(url + "/documents/riverside-bakery", timeout=30,  # the server is shared with other tests
+                           headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    assert removed.status_code == 200
