@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from bench.distractors import distractor_sentences
-from index.documents import read_document
+from index.documents import load_documents, read_document
 from index.store import build_index
 from qa.gold import load_squad_corpus
 from qa.pipeline import Pipeline
@@ -78,8 +78,6 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         seeds = Path(scratch) / "seeds"
         shutil.copytree(PROJECT_ROOT / "seeds", seeds)
-        from index.documents import load_documents
-
         seed_documents = load_documents(seeds)
         heldout = load_squad_corpus(HELDOUT).documents
         for label, documents in (("the seed article", None),

@@ -204,10 +204,10 @@ class Pipeline:
             same = next((d for d in documents.values() if d.text == document.text), None)
             if same is not None:
                 raise DocumentExists(f"{document.source!r} has the same text as the loaded document {same.doc_id!r}.")
-            index = with_documents(served.opened.index, [document], self.encoder, ann_from=self.settings.ann_from)
             path = seed_path(self.settings.seeds_dir, document.source)
             if path.exists():
                 raise DocumentExists(f"{document.source!r} is already in the seeds folder; remove it first.")
+            index = with_documents(served.opened.index, [document], self.encoder, ann_from=self.settings.ann_from)
             path.write_bytes(data)
             self._replace(served, index, f"added {document.doc_id}")
         return document
