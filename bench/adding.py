@@ -21,13 +21,14 @@ from pathlib import Path
 from bench.distractors import distractor_sentences
 from index.documents import load_documents, read_document
 from index.store import build_index
-from qa.gold import load_squad_corpus
+from qa.datasets import squad_set
+from qa.gold import squad_corpus
 from qa.pipeline import Pipeline
 from qa.settings import PROJECT_ROOT, Settings
 
 PAGES = 50
 SENTENCES_PER_PAGE = 14
-HELDOUT = PROJECT_ROOT / "data" / "squad2" / "heldout.json"
+HELDOUT = "squad2-heldout"  # a set of qa.datasets, read from the data folder (QA_DATA_DIR)
 
 
 def fifty_page_pdf(pages: int = PAGES) -> bytes:
@@ -79,7 +80,7 @@ def main() -> None:
         seeds = Path(scratch) / "seeds"
         shutil.copytree(PROJECT_ROOT / "seeds", seeds)
         seed_documents = load_documents(seeds)
-        heldout = load_squad_corpus(HELDOUT).documents
+        heldout = squad_corpus(squad_set(HELDOUT, Settings().data_dir), HELDOUT).documents
         for label, documents in (("the seed article", None),
                                  ("the seed article and 3 SQuAD articles", seed_documents + heldout)):
             times = measure(seeds, Path(scratch) / f"store-{len(rows)}", documents, data, args.rounds)

@@ -15,12 +15,13 @@ from pathlib import Path
 
 from index.documents import load_documents
 from qa.evaluate import ItemResult, metrics, run
-from qa.gold import load_gold, load_squad_corpus
+from qa.datasets import squad_set
+from qa.gold import load_gold, squad_corpus
 from qa.pipeline import Pipeline
 from qa.settings import PROJECT_ROOT, Settings
 
 SEED_GOLD = PROJECT_ROOT / "gold" / "seed-article.jsonl"
-HELDOUT = PROJECT_ROOT / "data" / "squad2" / "heldout.json"
+HELDOUT = "squad2-heldout"  # a set of qa.datasets, read from the data folder (QA_DATA_DIR)
 KEYS = (("HasAns F1", "HasAns_f1"), ("HasAns EM", "HasAns_exact"), ("unanswerable refused %", "NoAns_exact"),
         ("answerable wrongly refused %", "wrongly_refused"), ("F1", "f1"), ("cited top-1 %", "hit@1"),
         ("cited top-3 %", "hit@3"), ("verbatim %", "verbatim"))
@@ -40,7 +41,7 @@ def main() -> None:
     args = parser.parse_args()
     seeds = load_documents(PROJECT_ROOT / "seeds")
     seed_items = load_gold(SEED_GOLD)
-    heldout = load_squad_corpus(HELDOUT)
+    heldout = squad_corpus(squad_set(HELDOUT, Settings().data_dir), HELDOUT)
     expected = {item.id: seeds[0].doc_id for item in seed_items}
     expected |= {item.id: item.spans[0].doc_id for item in heldout.items if item.spans}
     with tempfile.TemporaryDirectory() as scratch:

@@ -1,13 +1,14 @@
-"""Training throughput by design choice, side by side: how many examples a second the reader trains on with
-short windows, windows as long as a passage, whole paragraphs, and short windows with the word embeddings frozen.
+"""Training throughput by design choice, side by side: bfloat16 against float32, batch size, length bucketing,
+and window length.
 
-    .venv/bin/python -m bench.training --out bench-out      # about 5 minutes on 2 cores
+    .venv/bin/python -m bench.training --out bench-out      # about 10 minutes on 2 cores
 
-Each choice makes the examples of the same ``--questions`` questions of ``data/squad1/train.json.gz``; the
-choices then train in turn, ``--steps`` steps at a time, for ``--rounds`` rounds (the first two steps of each
-block not timed), and the report gives each one's median examples a second, its mean tokens per example, and its
-ratio to the short windows. What the examples teach is measured by training (docs/design.md); this is the cost.
-Writes ``training.md`` (and prints it).
+Each choice trains on the examples of the same ``--questions`` questions of SQuAD v1.1's training articles (the
+set ``squad1-train``, read from the data folder), ``--steps`` steps at a time, for ``--rounds`` rounds taken in turn
+(the first two steps of each block not timed); the report gives each one's median examples a second, its mean
+word pieces per example, and its ratio to the shipped settings. Without bucketing, batches are drawn in random
+order instead of being packed by length (so they carry more padding). What the choices teach is measured by
+training (docs/experiments.md); this is their cost. Writes ``training.md`` (and prints it).
 """
 
 from __future__ import annotations
@@ -15,57 +16,81 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
+from unittest import mock
 
 from index.encoder import BUNDLED_MODEL, resolve_model
+from qa.datasets import squad_set
+from qa.gold import squad_corpus
 from qa.reader import ReaderConfig
+from qa.settings import Settings
+from train import fit as fitting
 from train.fit import Hyperparameters, features, fit, load_tokenizer
-from train.reader import WINDOW_FILE
+from train.run import WINDOW_SET
 from train.windows import MAX_WINDOW_CHARS, MIN_WINDOW_CHARS, window_examples
 
+SHIPPED = Hyperparameters()
+SHORT = (MIN_WINDOW_CHARS, MAX_WINDOW_CHARS)
+# name: (window characters, hyperparameters, length bucketing)
 CHOICES = {
-    f"windows of {MIN_WINDOW_CHARS}-{MAX_WINDOW_CHARS} characters (shipped)": ((MIN_WINDOW_CHARS, MAX_WINDOW_CHARS), False),
-    "windows of 500-800 characters (about a passage)": ((500, 800), False),
-    "whole paragraphs": ((100_000, 100_000), False),
-    f"windows of {MIN_WINDOW_CHARS}-{MAX_WINDOW_CHARS}, word embeddings frozen": ((MIN_WINDOW_CHARS, MAX_WINDOW_CHARS), True),
+    f"shipped: bfloat16, batches of {SHIPPED.batch_size}, bucketed, windows of {SHORT[0]}-{SHORT[1]}":
+        (SHORT, SHIPPED, True),
+    "float32": (SHORT, replace(SHIPPED, bf16=False), True),
+    f"batches of {2 * SHIPPED.batch_size}": (SHORT, replace(SHIPPED, batch_size=2 * SHIPPED.batch_size), True),
+    "no length bucketing": (SHORT, SHIPPED, False),
+    "windows of 500-800 characters (about a passage)": ((500, 800), SHIPPED, True),
 }
+
+
+def _unsorted(groups, size):
+    """:func:`train.fit._packed` without sorting by length: batches in the order the questions were shuffled."""
+    batches = [[]]
+    for group in groups:
+        if batches[-1] and len(batches[-1]) + len(group) > size:
+            batches.append([])
+        batches[-1] += group
+    return batches
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("bench-out"))
+    parser.add_argument("--data", type=Path, default=None, help="the folder holding the SQuAD files")
     parser.add_argument("--questions", type=int, default=400)
     parser.add_argument("--steps", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     base = Path(resolve_model(BUNDLED_MODEL))
     tokenizer = load_tokenizer(base / "tokenizer.json")
-    config = ReaderConfig()
+    corpus = squad_corpus(squad_set(WINDOW_SET, args.data or Settings().data_dir), WINDOW_SET)
     prepared = {}
-    for name, (chars, frozen) in CHOICES.items():
-        examples, _ = window_examples(WINDOW_FILE, max_questions=args.questions, seed=13, progress=False,
+    for name, (chars, settings, bucketed) in CHOICES.items():
+        examples, _ = window_examples(corpus, max_questions=args.questions, seed=13, progress=False,
                                       window_chars=chars)
-        labelled = features(examples, tokenizer, config)
+        labelled = features(examples, tokenizer, ReaderConfig())
         tokens = statistics.mean(len(f.slice.ids) for f in labelled)
-        prepared[name] = (labelled, Hyperparameters(freeze_embeddings=frozen), tokens)
+        prepared[name] = (labelled, settings, bucketed, tokens)
     rates: dict[str, list[float]] = {name: [] for name in CHOICES}
     for round_ in range(args.rounds):
-        for name, (labelled, settings, _) in prepared.items():
+        for name, (labelled, settings, bucketed, _) in prepared.items():
             stamps = []
-            fit(base, labelled, replace(settings, seed=13 + round_), max_steps=args.steps, progress=False,
-                on_step=lambda step, loss: stamps.append(time.perf_counter()))
+            batching = nullcontext() if bucketed else mock.patch.object(fitting, "_packed", _unsorted)
+            with batching:
+                fit(base, labelled, replace(settings, seed=13 + round_), max_steps=args.steps, progress=False,
+                    on_step=lambda step, loss: stamps.append(time.perf_counter()))
             seconds = stamps[-1] - stamps[1]
             rates[name].append(settings.batch_size * (len(stamps) - 2) / seconds)
     shipped = statistics.median(next(iter(rates.values())))
     lines = [
-        f"Training throughput, {args.questions} questions' examples, batches of 32, median of {args.rounds} blocks of "
+        f"Training throughput, {args.questions} questions' examples, median of {args.rounds} blocks of "
         f"{args.steps} steps (command: `.venv/bin/python -m bench.training`).",
         "",
-        "| choice | word pieces per example | examples a second | against the shipped windows |",
+        "| choice | word pieces per example | examples a second | against the shipped settings |",
         "|---|---|---|---|",
     ]
-    for name, (_, _, tokens) in prepared.items():
+    for name, (_, _, _, tokens) in prepared.items():
         rate = statistics.median(rates[name])
         lines.append(f"| {name} | {tokens:.0f} | {rate:.1f} | {rate / shipped:.2f} |")
     report = "\n".join(lines) + "\n"

@@ -1,4 +1,5 @@
-"""Every error the project raises on purpose. The faces turn these into HTTP 4xx / CLI messages.
+"""The errors of reading documents and keeping the index, and the base of every error the project raises on purpose
+(the QA errors are in :mod:`qa.errors`). The faces turn these into HTTP 4xx / CLI messages.
 
 "No answer in the documents" is a normal result, never an error.
 """
@@ -23,15 +24,3 @@ class DocumentExists(DocumentError):
 
 class IndexStoreError(QAError):
     """The stored index is missing, truncated, corrupt, or was built for another model."""
-
-
-class QuestionError(QAError):
-    """The question cannot be asked: empty, too long, or not text."""
-
-
-class DocumentNotFound(QAError):
-    """No document has the requested id."""
-
-
-class ReaderModelError(QAError):
-    """The reader model's folder is missing a file or holds a damaged one."""

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from index.documents import Document
-from index.errors import QAError
+from qa.errors import QAError
 
 PARAGRAPH_SEPARATOR = "\n\n"
 
@@ -52,6 +52,7 @@ class GoldItem:
     article: str = ""  # the SQuAD article the question is about
     # SQuAD 2.0's unanswerable questions: the spans their writers made them seem to ask about ("plausible answers")
     plausible: tuple[GoldSpan, ...] = ()
+    paragraph: GoldSpan | None = None  # SQuAD's questions: the paragraph each was written on, in its document
 
     @property
     def answerable(self) -> bool:
@@ -97,9 +98,13 @@ def load_squad_corpus(path: Path) -> GoldCorpus:
         GoldFormatError: the file is empty or not SQuAD v2.0 JSON, or an ``answer_start`` does not point at its
             answer's text.
     """
-    data = _json_or_none(_read(path))
+    return squad_corpus(_json_or_none(_read(path)), path.name)
+
+
+def squad_corpus(data: object, name: str) -> GoldCorpus:
+    """:func:`load_squad_corpus` of SQuAD v2.0 JSON already read (``name`` says where from, in errors)."""
     if not isinstance(data, dict) or not isinstance(data.get("data"), list):
-        raise GoldFormatError(f"{path.name!r} is not SQuAD v2.0 JSON (expected an object with a 'data' list).")
+        raise GoldFormatError(f"{name!r} is not SQuAD v2.0 JSON (expected an object with a 'data' list).")
     documents, items, seen_ids = [], [], set()
     for number, article in enumerate(data["data"], start=1):
         where = f"article {number}"
@@ -117,7 +122,7 @@ def load_squad_corpus(path: Path) -> GoldCorpus:
             for qa in _field(paragraph, "qas", list, f"{where} ({title!r})"):
                 items.append(_squad_item(qa, paragraph["context"], doc_id, offset, title))
     if not items:
-        raise GoldFormatError(f"{path.name!r} holds no questions.")
+        raise GoldFormatError(f"{name!r} holds no questions.")
     return GoldCorpus(documents, items)
 
 
@@ -171,7 +176,7 @@ def _squad_item(qa: object, context: str, doc_id: str, offset: int, title: str) 
         and context[a["answer_start"] : a["answer_start"] + len(a["text"])] == a["text"]
     )
     return GoldItem(qid, question, [s.text for s in spans], list(qa.get("history", [])), tuple(spans), title,
-                    plausible)
+                    plausible, GoldSpan(doc_id, offset, offset + len(context), context))
 
 
 def _read(path: Path) -> str:

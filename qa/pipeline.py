@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from index.documents import Document, read_document, seed_path
 from index.encoder import Encoder, TextEncoder
-from index.errors import DocumentExists, DocumentNotFound, QuestionError
+from qa.errors import DocumentExists, DocumentNotFound, QuestionError
 from index.store import (
     OpenedIndex,
     open_documents_index,

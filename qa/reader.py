@@ -7,10 +7,11 @@ Method (as the field writes it; transformers' ``utils_qa.postprocess_qa_predicti
 2. One ONNX call scores every token as the start and as the end of the answer. Candidate spans pair the
    ``N_BEST`` best starts with the ``N_BEST`` best ends, at most ``max_answer_tokens`` long; a span scores
    ``start_logit + end_logit``.
-3. The null score of a slice is the score of its ``[CLS]`` token as start and end.
-4. The margin ``span - null`` of the best span's slice is the model's own learned judgement of whether the passage
-   answers; :class:`Calibration` turns it into the no-answer probability that the pipeline compares with
-   ``no_answer_threshold``.
+3. The null score of a slice is the score of its ``[CLS]`` token as start and end; a second head on the ``[CLS]``
+   token gives the slice's answerable logit.
+4. The margin ``span - null`` of the best span's slice, its answerable logit and a few more signals of the reading
+   (:data:`FEATURES`) go through :class:`Decision`, a logistic model fitted on validation articles, into the
+   no-answer probability that the pipeline compares with ``no_answer_threshold``.
 5. Reading costs about 0.16 ms per word piece on two cores (a passage and question: about 20 ms), so the first
    retrieved passage is read alone, and the next ones (up to ``passages_read``) only when ``sigmoid(margin)`` of
    the first one's span is below ``sure``.
@@ -37,25 +38,41 @@ from pathlib import Path
 
 import numpy as np
 
-from index.errors import ReaderModelError
+from qa.errors import ReaderModelError
 from index.store import PassageIndex
 from qa.retrieve import Hit
 
 MODEL_FILE, TOKENIZER_FILE, CONFIG_FILE = "reader.onnx", "tokenizer.json", "reader.json"
+OUTPUTS = ("start_logits", "end_logits", "answerable_logits")
 N_BEST = 20
+# What a reading knows about whether it answers the question, by name (see Reading.features)
+FEATURES = ("margin", "answerable", "top_answerable", "span", "retrieval")
 
 
 @dataclass(frozen=True, slots=True)
-class Calibration:
-    """The no-answer probability from the reader's margin (best span score minus its slice's null score):
-    ``1 - sigmoid(slope * margin + intercept)``, Platt's scaling. ``qa train`` fits it on the validation article;
-    a monotone map, so it changes no decision, only makes the score read as a probability."""
+class Decision:
+    """The probability that the passages read do not answer: ``1 - sigmoid(sum(weight * feature) + intercept)``
+    over the reading's :data:`FEATURES` named in ``weights``. ``qa train`` fits it (a logistic regression) on the
+    validation articles. With the margin alone it is Platt's scaling of the span head's own judgement."""
 
-    slope: float = 1.0
+    weights: tuple[tuple[str, float], ...] = (("margin", 1.0),)
     intercept: float = 0.0
 
-    def no_answer(self, margin: float) -> float:
-        return 1.0 - sigmoid(self.slope * margin + self.intercept)
+    def no_answer(self, features: dict[str, float]) -> float:
+        return 1.0 - sigmoid(sum(weight * features[name] for name, weight in self.weights) + self.intercept)
+
+    def saved(self) -> dict:
+        return {"weights": dict(self.weights), "intercept": self.intercept}
+
+    @classmethod
+    def read(cls, saved: dict) -> Decision:
+        if "slope" in saved:  # a reader calibrated on its margin alone
+            return cls((("margin", float(saved["slope"])),), float(saved.get("intercept", 0.0)))
+        weights = tuple((str(name), float(weight)) for name, weight in saved.get("weights", {"margin": 1.0}).items())
+        unknown = [name for name, _ in weights if name not in FEATURES]
+        if unknown:
+            raise ValueError(f"unknown decision feature {unknown[0]!r}")
+        return cls(weights, float(saved.get("intercept", 0.0)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,20 +82,18 @@ class ReaderConfig:
     max_tokens: int = 160  # question + passage + 3 special tokens
     stride: int = 48  # tokens shared by consecutive slices of a long passage
     max_answer_tokens: int = 30
-    calibration: Calibration = Calibration()
+    decision: Decision = Decision()
 
     @classmethod
     def read(cls, path: Path) -> ReaderConfig:
         saved = json.loads(path.read_text(encoding="utf-8"))
         sizes = {name: int(saved[name]) for name in ("max_tokens", "stride", "max_answer_tokens") if name in saved}
-        calibration = saved.get("calibration", {})
-        return cls(**sizes, calibration=Calibration(float(calibration.get("slope", 1.0)),
-                                                    float(calibration.get("intercept", 0.0))))
+        return cls(**sizes, decision=Decision.read(saved.get("decision", saved.get("calibration", {}))))
 
     def saved(self) -> dict:
         """What ``reader.json`` holds: :meth:`read` gives this config back."""
         return {"max_tokens": self.max_tokens, "stride": self.stride, "max_answer_tokens": self.max_answer_tokens,
-                "calibration": {"slope": self.calibration.slope, "intercept": self.calibration.intercept}}
+                "decision": self.decision.saved()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +110,7 @@ class Answer:
     row: int  # the passage's row in the index
     margin: float = 0.0  # the reader's raw judgement: best span score minus its slice's null score
     read_rows: tuple[int, ...] = ()  # the passages read, by row, the best span's first
+    features: tuple[tuple[str, float], ...] = ()  # what the decision weighed (FEATURES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +224,7 @@ class SpanModel:
         self.config = ReaderConfig()
         self.tokenizer = None
         self._session = None
+        self._outputs = list(OUTPUTS)
 
     def load(self) -> None:
         if self._session is not None:
@@ -227,6 +244,8 @@ class SpanModel:
             self._session = onnxruntime.InferenceSession(
                 str(self.folder / MODEL_FILE), options, providers=["CPUExecutionProvider"]
             )
+            given = {output.name for output in self._session.get_outputs()}
+            self._outputs = [name for name in OUTPUTS if name in given]
             self.read("Is this model whole?", ["It is."])
         except Exception as exc:  # JSON, tokenizers and onnxruntime each raise their own types for a damaged file
             self._session = None
@@ -234,12 +253,14 @@ class SpanModel:
                 f"The reader model {shown} is damaged ({type(exc).__name__}); run `qa train` or restore it from git."
             ) from None
 
-    def read(self, question: str, texts: Sequence[str]) -> tuple[list[Slice], np.ndarray, np.ndarray]:
-        """The slices of ``question`` paired with each text, and their start and end logits (one ONNX call)."""
+    def read(self, question: str, texts: Sequence[str]) -> tuple[list[Slice], np.ndarray, np.ndarray, np.ndarray]:
+        """The slices of ``question`` paired with each text, and their start, end and answerable logits (one ONNX
+        call; a model without the answerable head gives zeros)."""
         self.load()
         slices = encode_pairs(self.tokenizer, question, texts, self.config)
-        start, end = self._session.run(["start_logits", "end_logits"], model_inputs(slices))
-        return slices, start, end
+        outputs = self._session.run(self._outputs, model_inputs(slices))
+        answerable = outputs[2] if len(outputs) > 2 else np.zeros(len(slices), dtype=np.float32)
+        return slices, outputs[0], outputs[1], answerable
 
 
 class Reader:
@@ -279,7 +300,8 @@ class Reader:
             return None
         passage = reading.hit.passage
         start, end = passage.start + reading.span.start, passage.start + reading.span.end
-        no_answer = self.model.config.calibration.no_answer(reading.margin)
+        features = reading.features
+        no_answer = self.model.config.decision.no_answer(features)
         return Answer(
             text=self.index.documents[passage.doc_id].text[start:end],
             doc_id=passage.doc_id,
@@ -291,6 +313,7 @@ class Reader:
             row=reading.hit.row,
             margin=round(reading.margin, 4),
             read_rows=reading.ranked_rows,
+            features=tuple((name, round(value, 4)) for name, value in features.items()),
         )
 
     def reading(self, question: str, hits: list[Hit]) -> Reading | None:
@@ -305,7 +328,7 @@ class Reader:
         """The best span of these hits' passages (one model call); ``hits[0]`` is retrieved at ``first_rank``."""
         if not hits:
             return None
-        slices, start_logits, end_logits = self.model.read(question, [hit.passage.text for hit in hits])
+        slices, start_logits, end_logits, answerable = self.model.read(question, [hit.passage.text for hit in hits])
         found = best_per_text(slices, start_logits, end_logits, self.model.config)
         if not found:
             return None
@@ -315,7 +338,7 @@ class Reader:
         source = max(ranked, key=ranked.__getitem__)
         span, null = found[source]
         scores = tuple((hits[text].row, score) for text, score in ranked.items())
-        return Reading(span, hits[source], null, scores)
+        return Reading(span, hits[source], null, scores, float(answerable[span.slice]), float(answerable.max()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,6 +350,8 @@ class Reading:
     hit: Hit
     null: float
     scores: tuple[tuple[int, float], ...]
+    answerable: float = 0.0  # the answerable logit of the best span's slice
+    top_answerable: float = 0.0  # the highest answerable logit of every slice read
 
     @property
     def ranked(self) -> float:
@@ -342,9 +367,16 @@ class Reading:
     def margin(self) -> float:
         return self.span.score - self.null
 
+    @property
+    def features(self) -> dict[str, float]:
+        """What :class:`Decision` weighs, by name (:data:`FEATURES`)."""
+        return {"margin": self.margin, "answerable": self.answerable, "top_answerable": self.top_answerable,
+                "span": self.span.score, "retrieval": self.hit.dense_score}
+
     def joined(self, other: Reading | None) -> Reading:
         """The better of two readings, knowing the passages of both."""
         if other is None:
             return self
         better = self if self.ranked >= other.ranked else other
-        return replace(better, scores=self.scores + other.scores)
+        return replace(better, scores=self.scores + other.scores,
+                       top_answerable=max(self.top_answerable, other.top_answerable))

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
         description="turns on POST /documents and DELETE /documents/{id}, for requests sending it as a bearer token",
     )
     max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024, le=MAX_FILE_BYTES, description="largest file added")
+    data_dir: Path = Field(PROJECT_ROOT.parent / "shared" / "data",
+                           description="the folder holding the SQuAD files `qa train` and `qa eval` read")
 
     @classmethod
     def settings_customise_sources(

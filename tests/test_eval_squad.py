@@ -15,6 +15,7 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 
+from tests import squad_files
 from tests.conftest import ROOT
 from ui.cli import main
 
@@ -23,17 +24,9 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def small_squad(tmp_path_factory):
-    """The first two paragraphs of each held-out article: several articles, answerable and unanswerable."""
-    data = json.loads((ROOT / "data" / "squad2" / "heldout.json").read_text(encoding="utf-8"))
-    for article in data["data"]:
-        article["paragraphs"] = article["paragraphs"][:2]
-        for paragraph in article["paragraphs"]:
-            answerable = [qa for qa in paragraph["qas"] if not qa["is_impossible"]]
-            unanswerable = [qa for qa in paragraph["qas"] if qa["is_impossible"]]
-            paragraph["qas"] = answerable[:4] + unanswerable[:2]
-    path = tmp_path_factory.mktemp("squad") / "small.json"
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    return path, data
+    """Three short articles written for the tests: answerable and unanswerable questions."""
+    data = squad_files.small_squad()
+    return squad_files.write(data, tmp_path_factory.mktemp("squad") / "small.json"), data
 
 
 def _official(data: dict, predictions: dict[str, str], na_probs: dict[str, float]) -> dict[str, float]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.errors import QuestionError
+from qa.errors import QuestionError
 from qa.evaluate import ask_with_history, metrics, run
 from qa.gold import load_gold
 from tests.conftest import GOLD, SEED_ID

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from index.errors import ReaderModelError
+from qa.errors import ReaderModelError
 from index.passages import Passage
 from qa.reader import ReaderConfig, Slice, SpanModel, best_answer, best_spans
 from tests.conftest import ROOT
@@ -32,7 +32,8 @@ class _Model:
             slices.append(Slice(number, [0, 0, 0, 0], [0, 0, 1, 1], offsets))
             starts.append([null / 2, -9, score / 2, -9])
             ends.append([null / 2, -9, score / 2, -9])
-        return slices, np.array(starts, dtype=np.float32), np.array(ends, dtype=np.float32)
+        answerable = np.zeros(len(slices), dtype=np.float32)
+        return slices, np.array(starts, dtype=np.float32), np.array(ends, dtype=np.float32), answerable
 
 
 def _hits(*texts: str):

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from index.errors import QuestionError
+from qa.errors import QuestionError
 from qa.gold import load_gold
 from tests.conftest import GOLD, ROOT, start_server, stop_server
 

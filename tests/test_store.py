@@ -114,10 +114,11 @@ def test_large_corpora_get_an_approximate_index_that_still_finds_the_evidence(se
     from index.store import REFINE_K_FACTOR
     from qa.pipeline import Pipeline
 
-    from qa.gold import load_squad_corpus
+    from qa.gold import squad_corpus
+    from tests.squad_files import long_article, small_squad
 
     # A second, long article gives the quantiser enough passages to train on.
-    for document in load_squad_corpus(ROOT / "data" / "squad2" / "validation.json").documents:
+    for document in squad_corpus(small_squad(long_article()), "long").documents:
         (seeds / f"{document.doc_id}.txt").write_text(document.text, encoding="utf-8")
     opened = open_index(seeds, tmp_path / "store", encoder, ann_from=1)  # force the approximate index
     assert opened.index.manifest.index_kind == "pq-refine"

@@ -104,44 +104,10 @@ def test_the_shared_loss_wants_the_answers_passage_to_outscore_the_others(tokeni
     assert float(shared_loss(batch[1:], start[1:], end[1:])) == 0.0  # no answer in the group: nothing shared
 
 
-def test_with_the_null_a_question_without_an_answer_is_scored_together_for_its_cls_tokens(tokenizer):
-    from train.fit import shared_loss
-
-    answered, start, end = _one_question_on_two_passages(tokenizer, "Who was indicted?", (0, 6))
-    start[0, answered[0].first] = end[0, answered[0].last] = 10.0
-    start[1, 0] = end[1, 0] = 20.0  # with an answer, [CLS] is not among the shared candidates
-    assert float(shared_loss(answered, start, end, with_null=True)) == float(shared_loss(answered, start, end)) < 0.01
-
-    unanswerable, start, end = _one_question_on_two_passages(tokenizer, "Who was pardoned?", None)
-    start[1, 0] = end[1, 0] = 10.0  # one [CLS] leads: the target
-    assert float(shared_loss(unanswerable, start, end, with_null=True)) < 0.01
-    start[0, 1:7] = end[0, 1:7] = 99.0  # the question's tokens are not candidates
-    assert float(shared_loss(unanswerable, start, end, with_null=True)) < 0.01
-    maduro = next(i for i, offset in enumerate(unanswerable[0].slice.offsets) if offset is not None)
-    start[0, maduro] = end[0, maduro] = 20.0  # a span in the other passage leads: a large loss
-    assert float(shared_loss(unanswerable, start, end, with_null=True)) > 9.0
-    assert float(shared_loss(unanswerable, start, end)) == 0.0
-
-
-def test_with_the_null_everywhere_an_answered_questions_cls_tokens_compete_with_its_answer(tokenizer):
-    from train.fit import shared_loss
-
-    answered, start, end = _one_question_on_two_passages(tokenizer, "Who was indicted?", (0, 6))
-    start[0, answered[0].first] = end[0, answered[0].last] = 10.0
-    assert float(shared_loss(answered, start, end, with_null=True, null_everywhere=True)) < 0.01
-    start[1, 0] = end[1, 0] = 20.0  # the other passage's [CLS] leads: a candidate, never the target here
-    assert float(shared_loss(answered, start, end, with_null=True, null_everywhere=True)) > 9.0
-    assert float(shared_loss(answered, start, end, with_null=True)) < 0.01
-
-    unanswerable, start, end = _one_question_on_two_passages(tokenizer, "Who was pardoned?", None)
-    start[1, 0] = end[1, 0] = 10.0  # where no passage answers, the [CLS] tokens stay the target
-    assert float(shared_loss(unanswerable, start, end, with_null=True, null_everywhere=True)) < 0.01
-
-
 def test_a_few_steps_on_a_tiny_slice_lower_the_loss(tokenizer):
     from index.encoder import BUNDLED_MODEL, resolve_model
     from train.examples import Example
-    from train.fit import Hyperparameters, features, fit
+    from train.fit import Hyperparameters, features, fit, logits
 
     text = "Pete Hegseth is the U.S. Defense Secretary. The reward for Maduro's arrest is $50 million."
     examples = [
@@ -152,10 +118,13 @@ def test_a_few_steps_on_a_tiny_slice_lower_the_loss(tokenizer):
     ]
     losses = []
     settings = Hyperparameters(epochs=12, batch_size=4, learning_rate=3e-4, warmup_share=0.0, seed=1)
-    fit(Path(resolve_model(BUNDLED_MODEL)), features(examples, tokenizer, ReaderConfig()),
-        settings, progress=False, on_step=lambda _, loss: losses.append(loss))
+    labelled = features(examples, tokenizer, ReaderConfig())
+    model = fit(Path(resolve_model(BUNDLED_MODEL)), labelled, settings, progress=False,
+                on_step=lambda _, loss: losses.append(loss))
     assert len(losses) == 12
     assert sum(losses[-3:]) / 3 < 0.5 * sum(losses[:3]) / 3
+    answerable = logits(model, [f.slice for f in labelled])[2]
+    assert min(answerable[:2]) > max(answerable[2:])  # the answerability head learned which windows answer
 
 
 def test_an_interrupted_run_resumes_from_its_checkpoint_as_if_never_stopped(tokenizer, tmp_path):
@@ -196,61 +165,38 @@ def test_an_interrupted_run_resumes_from_its_checkpoint_as_if_never_stopped(toke
     assert steps == [1, 2, 3, 4, 5, 6]  # another run's checkpoint is not resumed
 
 
-def test_the_weight_average_is_the_mean_of_the_weights_it_saw():
-    import torch
-
-    from train.fit import WeightAverage
-
-    layer, average = torch.nn.Linear(2, 1), WeightAverage()
-    for value in (1.0, 2.0, 6.0):
-        torch.nn.init.constant_(layer.weight, value)
-        torch.nn.init.constant_(layer.bias, -value)
-        average.add(layer)
-    average.load_into(layer)
-    assert layer.weight.tolist() == [[3.0, 3.0]] and layer.bias.tolist() == [-3.0]
-
-
-def test_weights_are_averaged_over_the_last_share_of_the_steps(tokenizer, monkeypatch):
-    from index.encoder import BUNDLED_MODEL, resolve_model
-    from train import fit as fitting
-    from train.examples import Example
-
-    text = "Pete Hegseth is the U.S. Defense Secretary."
-    examples = [Example("Who is the Defense Secretary?", text, (0, 12), "answer", "a")]
-    seen, loaded = [], []
-    monkeypatch.setattr(fitting.WeightAverage, "add", lambda self, model: (seen.append(1), setattr(self, "count", len(seen))))
-    monkeypatch.setattr(fitting.WeightAverage, "load_into", lambda self, model: loaded.append(self.count))
-    settings = fitting.Hyperparameters(epochs=8, batch_size=1, seed=1, average_share=0.25)
-    fitting.fit(Path(resolve_model(BUNDLED_MODEL)),
-                fitting.features(examples, tokenizer, ReaderConfig()), settings, progress=False)
-    assert len(seen) == 2 and loaded == [2]  # steps 7 and 8 of 8
-
-
 def test_the_shipped_reader_gives_the_training_frameworks_spans():
     """``parity.json`` holds the spans the torch model gave when it was trained (``[start, end, answered]`` in
     each text). The shipped int8 copy gives most of the same spans, about as many as recorded: int8 weights move
     close calls (and ONNX Runtime's int8 kernels differ by CPU: AVX2 or AVX-512 VNNI), a broken export moves nearly
     all of them."""
-    from train.reader import PARITY_FILE, _best
+    from train.run import PARITY_FILE, _best
 
     folder = Settings().reader_model
     parity = json.loads((folder / PARITY_FILE).read_text(encoding="utf-8"))
     model = SpanModel(folder)
-    same = [_best(*model.read(r["question"], [r["text"]]), model.config) == r["span"] for r in parity["spans"]]
+    same = [_best(*model.read(r["question"], [r["text"]])[:3], model.config) == r["span"] for r in parity["spans"]]
     assert len(same) >= 20
     assert sum(same) >= 0.7 * len(same)
     assert abs(sum(same) - parity["agreeing"]) <= 0.1 * len(same)
 
 
 def test_the_model_card_names_its_data_and_figures():
-    from train.reader import _described
+    from qa.datasets import SETS
+    from train.run import HELDOUT_SETS, VALIDATION_SET, _described
 
     card = json.loads((Settings().reader_model / "card.json").read_text(encoding="utf-8"))
     for described in card["data"]["training"]:
-        assert _described(ROOT / described["file"]) == described  # the hash of the data it was trained on
-    assert card["data"]["validation"]["file"] == "data/squad2/validation.json"
-    assert card["heldout"]["all"]["total"] == 851
+        if "set" in described:  # SQuAD, read from the data folder: named by set, file and hash
+            assert described["set"] in SETS and SETS[described["set"]].file == described["file"]
+            assert len(described["sha256"]) == 64
+        else:  # the seed article's question sets, in the repository: the hash of what it was trained on
+            assert _described(ROOT / described["file"]) == described
+    assert card["data"]["validation"]["set"] == VALIDATION_SET
+    assert [d["set"] for d in card["data"]["heldout"]] == list(HELDOUT_SETS)
+    assert card["dev-heldout"]["all"]["total"] == 2231 and card["dev-heldout"]["all"]["NoAns_total"] == 1005
     assert card["threshold"] == Settings().no_answer_threshold
+    assert card["decision_name"] in card["decisions"]
 
 
 def test_an_unanswerable_question_is_read_on_the_passage_it_was_written_against():
@@ -268,33 +214,22 @@ def test_an_unanswerable_question_is_read_on_the_passage_it_was_written_against(
     assert _repeats(item, TrainingSet([], [item])) == UNANSWERABLE_REPEAT > 1
 
 
-def test_written_unanswerable_questions_point_at_the_span_they_tempt(tmp_path):
-    from index.documents import Document
-    from train.examples import WRITTEN_REPEAT, TrainingSet, _repeats, written_unanswerable
+def test_without_a_plausible_answer_it_is_read_on_its_own_paragraphs_passages():
+    from types import SimpleNamespace
 
-    article = Document("bond", "Spectre", "Spectre\n\nSpectre is the twenty-fourth James Bond film.")
-    record = {"article": "Spectre", "question": "What is the thirty-fourth Bond film?",
-              "evidence": "Spectre is the twenty-fourth", "plausible": "Spectre"}
-    path = tmp_path / "written.jsonl"
-    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
-    (item,) = written_unanswerable(path, [article])
-    (span,) = item.plausible
-    assert not item.answerable and article.text[span.start : span.end] == "Spectre" and span.start > 7
-    assert _repeats(item, TrainingSet([article], [item], written=frozenset([item.id]))) == WRITTEN_REPEAT
-    for wrong in ({"evidence": "Spectre"}, {"plausible": "Bond"}, {"article": "Skyfall"}):
-        path.write_text(json.dumps(record | wrong) + "\n", encoding="utf-8")
-        with pytest.raises(ValueError, match="line 1"):
-            written_unanswerable(path, [article])
+    from index.passages import Passage
+    from qa.gold import GoldItem, GoldSpan
+    from train.examples import PARAGRAPH_PASSAGES, TrainingSet, _labelled, _repeats
 
-
-def test_the_written_unanswerable_questions_fit_their_articles():
-    from train.examples import training_set
-    from train.reader import SEED_GOLD_FILES, TRAIN_FILES, WRITTEN_FILES
-
-    training = training_set(TRAIN_FILES, ROOT / "seeds", SEED_GOLD_FILES, WRITTEN_FILES)
-    written = [item for item in training.items if item.id in training.written]
-    assert len(written) >= 200 and all(not item.answerable and item.plausible for item in written)
-    assert len({item.question for item in written}) == len(written)
+    passages = [Passage("d", f"d#{n}", 100 * n, 100 * n + 90, f"passage {n}") for n in range(6)]
+    paragraph = GoldSpan("d", 200, 490, "…")  # passages 2, 3 and 4
+    item = GoldItem("q", "Who abolished the Scottish Parliament in 1999?", [], paragraph=paragraph)
+    made = _labelled(item, [passages[0], passages[4], passages[5]], SimpleNamespace(passages=passages))
+    # the retrieved passage of its paragraph first, then the paragraph's others, then the first two retrieved
+    assert PARAGRAPH_PASSAGES == 2
+    assert [e.text for e in made] == ["passage 4", "passage 2", "passage 0"]
+    assert all(e.answer is None and e.kind == "unanswerable" for e in made)
+    assert _repeats(item, TrainingSet([], [item])) == 1  # many of them: each read once
 
 
 def test_perturbations_change_the_question():
@@ -311,46 +246,83 @@ def test_perturbations_change_the_question():
     assert perturb.swap_entity("Who?", [], {}, rng) is None
 
 
-def test_the_no_answer_score_is_calibrated_on_the_margin(tmp_path):
+def _results(rng: random.Random, count: int = 240, articles: int = 3):
+    """Evaluation results whose answerable questions have higher margins and answerable logits."""
+    from qa.evaluate import ItemResult
+    from qa.gold import GoldItem
+    from qa.pipeline import Response
+    from qa.reader import Answer
+
+    results = []
+    for number in range(count):
+        answerable = number % 2 == 0
+        features = (("margin", rng.gauss(3.0 if answerable else 0.0, 2.0)),
+                    ("answerable", rng.gauss(2.0 if answerable else -2.0, 1.0)),
+                    ("top_answerable", 0.0), ("span", rng.gauss(10.0, 1.0)), ("retrieval", 0.5))
+        answer = Answer("x", "d", "d#0", 0, 1, 0.5, 0.5, 0, features=features)
+        item = GoldItem(str(number), "?", ["x"] if answerable else [], article=f"a{number % articles}")
+        response = Response("?", answer, False, 0.5, [], "?", answer)
+        results.append(ItemResult(item, response, 0, 0.0, None, True, 0.0))
+    return results
+
+
+def test_a_decision_is_fitted_from_the_features_and_saved_with_the_reader(tmp_path):
+    from qa.reader import Decision, ReaderConfig
+    from train.decision import auc, fitted, out_of_article
+
+    results = _results(random.Random(0))
+    decision = fitted(results, ["margin", "answerable"])
+    weights = dict(decision.weights)
+    assert weights["answerable"] > weights["margin"] > 0  # the cleaner signal weighs more
+    assert decision.no_answer({"margin": 4.0, "answerable": 3.0}) < 0.1 < 0.9 < decision.no_answer(
+        {"margin": -1.0, "answerable": -3.0})
+    path = tmp_path / "reader.json"
+    path.write_text(json.dumps(ReaderConfig(decision=decision).saved()), encoding="utf-8")
+    assert ReaderConfig.read(path).decision == decision != Decision()
+    # a reader saved with a margin calibration only reads as the decision on the margin
+    path.write_text(json.dumps({"calibration": {"slope": 0.7, "intercept": 0.2}}), encoding="utf-8")
+    assert ReaderConfig.read(path).decision == Decision((("margin", 0.7),), 0.2)
+    crossed = out_of_article(results, ["answerable"])
+    assert auc(crossed) > 0.9 > auc(out_of_article(results, ["span"]))
+
+
+def test_the_threshold_keeps_the_seed_sets_answerable_questions_answered():
     from types import SimpleNamespace
 
-    from qa.reader import Calibration, ReaderConfig
-    from train.reader import calibrate
+    from train.decision import MAX_WRONGLY_REFUSED, f1_at, threshold_for
 
-    rng = random.Random(0)
-    results = []
-    for number in range(200):
-        answerable = number % 2 == 0
-        answer = SimpleNamespace(margin=rng.gauss(4.0 if answerable else -2.0, 2.0))
-        results.append(SimpleNamespace(item=SimpleNamespace(id=str(number), answerable=answerable),
-                                       response=SimpleNamespace(reader_answer=answer)))
-    calibration = calibrate(results)
-    assert calibration.slope > 0
-    assert calibration.no_answer(6.0) < 0.1 < 0.9 < calibration.no_answer(-5.0)
-    path = tmp_path / "reader.json"
-    path.write_text(json.dumps(ReaderConfig(calibration=calibration).saved()), encoding="utf-8")
-    assert ReaderConfig.read(path).calibration == calibration
-    assert ReaderConfig.read(path) != ReaderConfig(calibration=Calibration())
+    def result(answerable: bool, no_answer: float):
+        item = SimpleNamespace(answerable=answerable, answers=["x"] if answerable else [])
+        return SimpleNamespace(item=item, response=SimpleNamespace(raw_answer_text="x", no_answer_score=no_answer))
+
+    # validation alone would refuse everything above 0.3; the seed set's answerable questions reach 0.6
+    validation = [result(False, 0.4)] * 50 + [result(True, 0.2)] * 10
+    seed = [result(True, n / 100) for n in range(10, 61, 10)] * 4 + [result(False, 0.9)] * 5
+    threshold = threshold_for(validation, seed)
+    refused = sum(r.response.no_answer_score > threshold for r in seed if r.item.answerable)
+    assert refused <= MAX_WRONGLY_REFUSED * 24 and threshold < 0.9  # the seed's unanswerable ones stay refused
+    assert 0.6 <= threshold < 0.9 and f1_at(seed, threshold) == 100.0
 
 
 def test_measuring_again_rewrites_the_card_without_training(tmp_path, monkeypatch):
     """``qa train --measure-only``: the card's figures and threshold are replaced, the rest is kept."""
     import shutil
 
-    import train.reader as training
+    import train.run as training
 
     shipped = Settings().reader_model
     for name in ("card.json", "reader.json"):
         shutil.copy(shipped / name, tmp_path / name)
     before = json.loads((tmp_path / "card.json").read_text(encoding="utf-8"))
-    figures = {key: before["validation"]["all"][key] for key in before["validation"]["all"]}
-    measured = (0.42, {"file": "v.json", "all": figures}, {"file": "s.jsonl", "floor": 0.4, "all": figures},
-                {"file": "h.json", "all": figures}, {"file": "f.json", "all": figures})
-    monkeypatch.setattr(training, "_measure", lambda out, progress: measured)
-    card = training.measure_reader(tmp_path, progress=False)
-    assert card["threshold"] == 0.42 and card["seed"]["floor"] == 0.4
+    figures = before["validation"]["all"]
+    measured = {"threshold": 0.42, "decision_name": "margin", "decisions": {"margin": {
+        "features": ["margin"], "validation_auc": 0.7, "validation_f1": 50.0, "seed_f1": 80.0, "threshold": 0.42}},
+        **{name: {"set": name, "all": figures} for name in ("validation", "seed", *training.HELDOUT_SETS)}}
+    monkeypatch.setattr(training, "_measure", lambda out, data_dir, progress, limit: measured)
+    card = training.measure_reader(tmp_path, tmp_path, progress=False)
+    assert card["threshold"] == 0.42 and card["decision_name"] == "margin"
     assert card["training"] == before["training"] and card["parity"] == before["parity"]
     assert json.loads((tmp_path / "card.json").read_text(encoding="utf-8")) == card
     text = (tmp_path / "README.md").read_text(encoding="utf-8")
-    assert "The threshold, 0.42," in text
-    assert "| | validation | seed article | held out (SQuAD 2.0) | held out (SQuAD v1.1, fresh) |" in text
+    assert "threshold 0.42" in text and "| margin (shipped) | margin | 0.7 | 50.0 | 80.0 | 0.42 |" in text
+    assert "| | validation (dev-validation) | seed article | held out: dev-heldout |" in text

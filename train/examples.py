@@ -5,13 +5,12 @@ Passages are the ones the product's own retriever returns, so the model learns o
 - the passage holding the gold answer, labelled with its span (looked up when retrieval missed it);
 - up to ``NEGATIVES`` other retrieved passages, labelled "no answer" (passages that contain the answer's text
   elsewhere are left out: neither label would be right);
-- unanswerable questions of the gold files, labelled "no answer" on the first retrieved passages and, for SQuAD
-  2.0's own, on the passage holding the span their writers made them seem to ask about (the hardest negative);
-  those are few next to the perturbed ones, so their examples are repeated ``UNANSWERABLE_REPEAT`` times;
+- SQuAD 2.0's unanswerable questions, labelled "no answer" on the first retrieved passages and on the passages
+  of the paragraph their writers wrote them against, where they look answerable (the hardest negatives); the
+  training articles' few with a plausible answer are read on its passage and repeated ``UNANSWERABLE_REPEAT``
+  times;
 - for a share of the answerable questions, an unanswerable copy (:mod:`train.perturb`: a swapped entity or
-  number, an antonym, a negation) paired with the answer's passage, labelled "no answer";
-- unanswerable questions written for the training articles (``data/written/``), labelled like SQuAD 2.0's own
-  and repeated ``WRITTEN_REPEAT`` times.
+  number, an antonym, a negation) paired with the answer's passage, labelled "no answer".
 
 The seed article's question sets are few next to the SQuAD articles', so their examples are repeated
 ``SEED_REPEAT`` times.
@@ -22,7 +21,6 @@ from __future__ import annotations
 import json
 import random
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,15 +28,15 @@ from index.documents import Document, load_documents
 from index.encoder import Encoder
 from index.passages import Passage
 from index.store import PassageIndex, build_index
-from qa.gold import GoldItem, GoldSpan, load_gold, load_squad_corpus
+from qa.gold import GoldCorpus, GoldItem, GoldSpan, load_gold
 from qa.retrieve import Retriever
 from train import perturb
 
 RETRIEVED = 4  # retrieved passages a question's examples are drawn from
 NEGATIVES = 1  # retrieved passages without the answer, per question
 SEED_REPEAT = 3
-UNANSWERABLE_REPEAT = 8
-WRITTEN_REPEAT = 2
+UNANSWERABLE_REPEAT = 2
+PARAGRAPH_PASSAGES = 2  # passages of an unanswerable question's own paragraph it is read on, at most
 PERTURBED_SHARE = 0.5  # answerable questions that also get an unanswerable copy
 ENTITY_LABELS = ("PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW", "DATE")
 
@@ -59,22 +57,15 @@ class TrainingSet:
     documents: list[Document]
     items: list[GoldItem]
     repeated: frozenset[str] = frozenset()  # ids of the items whose examples are repeated SEED_REPEAT times
-    written: frozenset[str] = frozenset()  # ids of the written unanswerable questions (WRITTEN_REPEAT times)
 
 
-def training_set(
-    squad_files: list[Path], seeds_dir: Path, seed_gold_files: list[Path], written_files: Sequence[Path] = (),
-) -> TrainingSet:
-    """The SQuAD files' articles and questions, the unanswerable questions written for those articles, plus the
-    seed documents with the gold files written about them (answers located in the seed documents; follow-up
-    questions, which need a conversation, left out)."""
+def training_set(corpora: list[GoldCorpus], seeds_dir: Path, seed_gold_files: list[Path]) -> TrainingSet:
+    """The SQuAD corpora's articles and questions, plus the seed documents with the gold files written about them
+    (answers located in the seed documents; follow-up questions, which need a conversation, left out)."""
     documents, items = [], []
-    for path in squad_files:
-        corpus = load_squad_corpus(path)
+    for corpus in corpora:
         documents += corpus.documents
         items += corpus.items
-    written = [item for path in written_files for item in written_unanswerable(path, documents)]
-    items += written
     seeds = load_documents(seeds_dir)
     documents += seeds
     repeated = set()
@@ -89,31 +80,7 @@ def training_set(
             items.append(GoldItem(f"{path.stem}/{item.id}", item.question, [s.text for s in spans], spans=spans,
                                   article=spans[0].doc_id if spans else ""))
             repeated.add(items[-1].id)
-    return TrainingSet(documents, items, frozenset(repeated), frozenset(item.id for item in written))
-
-
-def written_unanswerable(path: Path, documents: list[Document]) -> list[GoldItem]:
-    """The unanswerable questions of a JSON-lines file written for ``documents``: each names its article by title,
-    the words of the article it seems to ask about (``evidence``: verbatim, once in the article) and, within them,
-    the span a reader would be tempted to answer (``plausible``), as SQuAD 2.0's plausible answers."""
-    by_title = {document.title: document for document in documents}
-    items = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        record = json.loads(line)
-        where = f"{path.name}, line {number}"
-        document = by_title.get(record["article"])
-        if document is None:
-            raise ValueError(f"{where}: no article titled {record['article']!r}.")
-        evidence, plausible = record["evidence"], record["plausible"]
-        if document.text.count(evidence) != 1 or plausible not in evidence:
-            raise ValueError(f"{where}: the evidence must occur once in the article and hold the plausible answer.")
-        start = document.text.index(evidence) + evidence.index(plausible)
-        span = GoldSpan(document.doc_id, start, start + len(plausible), plausible)
-        items.append(GoldItem(f"{path.stem}/{number}", record["question"], [], article=document.title,
-                              plausible=(span,)))
-    return items
+    return TrainingSet(documents, items, frozenset(repeated))
 
 
 def _located(answer: str, documents: list[Document]) -> GoldSpan | None:
@@ -147,8 +114,6 @@ def build_examples(training: TrainingSet, encoder: Encoder, *, seed: int, progre
 def _repeats(item: GoldItem, training: TrainingSet) -> int:
     if item.id in training.repeated:
         return SEED_REPEAT
-    if item.id in training.written:
-        return WRITTEN_REPEAT
     return UNANSWERABLE_REPEAT if item.plausible else 1
 
 
@@ -170,6 +135,8 @@ def _answer_passage(item: GoldItem, index: PassageIndex) -> Passage | None:
 def _labelled(item: GoldItem, passages: list[Passage], index: PassageIndex) -> list[Example]:
     if not item.answerable:
         tempting = [p for p in index.passages if _span_in(item.plausible[:1], p) is not None]
+        if not tempting and item.paragraph is not None:
+            tempting = _paragraph_passages(item, passages, index)
         chosen = list({(p.doc_id, p.start): p for p in [*tempting, *passages[:2]]}.values())
         return [Example(item.question, p.text, None, "unanswerable", item.id) for p in chosen]
     examples, negatives = [], []
@@ -182,6 +149,15 @@ def _labelled(item: GoldItem, passages: list[Passage], index: PassageIndex) -> l
     if not examples and (passage := _answer_passage(item, index)) is not None:
         examples.append(Example(item.question, passage.text, _answer_in(item, passage), "answer", item.id))
     return examples + negatives[:NEGATIVES]
+
+
+def _paragraph_passages(item: GoldItem, retrieved: list[Passage], index: PassageIndex) -> list[Passage]:
+    """Up to ``PARAGRAPH_PASSAGES`` passages inside the question's paragraph, those retrieved for it first."""
+    paragraph = item.paragraph
+    inside = [p for p in index.passages
+              if p.doc_id == paragraph.doc_id and paragraph.start <= p.start and p.end <= paragraph.end]
+    order = {(p.doc_id, p.start): rank for rank, p in enumerate(retrieved)}
+    return sorted(inside, key=lambda p: order.get((p.doc_id, p.start), len(order)))[:PARAGRAPH_PASSAGES]
 
 
 def _perturbed(item: GoldItem, index: PassageIndex, pools: dict, tagger, rng: random.Random) -> Example | None:

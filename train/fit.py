@@ -1,17 +1,20 @@
-"""Fine-tune a span head on the bundled MiniLM, and export it to ONNX (int8) for serving.
+"""Fine-tune a span head and an answerability head on the bundled MiniLM, and export both to ONNX (int8) for serving.
 
 The model is transformers' ``BertForQuestionAnswering`` on the weights of all-MiniLM-L6-v2 (the embedding
 model this project already ships): a linear layer turns each token's vector into a start and an end logit.
 Training minimises the cross-entropy of the gold start and end tokens; "no answer" is the ``[CLS]`` token.
+Beside it, a linear layer on the ``[CLS]`` token's vector says whether the slice holds the answer at all (the
+"sketchy reading" of Zhang et al. 2021, Retro-Reader, sharing the encoder so that serving pays one model call):
+a binary cross-entropy, weighted by ``answerable_weight``.
 
 The reader compares spans across passages (the best span of all that it read wins), but each slice's softmax
 alone does not make one passage's scores comparable with another's. So a question's passages are also scored
 together (the shared normalisation of Clark and Gardner 2018, "Simple and Effective Multi-Paragraph Reading
 Comprehension"): one softmax over the text tokens of all the slices read for that question, whose target is the
-gold answer's tokens, teaches the answer's passage to outscore the passages that do not hold it. With
-``shared_null``, a question whose passages hold no answer is scored together too: one softmax over their text
-tokens and their ``[CLS]`` tokens, whose target is the ``[CLS]`` tokens, so "no answer" is learned against the
-best span of every passage read, as the reader uses it, not only against the spans of its own slice.
+gold answer's tokens, teaches the answer's passage to outscore the passages that do not hold it.
+
+The forward and backward passes run in bfloat16 where the CPU has matrix units for it (``bf16``; weights and
+the optimiser stay in float32): 1.5x the examples a second on these machines (``bench.training``).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.reader import CONFIG_FILE, MODEL_FILE, TOKENIZER_FILE, ReaderConfig, Slice, encode_pairs, model_inputs
+from qa.reader import CONFIG_FILE, MODEL_FILE, OUTPUTS, TOKENIZER_FILE, ReaderConfig, Slice, encode_pairs, model_inputs
 from train.examples import Example
 
 
@@ -51,14 +54,8 @@ class Hyperparameters:
     warmup_share: float = 0.1
     seed: int = 13
     shared_norm: float = 1.0  # weight of the loss over a question's passages scored together (0: off)
-    shared_null: bool = False  # questions without an answer scored together too, their [CLS]s the target (not shipped)
-    # share of the shared loss in its full form: every question's [CLS]s candidates, the target where no passage
-    # answers (0: off; 1 is the usual multi-passage form; not shipped)
-    null_everywhere: float = 0.0
-    # the weights averaged uniformly over the last share of the steps (stochastic weight averaging, Izmailov et
-    # al. 2018); 0: off, the last step's weights (shipped: averages measured no better, docs/design.md)
-    average_share: float = 0.0
-    freeze_embeddings: bool = False  # the word embeddings (half the weights) left as they are (measured, not shipped)
+    answerable_weight: float = 1.0  # weight of the answerability head's loss (0: the head is not trained)
+    bf16: bool = True  # autocast the passes to bfloat16
 
 
 def load_tokenizer(path: Path):
@@ -113,15 +110,13 @@ def fit(
     """
     import torch
     from tqdm import tqdm
-    from transformers import BertForQuestionAnswering, get_linear_schedule_with_warmup
+    from transformers import get_linear_schedule_with_warmup
 
     random.seed(settings.seed)
     np.random.seed(settings.seed)
     torch.manual_seed(settings.seed)
-    model = BertForQuestionAnswering.from_pretrained(str(base_model))
+    model = reader_model(base_model)
     model.train()
-    if settings.freeze_embeddings:
-        model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
     no_decay = ("bias", "LayerNorm.weight")
     groups = [
         {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)], "weight_decay": settings.weight_decay},
@@ -132,7 +127,6 @@ def fit(
     epochs = [_batches(training, settings.batch_size, rng) for _ in range(settings.epochs)]
     total = sum(map(len, epochs)) if max_steps is None else min(max_steps, sum(map(len, epochs)))
     scheduler = get_linear_schedule_with_warmup(optimizer, int(settings.warmup_share * total), total)
-    average = WeightAverage()
     step, smoothed, losses = 0, None, []
     key = _run_key(settings, training, total)
     if checkpoint is not None and checkpoint.is_file():
@@ -142,10 +136,7 @@ def fit(
             optimizer.load_state_dict(state["optimizer"])
             scheduler.load_state_dict(state["scheduler"])
             step, smoothed, losses = state["step"], state["smoothed"], state["losses"]
-            if state.get("rng") is not None:  # dropout's random numbers go on as they would have
-                torch.set_rng_state(state["rng"])
-            if state.get("average") is not None:
-                average.sums, average.count = state["average"]
+            torch.set_rng_state(state["rng"])  # dropout's random numbers go on as they would have
             for at, value in enumerate(losses, start=1):
                 if on_step:
                     on_step(at, value)
@@ -160,27 +151,13 @@ def fit(
                 continue
             if step >= total:
                 break
-            inputs = {name: torch.from_numpy(array) for name, array in model_inputs([f.slice for f in batch]).items()}
-            output = model(
-                **inputs,
-                start_positions=torch.tensor([f.first for f in batch]),
-                end_positions=torch.tensor([f.last for f in batch]),
-            )
-            loss = output.loss
-            if settings.shared_norm:
-                shared = shared_loss(batch, output.start_logits, output.end_logits, with_null=settings.shared_null)
-                if settings.null_everywhere:
-                    full = shared_loss(batch, output.start_logits, output.end_logits, with_null=True, null_everywhere=True)
-                    shared = (1 - settings.null_everywhere) * shared + settings.null_everywhere * full
-                loss = loss + settings.shared_norm * shared
+            loss = batch_loss(model, batch, settings)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad()
             step += 1
-            if settings.average_share and step > total * (1 - settings.average_share):
-                average.add(model)
             value = float(loss.detach())
             taken += 1
             losses.append(value)
@@ -193,15 +170,55 @@ def fit(
                 _save_checkpoint(checkpoint, {
                     "key": key, "step": step, "smoothed": smoothed, "losses": losses, "model": model.state_dict(),
                     "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                    "average": (average.sums, average.count) if average.count else None, "rng": torch.get_rng_state(),
+                    "rng": torch.get_rng_state(),
                 })
                 saved_at = time.monotonic()
         if on_epoch and taken >= sum(map(len, epochs[:epoch])):
             on_epoch(model, epoch)
     bar.close()
-    if average.count:
-        average.load_into(model)
     return model.eval()
+
+
+def reader_model(base_model: Path):
+    """``BertForQuestionAnswering`` from ``base_model`` (its span head new) with an answerability head on
+    ``[CLS]``: called on the three input arrays, it returns the start, end and answerable logits."""
+    import torch
+    from transformers import BertForQuestionAnswering
+
+    class ReaderModel(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.span = BertForQuestionAnswering.from_pretrained(str(base_model))
+            self.answerable = torch.nn.Linear(self.span.config.hidden_size, 1)
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            hidden = self.span.bert(input_ids=input_ids, attention_mask=attention_mask,
+                                    token_type_ids=token_type_ids).last_hidden_state
+            start, end = self.span.qa_outputs(hidden).split(1, dim=-1)
+            return start.squeeze(-1), end.squeeze(-1), self.answerable(hidden[:, 0]).squeeze(-1)
+
+    return ReaderModel()
+
+
+def batch_loss(model, batch: Sequence[Feature], settings: Hyperparameters):
+    """The training loss of one batch: the span cross-entropy, plus :func:`shared_loss` and the answerability
+    head's binary cross-entropy, each by its weight."""
+    import torch
+    import torch.nn.functional as functional
+
+    inputs = {name: torch.from_numpy(array) for name, array in model_inputs([f.slice for f in batch]).items()}
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=settings.bf16):
+        start_logits, end_logits, answerable_logits = model(**inputs)
+    start_logits, end_logits, answerable_logits = start_logits.float(), end_logits.float(), answerable_logits.float()
+    firsts = torch.tensor([f.first for f in batch])
+    lasts = torch.tensor([f.last for f in batch])
+    loss = (functional.cross_entropy(start_logits, firsts) + functional.cross_entropy(end_logits, lasts)) / 2
+    if settings.shared_norm:
+        loss = loss + settings.shared_norm * shared_loss(batch, start_logits, end_logits)
+    if settings.answerable_weight:
+        answered = (firsts > 0).float()
+        loss = loss + settings.answerable_weight * functional.binary_cross_entropy_with_logits(answerable_logits, answered)
+    return loss
 
 
 def _run_key(settings: Hyperparameters, training: Sequence[Feature], total: int) -> str:
@@ -222,40 +239,9 @@ def _save_checkpoint(path: Path, state: dict) -> None:
     partial.replace(path)
 
 
-class WeightAverage:
-    """The uniform average of a model's floating-point weights over the times :meth:`add` saw them (summed in
-    float64, so the order of many small additions does not matter)."""
-
-    def __init__(self) -> None:
-        self.sums: dict | None = None
-        self.count = 0
-
-    def add(self, model) -> None:
-        state = {name: value.detach().double() for name, value in model.state_dict().items() if value.is_floating_point()}
-        if self.sums is None:
-            self.sums = {name: value.clone() for name, value in state.items()}
-        else:
-            for name, value in state.items():
-                self.sums[name] += value
-        self.count += 1
-
-    def load_into(self, model) -> None:
-        state = model.state_dict()
-        for name, total in (self.sums or {}).items():
-            state[name] = (total / self.count).to(state[name].dtype)
-        model.load_state_dict(state)
-
-
-def shared_loss(
-    batch: Sequence[Feature], start_logits, end_logits, *, with_null: bool = False, null_everywhere: bool = False
-):
+def shared_loss(batch: Sequence[Feature], start_logits, end_logits):
     """The cross-entropy of the gold start and end over the text tokens of all of a question's slices together,
-    averaged over the batch's questions with more than one slice (0 when there are none).
-
-    Without ``with_null`` only questions with an answer count. With it, so do the questions whose slices hold no
-    answer: their slices' ``[CLS]`` tokens join the candidates and are the target. With ``null_everywhere`` too, the
-    ``[CLS]`` tokens of questions with an answer are candidates as well (not the target): the usual multi-passage
-    form, which separated answerable from unanswerable questions better but found worse spans (docs/design.md)."""
+    averaged over the batch's questions with an answer and more than one slice (0 when there are none)."""
     import torch
 
     by_group: dict[int, list[int]] = {}
@@ -263,18 +249,15 @@ def shared_loss(
         by_group.setdefault(feature.group, []).append(row)
     losses = []
     for rows in by_group.values():
-        answered = any(batch[row].first for row in rows)
-        if len(rows) < 2 or not (answered or with_null):
+        if len(rows) < 2 or not any(batch[row].first for row in rows):
             continue
         scores, starts, ends = [], [], []
-        null = with_null and (null_everywhere or not answered)  # the [CLS]s are candidates (the target if unanswered)
         for row in rows:
             feature = batch[row]
-            tokens = [i for i, offset in enumerate(feature.slice.offsets) if offset is not None or (null and i == 0)]
+            tokens = [i for i, offset in enumerate(feature.slice.offsets) if offset is not None]
             scores.append((start_logits[row, tokens], end_logits[row, tokens]))
-            # (0, 0) is "no answer": the target only where no passage answers
-            starts += [i == feature.first and (i > 0 or not answered) for i in tokens]
-            ends += [i == feature.last and (i > 0 or not answered) for i in tokens]
+            starts += [i == feature.first for i in tokens]
+            ends += [i == feature.last for i in tokens]
         start_scores = torch.cat([start for start, _ in scores])
         end_scores = torch.cat([end for _, end in scores])
         gold_starts, gold_ends = torch.tensor(starts), torch.tensor(ends)
@@ -318,41 +301,34 @@ def _packed(groups: list[list[Feature]], size: int) -> list[list[Feature]]:
     return batches
 
 
-def logits(model, slices: Sequence[Slice], batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end logits of ``slices`` from the torch model (padded per batch, so rows are of equal length)."""
+def logits(model, slices: Sequence[Slice], batch_size: int = 64) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Start, end and answerable logits of ``slices`` from the torch model (padded per batch, so rows are of equal
+    length)."""
     import torch
 
     length = max(len(s.ids) for s in slices)
-    starts, ends = [], []
+    starts, ends, answerable = [], [], []
     for at in range(0, len(slices), batch_size):
         batch = list(slices[at : at + batch_size])
         inputs = model_inputs(batch)
         with torch.inference_mode():
-            output = model(**{name: torch.from_numpy(array) for name, array in inputs.items()})
+            start, end, head = model(**{name: torch.from_numpy(array) for name, array in inputs.items()})
         pad = length - inputs["input_ids"].shape[1]
-        starts.append(np.pad(output.start_logits.numpy(), ((0, 0), (0, pad)), constant_values=-1e4))
-        ends.append(np.pad(output.end_logits.numpy(), ((0, 0), (0, pad)), constant_values=-1e4))
-    return np.concatenate(starts), np.concatenate(ends)
+        starts.append(np.pad(start.numpy(), ((0, 0), (0, pad)), constant_values=-1e4))
+        ends.append(np.pad(end.numpy(), ((0, 0), (0, pad)), constant_values=-1e4))
+        answerable.append(head.numpy())
+    return np.concatenate(starts), np.concatenate(ends), np.concatenate(answerable)
 
 
 def export(model, tokenizer_file: Path, config: ReaderConfig, out: Path, *, quantize: bool = True) -> None:
-    """Write ``reader.onnx`` (int8 weights, one scale per output channel, unless ``quantize`` is off),
-    ``tokenizer.json`` and ``reader.json``."""
+    """Write ``reader.onnx`` (start, end and answerable logits; int8 weights, one scale per output channel,
+    unless ``quantize`` is off), ``tokenizer.json`` and ``reader.json``."""
     import json
     import tempfile
     import warnings
 
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    class Logits(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            output = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
-            return output.start_logits, output.end_logits
 
     out.mkdir(parents=True, exist_ok=True)
     example = {
@@ -366,9 +342,10 @@ def export(model, tokenizer_file: Path, config: ReaderConfig, out: Path, *, quan
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                Logits().eval(), tuple(example.values()), str(full), input_names=names,
-                output_names=["start_logits", "end_logits"], opset_version=17, dynamo=False,
-                dynamic_axes={name: {0: "batch", 1: "tokens"} for name in [*names, "start_logits", "end_logits"]},
+                model.eval(), tuple(example.values()), str(full), input_names=names,
+                output_names=list(OUTPUTS), opset_version=17, dynamo=False,
+                dynamic_axes={**{name: {0: "batch", 1: "tokens"} for name in [*names, *OUTPUTS[:2]]},
+                              OUTPUTS[2]: {0: "batch"}},
             )
         if quantize:
             # One scale per output channel: a single scale per matrix changed the best span of 42% of

@@ -1,7 +1,7 @@
 """Training examples from many articles cheaply: each question read in a short window of its paragraph.
 
-SQuAD v1.1's 428 training articles (``data/squad1/train.json.gz``) hold 82,264 answerable questions, twenty
-times what the SQuAD 2.0 articles give. Reading them through the product's retriever, as
+SQuAD v1.1's 428 training articles (the set ``squad1-train`` of :mod:`qa.datasets`) hold 82,264 answerable
+questions, ten times what the SQuAD 2.0 articles give. Reading them through the product's retriever, as
 :mod:`train.examples` does for the few SQuAD 2.0 articles, would cost an index of every article and a search per
 question; and a whole passage per example costs twice the tokens of a window around its answer. At a fixed
 training budget, more distinct questions beat more passes over fewer (docs/design.md), so each question here
@@ -23,11 +23,10 @@ import random
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from index.documents import Document
 from index.passages import split_sentences
-from qa.gold import PARAGRAPH_SEPARATOR, GoldItem, load_squad_corpus
+from qa.gold import PARAGRAPH_SEPARATOR, GoldCorpus, GoldItem
 from qa.terms import stems
 from train.examples import Example, entity_pool, entity_tagger, perturbed_question
 
@@ -46,16 +45,15 @@ class Window:
 
 
 def window_examples(
-    path: Path, *, max_questions: int | None, seed: int, progress: bool = True,
+    corpus: GoldCorpus, *, max_questions: int | None, seed: int, progress: bool = True,
     window_chars: tuple[int, int] = (MIN_WINDOW_CHARS, MAX_WINDOW_CHARS),
 ) -> tuple[list[Example], int]:
-    """The examples of up to ``max_questions`` questions of the SQuAD file at ``path`` (drawn at random for
+    """The examples of up to ``max_questions`` questions of the SQuAD ``corpus`` (drawn at random for
     ``seed``, all when ``None``), and how many questions they came from. ``window_chars`` bounds the answer's
     window (drawn between the two for each question)."""
     from tqdm import tqdm
 
     rng = random.Random(seed)
-    corpus = load_squad_corpus(path)
     items = [item for item in corpus.items if item.spans]
     if max_questions is not None and max_questions < len(items):
         items = rng.sample(items, max_questions)

@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from index.errors import QAError
+from qa.errors import QAError
 from index.formats import SUFFIXES
 from qa.pipeline import Pipeline, Response
 

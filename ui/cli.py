@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from index.errors import QAError
+from qa.errors import QAError
 
 
 def _settings():
@@ -131,31 +131,45 @@ def search(query: str, k: int) -> None:
 
 
 @main.command("eval")
-@click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("gold")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("eval-out"), show_default=True)
 @click.option("--documents-from-gold", is_flag=True,
               help="GOLD is SQuAD v2.0 JSON: index its own articles (in OUT/store, reused by later runs) and ask "
-                   "every question against them. seeds/ and its index are not touched.")
+                   "every question against them. seeds/ and its index are not touched. Implied for a set's name.")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The folder holding the SQuAD files a set's name is cut from (default: QA_DATA_DIR, ../shared/data).")
 @click.option("--calibrate", is_flag=True,
               help="Write the best-F1 threshold that refuses <= 5% of answerable questions into qa.toml (from the "
                    "tune half when GOLD has one).")
 @click.option("--squad-json", type=click.Path(dir_okay=False, path_type=Path), help="Also write GOLD as SQuAD v2.0 JSON.")
-def eval_command(gold: Path, out: Path, documents_from_gold: bool, calibrate: bool, squad_json: Path | None) -> None:
-    """Evaluate on GOLD (project JSONL or SQuAD v2.0 JSON): SQuAD v2 EM/F1, hit@k, MRR, abstention, latency."""
+def eval_command(gold: str, out: Path, documents_from_gold: bool, data_dir: Path | None, calibrate: bool,
+                 squad_json: Path | None) -> None:
+    """Evaluate on GOLD: SQuAD v2 EM/F1, hit@k, MRR, abstention, latency.
+
+    GOLD is a file (project JSONL or SQuAD v2.0 JSON) or the name of a SQuAD set cut from the data folder:
+    dev-heldout, dev-validation, squad2-heldout, squad1-heldout (and the training sets).
+    """
+    from qa.datasets import SETS, squad_set
     from qa.evaluate import metrics, per_article, run
-    from qa.gold import load_gold, load_squad_corpus, to_squad
+    from qa.gold import load_gold, load_squad_corpus, squad_corpus, to_squad
     from qa.pipeline import Pipeline
     from qa.report import metrics_table, write_report
 
     settings = _settings()
-    if documents_from_gold:
-        corpus = load_squad_corpus(gold)
+    if gold in SETS:
+        corpus, documents_from_gold = squad_corpus(squad_set(gold, data_dir or settings.data_dir), gold), True
+    elif Path(gold).is_file():
+        corpus = load_squad_corpus(Path(gold)) if documents_from_gold else None
+    else:
+        raise click.BadParameter(f"neither a file nor a set's name ({', '.join(SETS)}).", param_hint="GOLD")
+    if corpus is not None:
         items = corpus.items
         settings = settings.model_copy(update={"store_dir": out / "store"})
-        click.echo(f"Indexing the {len(corpus.documents)} article(s) of {gold.name} in {settings.store_dir}/ …", err=True)
+        click.echo(f"Indexing the {len(corpus.documents)} article(s) of {Path(gold).name} in {settings.store_dir}/ …",
+                   err=True)
         pipeline = Pipeline.from_settings(settings, documents=corpus.documents)
     else:
-        items = load_gold(gold)
+        items = load_gold(Path(gold))
         pipeline = Pipeline.from_settings(settings)
     results = run(pipeline, items, progress=sys.stderr.isatty())
     overall = metrics(results)
@@ -175,38 +189,56 @@ def eval_command(gold: Path, out: Path, documents_from_gold: bool, calibrate: bo
         _write_threshold(columns.get("tune half", overall)["calibrated_thresh"])
 
 
+@main.group()
+def data() -> None:
+    """The SQuAD files `qa train` and `qa eval` read (never kept in the repository)."""
+
+
+@data.command("download")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write them (default: QA_DATA_DIR, ../shared/data).")
+@click.option("--from", "base_url", default=None, metavar="URL",
+              help="Fetch train-v2.0.json, train-v1.1.json and dev-v2.0.json from URL/ instead of SQuAD's site.")
+def data_download(data_dir: Path | None, base_url: str | None) -> None:
+    """Fetch the official SQuAD files, check their SHA-256, and write the three files the sets are cut from."""
+    from qa.datasets import OFFICIAL_URL, download
+
+    target = data_dir or _settings().data_dir
+    url = OFFICIAL_URL if base_url is None else base_url.rstrip("/") + "/"
+    for path in download(target, base_url=url):
+        click.echo(f"Wrote {path}")
+
+
 @main.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to write the reader (default: the configured reader folder, models/reader).")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The folder holding the SQuAD files (default: QA_DATA_DIR, ../shared/data).")
 @click.option("--epochs", type=click.IntRange(1, 20), default=1, show_default=True)
 @click.option("--learning-rate", type=float, default=1e-4, show_default=True)
 @click.option("--seed", type=int, default=13, show_default=True)
-@click.option("--average-share", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
-              help="Average the weights over this last share of the steps (0: the last step's weights; measured, "
-                   "not shipped: see docs/design.md).")
 @click.option("--limit", type=click.IntRange(1), default=None,
-              help="Train on the first LIMIT questions of the SQuAD 2.0 articles and seed sets only (a quick trial).")
-@click.option("--window-questions", default=None, metavar="N|all",
-              help="Questions drawn from SQuAD v1.1's articles (data/squad1/train.json.gz), read in windows "
-                   "(default: what two hours take; 0: none, a quick trial; all: 82,264).")
-@click.option("--written-unanswerable", is_flag=True,
-              help="Also train on data/written/unanswerable.jsonl (measured, not shipped: see docs/design.md).")
-@click.option("--no-measure", is_flag=True, help="Skip calibrating the threshold and measuring the held-out articles.")
+              help="Train on LIMIT questions drawn from the SQuAD 2.0 articles and seed sets only (a quick trial).")
+@click.option("--window-questions", default="all", show_default=True, metavar="N|all",
+              help="Questions drawn from SQuAD v1.1's 428 training articles, read in windows (0: none, a quick "
+                   "trial; all: 82,264).")
+@click.option("--measure-articles", type=click.IntRange(1), default=None,
+              help="Measure only the first N articles of each validation and held-out set (a quick trial).")
+@click.option("--no-measure", is_flag=True, help="Skip choosing the threshold and measuring the held-out articles.")
 @click.option("--measure-only", is_flag=True,
-              help="Do not train: calibrate and measure the reader already in --out again (a few minutes).")
-def train(out: Path | None, epochs: int, learning_rate: float, seed: int, average_share: float, limit: int | None,
-          window_questions: str | None, written_unanswerable: bool, no_measure: bool, measure_only: bool) -> None:
-    """Rebuild the reader from data/ and gold/tuned/: fine-tune, export to ONNX, calibrate, measure, write its card.
+              help="Do not train: choose the decision and threshold of the reader in --out again and measure it.")
+def train(out: Path | None, data_dir: Path | None, epochs: int, learning_rate: float, seed: int, limit: int | None,
+          window_questions: str, measure_articles: int | None, no_measure: bool, measure_only: bool) -> None:
+    """Rebuild the reader from SQuAD and gold/tuned/: fine-tune, export to ONNX, choose when to refuse, measure it,
+    write its card.
 
-    At most two hours on 2 CPU cores; an interrupted run resumes from its checkpoint when started again with the
-    same options. With the default --out, the calibrated threshold is also written to qa.toml.
+    At most four hours on 2 CPU cores; an interrupted run resumes from its checkpoint when started again with the
+    same options. With the default --out, the threshold is also written to qa.toml.
     """
     from train.fit import Hyperparameters
-    from train.reader import WINDOW_QUESTIONS, TrainingRun, measure_reader, train_reader
+    from train.run import TrainingRun, measure_reader, train_reader
 
-    if window_questions is None:
-        questions = WINDOW_QUESTIONS
-    elif window_questions == "all":
+    if window_questions == "all":
         questions = None
     elif window_questions.isdigit():
         questions = int(window_questions)
@@ -216,26 +248,24 @@ def train(out: Path | None, epochs: int, learning_rate: float, seed: int, averag
         raise click.UsageError("--measure-only and --no-measure exclude each other.")
     settings = _settings()
     target = out or settings.reader_model
+    data = data_dir or settings.data_dir
     if measure_only:
         if not (target / "card.json").is_file():
             raise click.UsageError(f"{target} holds no reader trained by `qa train` (no card.json) to measure again.")
-        card = measure_reader(target)
-        click.echo(f"Reader in {target}/ calibrated and measured again (model card: {target / 'README.md'}).")
+        card = measure_reader(target, data)
+        click.echo(f"Reader in {target}/ measured again (model card: {target / 'README.md'}).")
     else:
-        hyperparameters = Hyperparameters(epochs=epochs, learning_rate=learning_rate, seed=seed,
-                                          average_share=average_share)
-        # Progress bars even in a log file: an hour-long run in the background should say how far it has got.
-        card = train_reader(TrainingRun(target, hyperparameters, limit=limit, window_questions=questions,
-                                        measure=not no_measure, written=written_unanswerable, progress=True))
+        hyperparameters = Hyperparameters(epochs=epochs, learning_rate=learning_rate, seed=seed)
+        # Progress bars even in a log file: an hours-long run in the background should say how far it has got.
+        card = train_reader(TrainingRun(target, data, hyperparameters, limit=limit, window_questions=questions,
+                                        measure=not no_measure, measure_limit=measure_articles, progress=True))
         click.echo(f"Reader written to {target}/ in {card['minutes']} minutes (model card: {target / 'README.md'}).")
     if "threshold" in card:
-        held = card["heldout"]["all"]
-        click.echo(f"Held-out articles: F1 {held['f1']} (refusing everything: {held['refuse_all_f1']}), HasAns F1 "
-                   f"{held['HasAns_f1']}, unanswerable refused {held['NoAns_exact']}%, cited top-3 {held['hit@3']}%.")
-        if "heldout_fresh" in card:
-            fresh = card["heldout_fresh"]["all"]
-            click.echo(f"Fresh held-out articles: HasAns F1 {fresh['HasAns_f1']}, wrongly refused "
-                       f"{fresh['wrongly_refused']}%, cited top-3 {fresh['hit@3']}%.")
+        for name in ("dev-heldout", "squad2-heldout", "squad1-heldout"):
+            held = card[name]["all"]
+            click.echo(f"{name}: F1 {held['f1']} (refusing everything: {held['refuse_all_f1']}), HasAns F1 "
+                       f"{held['HasAns_f1']}, unanswerable refused {held['NoAns_exact']}%, answerable wrongly "
+                       f"refused {held['wrongly_refused']}%, cited top-3 {held['hit@3']}%.")
         if out is None:
             _write_threshold(card["threshold"])
 

@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from index.errors import DocumentExists, DocumentNotFound, QAError, QuestionError
+from qa.errors import DocumentExists, DocumentNotFound, QAError, QuestionError
 from qa.pipeline import Pipeline
 from qa.settings import Settings, get_settings
 from ui.schemas import (
