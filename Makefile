@@ -1,9 +1,12 @@
 # The two commands of the README. Both set up everything on a fresh machine (venv, packages, browser, index).
+# `make serve HOST=0.0.0.0 PORT=8080` listens elsewhere (the settings' QA_HOST and QA_PORT).
 VENV ?= .venv
+HOST ?= $(or $(QA_HOST),127.0.0.1)
+PORT ?= $(or $(QA_PORT),8000)
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: serve test install
+.PHONY: serve test check install
 
 $(PY):
 	@echo "Creating the virtual environment in $(VENV)/ ..."
@@ -25,7 +28,12 @@ install: $(INSTALLED)
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
 serve: install
-	GRADIO_ANALYTICS_ENABLED=False $(VENV)/bin/qa serve
+	GRADIO_ANALYTICS_ENABLED=False QA_HOST=$(HOST) QA_PORT=$(PORT) $(VENV)/bin/qa serve
 
 test: install /usr/bin/chromium
 	GRADIO_ANALYTICS_ENABLED=False $(PY) -m pytest
+
+# The fast lane: unit tests only (no server, no model, no browser), in under a minute. Run it while you work;
+# `make test` before you push.
+check: install
+	GRADIO_ANALYTICS_ENABLED=False $(PY) -m pytest -m "not integration and not server and not browser" -q

@@ -3,7 +3,7 @@ against rebuilding the whole index with it, side by side, over indexes of two si
 
     .venv/bin/python -m bench.adding --out bench-out      # about 5 minutes on 2 cores
 
-Each way is timed ``--rounds`` times in turn (median quoted). "Added" is :meth:`Pipeline.add_document` from the
+Each way is timed ``--rounds`` times in turn (median quoted). "Added" is :meth:`DocumentLibrary.add` from the
 file's bytes to the new index serving, its store written; "the PDF alone" is reading it and building an index of
 it alone; "rebuilt" is building an index of every document, the PDF included. All three embed with the same
 encoder (the ONNX copy that serves questions). Writes ``adding.md`` (and prints it).
@@ -49,23 +49,23 @@ def fifty_page_pdf(pages: int = PAGES) -> bytes:
 def measure(seeds: Path, store: Path, extra_documents, data: bytes, rounds: int) -> dict[str, list[float]]:
     settings = Settings(seeds_dir=seeds, store_dir=store, cache_size=0)
     pipeline = Pipeline.from_settings(settings, documents=extra_documents)
-    before = pipeline.opened.index
+    before = pipeline.library.snapshot.index
     times: dict[str, list[float]] = {"added": [], "the PDF alone": [], "rebuilt": []}
     for _ in range(rounds):
         started = time.perf_counter()
-        added = pipeline.add_document("report.pdf", data)
+        added = pipeline.library.add("report.pdf", data)
         times["added"].append(time.perf_counter() - started)
-        pipeline.remove_document(added.doc_id)
+        pipeline.library.remove(added.doc_id)
         started = time.perf_counter()
         document = read_document("report.pdf", data)
-        build_index([document], pipeline.encoder)
+        build_index([document], pipeline.library.embedder)
         times["the PDF alone"].append(time.perf_counter() - started)
         started = time.perf_counter()
         document = read_document("report.pdf", data)
-        build_index([*before.documents.values(), document], pipeline.encoder)
+        build_index([*before.documents.values(), document], pipeline.library.embedder)
         times["rebuilt"].append(time.perf_counter() - started)
     times["passages before"] = [len(before.passages)]
-    times["pdf passages"] = [len(build_index([read_document("report.pdf", data)], pipeline.encoder).passages)]
+    times["pdf passages"] = [len(build_index([read_document("report.pdf", data)], pipeline.library.embedder).passages)]
     return times
 
 

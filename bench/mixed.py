@@ -30,7 +30,7 @@ KEYS = (("HasAns F1", "HasAns_f1"), ("HasAns EM", "HasAns_exact"), ("unanswerabl
 def right_document(results: list[ItemResult], expected: dict[str, str]) -> tuple[int, int]:
     """Answerable questions whose first citation is from their own document, and how many were asked."""
     answerable = [r for r in results if r.item.answerable]
-    right = sum(bool(r.response.evidence) and r.response.evidence[0].passage.doc_id == expected[r.item.id]
+    right = sum(bool(r.response.citations) and r.response.citations[0].passage.doc_id == expected[r.item.id]
                 for r in answerable)
     return right, len(answerable)
 

@@ -7,7 +7,7 @@
 Sections: in-process ``ask`` vs the bare question encoding; one client's ``/ask`` and ``/health`` against the
 in-process ``ask`` and the machine's floor (:mod:`bench.bare_server`); HTTP ``/ask`` with 1, 4 and 16 clients on
 1 and 2 workers; cold start and peak memory; index build and query latency as distractor passages are added (flat, the
-product-quantised index served from ``ann_from`` passages, and HNSW for comparison). Caching is off everywhere
+product-quantised index served from ``approximate_from`` passages, and HNSW for comparison). Caching is off everywhere
 (``QA_CACHE_SIZE=0``) so every request does the full work.
 """
 
@@ -36,19 +36,20 @@ import numpy as np
 
 from bench.distractors import distractor_sentences
 from index.documents import Document, load_documents
-from index.encoder import Encoder, TextEncoder
+from index.embedder import SentenceEmbedder, Embedder
 from index.store import (
     PQ_CENTROIDS,
     SPLITTER_VERSION,
     STORE_FORMAT,
     Manifest,
-    OpenedIndex,
+    LoadedIndex,
     PassageIndex,
-    prepare_passages,
     vector_index,
 )
+from index.preparation import prepare_passages
 from qa.gold import GoldItem, load_gold
-from qa.pipeline import Pipeline, Response, open_configured_index
+from qa.library import load_configured_index
+from qa.pipeline import AskResult, Pipeline
 from qa.retrieve import CANDIDATES
 from qa.settings import PROJECT_ROOT, Settings
 
@@ -80,7 +81,7 @@ class TimedEncoder:
     """A question encoder that remembers how long its last call took, so an ``ask`` can be split into the encode
     and what follows it, call by call."""
 
-    def __init__(self, encoder: TextEncoder) -> None:
+    def __init__(self, encoder: Embedder) -> None:
         self.encoder = encoder
         self.model = encoder.model
         self.last_ms = 0.0
@@ -98,7 +99,7 @@ class TimedEncoder:
 class SentenceTransformersEncode:
     """The baseline: sentence-transformers' own ``encode`` of one question, as a naive pipeline calls it."""
 
-    def __init__(self, encoder: Encoder) -> None:
+    def __init__(self, encoder: SentenceEmbedder) -> None:
         self.model = encoder.model
         self.transformer = encoder.transformer
 
@@ -109,7 +110,7 @@ class SentenceTransformersEncode:
         return self.transformer.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
 
 
-def in_process(pipelines: dict[str, Pipeline], encoders: dict[str, TextEncoder], questions: list[str], rounds: int) -> dict:
+def in_process(pipelines: dict[str, Pipeline], encoders: dict[str, Embedder], questions: list[str], rounds: int) -> dict:
     """Time the bare encode of each encoder and the full ask of each pipeline, side by side in one run.
 
     Per round, each encoder gets two blocks: the bare encode of every question, then the full ask of every
@@ -129,7 +130,7 @@ def in_process(pipelines: dict[str, Pipeline], encoders: dict[str, TextEncoder],
         for name in encoders:
             pipeline = pipelines.get(name)
             calls = [("encode", lambda q, n=name: encoders[n].encode([q]))] + ([("ask", pipeline.ask)] if pipeline else [])
-            timed = pipeline.retriever.encoder if pipeline else None
+            timed = pipeline.library.snapshot.retriever.encoder if pipeline else None
             for kind, call in calls:
                 for question in questions:
                     started = time.perf_counter()
@@ -145,12 +146,12 @@ def in_process(pipelines: dict[str, Pipeline], encoders: dict[str, TextEncoder],
 READ_COUNTS = (1, 2, 4, 6, 8, 10)
 
 
-def reading_cost(opened: OpenedIndex, question_encoder: TextEncoder, baseline: TextEncoder, settings: Settings,
+def reading_cost(opened: LoadedIndex, question_encoder: Embedder, baseline: Embedder, settings: Settings,
                  questions: list[str], rounds: int) -> dict[str, float]:
     """p50 of ``ask`` by how many retrieved passages the reader reads (with their neighbours), and of the bare
     sentence-transformers encode, in blocks of every question whose order rotates each round."""
     pipelines = {
-        f"reads {n}": Pipeline(opened, question_encoder, settings.model_copy(update={"reader_passages": n}))
+        f"reads {n}": Pipeline.over(opened, question_encoder, settings.model_copy(update={"reader_passages": n}))
         for n in READ_COUNTS
     }
     calls = {"bare encode": lambda q: baseline.encode([q])} | {name: p.ask for name, p in pipelines.items()}
@@ -338,11 +339,11 @@ def http_load(url: str, questions: list[str], clients: int, requests: int) -> di
 # --- scale ----------------------------------------------------------------------------------------------------
 
 
-def cites_an_answer(response: Response, item: GoldItem) -> bool:
-    return bool(response.evidence) and any(a in response.evidence[0].passage.text for a in item.answers)
+def cites_an_answer(response: AskResult, item: GoldItem) -> bool:
+    return bool(response.citations) and any(a in response.citations[0].passage.text for a in item.answers)
 
 
-def scale(encoder: Encoder, question_encoder: TextEncoder, sizes: list[int], items: list[GoldItem], rounds: int,
+def scale(encoder: SentenceEmbedder, question_encoder: Embedder, sizes: list[int], items: list[GoldItem], rounds: int,
           wider: list[GoldItem]) -> list[dict]:
     """Seed + N distractor passages: embed once, then time each of ``SCALE_KINDS`` over the same vectors. ``items``
     are timed and their citations counted every round; ``wider`` (answerable) questions are asked once, for a
@@ -379,7 +380,7 @@ def scale(encoder: Encoder, question_encoder: TextEncoder, sizes: list[int], ite
         passage_index = PassageIndex({d.doc_id: d for d in documents}, passages, index, manifest,
                                      all_parses[: len(passages)])
         started = time.perf_counter()
-        pipeline = Pipeline(OpenedIndex(passage_index, "built", "bench"), question_encoder, Settings(cache_size=0))
+        pipeline = Pipeline.over(LoadedIndex(passage_index, "built", "bench"), question_encoder, Settings(cache_size=0))
         return pipeline, add_seconds, time.perf_counter() - started
 
     article_alone, *_ = pipeline_over(0, encoder.encode([p.search_text for p in all_passages[:seed_count]]), "flat")
@@ -409,7 +410,7 @@ def scale(encoder: Encoder, question_encoder: TextEncoder, sizes: list[int], ite
             for _ in range(rounds):
                 for vector in question_vectors:
                     started = time.perf_counter()
-                    pipeline.opened.index.dense_search(vector[None], CANDIDATES)
+                    pipeline.library.snapshot.index.dense_search(vector[None], CANDIDATES)
                     search_ms.append((time.perf_counter() - started) * 1000)
             rows.append({"passages": seed_count + size, "kind": kind, "embed_s": embed_seconds,
                          "index_s": add_seconds, "warm_up_s": warm_seconds, "hit1": 100 * found / len(answerable),
@@ -441,13 +442,13 @@ def main() -> None:
     shutil.copytree(PROJECT_ROOT / "seeds", workdir / "seeds")
     settings = Settings(seeds_dir=workdir / "seeds", store_dir=workdir / "store", cache_size=0)
     started = time.perf_counter()
-    opened, question_encoder = open_configured_index(settings)
+    opened, question_encoder = load_configured_index(settings)
     build_seconds = time.perf_counter() - started
-    encoder = Encoder(settings.model)  # torch: embeds the passages; one question goes straight through its network
+    encoder = SentenceEmbedder(settings.model)  # torch: embeds the passages; one question goes straight through its network
     encoders = {"sentence-transformers": SentenceTransformersEncode(encoder), "torch": encoder, "onnx": question_encoder}
     pipelines = {
-        "torch": Pipeline(opened, TimedEncoder(encoder), settings),
-        "onnx": Pipeline(opened, TimedEncoder(question_encoder), settings),
+        "torch": Pipeline.over(opened, TimedEncoder(encoder), settings),
+        "onnx": Pipeline.over(opened, TimedEncoder(question_encoder), settings),
     }
     local = in_process(pipelines, encoders, questions, rounds)
     print("in-process", local, flush=True)
@@ -467,7 +468,7 @@ def main() -> None:
         process, url, *_ = start_server(workdir, workers)
         try:
             if workers == 1:
-                in_this_process = Pipeline(opened, question_encoder, settings)
+                in_this_process = Pipeline.over(opened, question_encoder, settings)
                 bare, bare_url = start_bare_server(workdir)
                 try:
                     single = one_client(url, bare_url, questions, rounds + 2, in_this_process)

@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from unittest import mock
 
-from index.encoder import BUNDLED_MODEL, resolve_model
+from index.embedder import BUNDLED_MODEL, resolve_model
 from qa.datasets import squad_set
 from qa.gold import squad_corpus
 from qa.reader import ReaderConfig

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.errors import DocumentError, SeedsError
-from index.formats import SUFFIXES, Page, Section, extract
+from index.formats import SUFFIXES, Limits, Page, Section, extract, label
 
 DOCUMENT_SUFFIXES = tuple(SUFFIXES)
 MAX_NAME_CHARS = 120
@@ -83,16 +83,16 @@ def seed_path(folder: Path, file_name: str) -> Path:
     return path
 
 
-def read_document(name: str, data: bytes) -> Document:
+def read_document(name: str, data: bytes, limits: Limits = Limits()) -> Document:
     """The document in a file called ``name`` holding ``data``. Raises DocumentError, naming the file."""
     name = safe_file_name(name)
-    extracted = extract(name, data)
-    return Document(doc_id=document_id(name), title=extracted.title or Path(name).stem, text=extracted.text,
+    extracted = extract(name, data, limits)
+    return Document(doc_id=document_id(name), title=extracted.title or label(Path(name).stem), text=extracted.text,
                     source=Path(name).name, format=extracted.format, url=extracted.url, pages=extracted.pages,
                     sections=extracted.sections)
 
 
-def scan_documents(folder: Path) -> tuple[list[Document], list[Skipped]]:
+def scan_documents(folder: Path, limits: Limits = Limits()) -> tuple[list[Document], list[Skipped]]:
     """Every supported file of ``folder`` (sorted by name) as a document, and the files that could not be read.
 
     Raises:
@@ -104,7 +104,7 @@ def scan_documents(folder: Path) -> tuple[list[Document], list[Skipped]]:
     documents, skipped, ids = [], [], {}
     for path in paths:
         try:
-            document = read_document(path.name, path.read_bytes())
+            document = read_document(path.name, path.read_bytes(), limits)
         except DocumentError as exc:
             skipped.append(Skipped(path.name, str(exc)))
             continue
@@ -125,9 +125,9 @@ def scan_documents(folder: Path) -> tuple[list[Document], list[Skipped]]:
     return documents, skipped
 
 
-def load_documents(folder: Path) -> list[Document]:
+def load_documents(folder: Path, limits: Limits = Limits()) -> list[Document]:
     """:func:`scan_documents`'s documents (the files it skipped are left out)."""
-    return scan_documents(folder)[0]
+    return scan_documents(folder, limits)[0]
 
 
 def corpus_fingerprint(documents: list[Document]) -> str:

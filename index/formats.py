@@ -13,6 +13,10 @@ same or a higher level). The text is made for reading and for answering:
 - PDF (pypdf): each page's text layer, lines of a paragraph joined, pages numbered from 1.
 - Word (python-docx): paragraphs and tables in their order; ``Heading N`` and ``Title`` styles are headings.
 
+Titles and section names are labels, not content: each is one line of at most ``MAX_LABEL_CHARS`` characters
+(longer ones end in "…"), so that a file cannot make them a large or many-line string that every citation copies.
+:class:`Limits` bounds the pages and characters a document may have.
+
 Every reader's failure is a :class:`~index.errors.DocumentError` whose message names the file and the reason.
 """
 
@@ -21,7 +25,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from index.errors import DocumentError
@@ -32,6 +36,15 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # a .docx unpacking to more is refused (a zip bomb)
 MAX_ZIP_RATIO = 200  # nor one whose parts are compressed more than this (ordinary XML: about 5-20)
 SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)\]]*$")
+MAX_LABEL_CHARS = 200  # a title or a section name
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How large a document may be read: pages (PDF) and characters of extracted text."""
+
+    max_pages: int = 1000
+    max_chars: int = 2_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +75,12 @@ def supported(name: str) -> bool:
     return Path(name).suffix.lower() in SUFFIXES
 
 
-def extract(name: str, data: bytes) -> Extracted:
-    """The text and structure of a file called ``name`` holding ``data``.
+def extract(name: str, data: bytes, limits: Limits = Limits()) -> Extracted:
+    """The text and structure of a file called ``name`` holding ``data``, its title and section names made labels.
 
     Raises:
-        DocumentError: the type is not supported, the file is too large, damaged, encrypted, or holds no text.
+        DocumentError: the type is not supported, the file is too large (bytes, pages, characters), damaged,
+            encrypted, or holds no text.
     """
     kind = SUFFIXES.get(Path(name).suffix.lower())
     if kind is None:
@@ -74,10 +88,23 @@ def extract(name: str, data: bytes) -> Extracted:
         raise DocumentError(f"{name!r} is not a supported type (supported: {known}).")
     if len(data) > MAX_FILE_BYTES:
         raise DocumentError(f"{name!r} is {len(data) / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB.")
-    extracted = {"text": _text, "markdown": _markdown, "html": _html, "pdf": _pdf, "docx": _docx}[kind](name, data)
+    if kind == "pdf":
+        extracted = _pdf(name, data, limits.max_pages)
+    else:
+        extracted = {"text": _text, "markdown": _markdown, "html": _html, "docx": _docx}[kind](name, data)
     if not extracted.text.strip():
         raise DocumentError(f"{name!r} holds no text.")
-    return extracted
+    if len(extracted.text) > limits.max_chars:
+        raise DocumentError(f"{name!r} holds {len(extracted.text):,} characters of text; the limit is "
+                            f"{limits.max_chars:,}. Split it into smaller documents.")
+    sections = tuple(Section(label(s.title), s.start, s.end) for s in extracted.sections)
+    return replace(extracted, title=label(extracted.title), sections=sections)
+
+
+def label(text: str) -> str:
+    """``text`` as a label: one line, spaces collapsed, at most ``MAX_LABEL_CHARS`` characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= MAX_LABEL_CHARS else line[: MAX_LABEL_CHARS - 1].rstrip() + "…"
 
 
 def _decoded(name: str, data: bytes) -> str:
@@ -221,7 +248,7 @@ def _html(name: str, data: bytes) -> Extracted:
 # -- PDF ------------------------------------------------------------------------------------------------------------
 
 
-def _pdf(name: str, data: bytes) -> Extracted:
+def _pdf(name: str, data: bytes, max_pages: int) -> Extracted:
     import logging
 
     from pypdf import PdfReader
@@ -233,6 +260,9 @@ def _pdf(name: str, data: bytes) -> Extracted:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):  # an empty user password opens many "protected" PDFs
             raise DocumentError(f"{name!r} is an encrypted PDF; save an unprotected copy and add that.")
+        if len(reader.pages) > max_pages:
+            raise DocumentError(f"{name!r} has {len(reader.pages):,} pages; the limit is {max_pages:,}. Split it "
+                                "into smaller documents.")
         texts = [_reflowed(page.extract_text() or "") for page in reader.pages]
         title = str((reader.metadata or {}).get("/Title") or "").strip()
     except DocumentError:

@@ -18,22 +18,22 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from index.antecedents import resolve_pronouns
 from index.documents import Document, Skipped, corpus_fingerprint, scan_documents
-from index.encoder import ONNX_MODEL, ONNX_TOKENIZER, Encoder, OnnxEncoder, TextEncoder
+from index.embedder import ONNX_MODEL, ONNX_TOKENIZER, SentenceEmbedder, OnnxEmbedder, Embedder
 from index.errors import IndexStoreError
-from index.parses import PARSER_VERSION, ParsedText, parse_texts
-from index.passages import Passage, split_passages
+from index.formats import Limits
+from index.parses import PARSER_VERSION, ParsedText
+from index.passages import Passage
+from index.preparation import PROGRESS_BAR_FROM, PreparedDocument, prepare_passages
 
 STORE_FORMAT = 5  # 2: the ONNX question encoder is stored with the index; 3: so are the passages' parses;
 # 4: passages carry the antecedents of their opening pronouns; 5: large corpora get PQ re-scored search, not HNSW
 SPLITTER_VERSION = 3  # bump when passages change, so stored ones are rebuilt (3: sentences joined into passages)
 MANIFEST, PASSAGES, VECTORS, PARSES = "manifest.json", "passages.json", "vectors.faiss", "parses.jsonl"
-PROGRESS_BAR_FROM = 256  # passages; fewer embed in well under a second
-# From ``ann_from`` passages, flat search gives way to product-quantised fast-scan search whose best candidates are
+# From ``approximate_from`` passages, flat search gives way to product-quantised fast-scan search whose best candidates are
 # re-scored exactly (FAISS "PQ{d/2}x4fs,RFlat"): it finds flat search's exact top 50 at a fraction of the cost, and
 # flat search stops being cheap near 10k passages (docs/performance.md has the measurements).
-ANN_FROM = 10_000
+APPROXIMATE_FROM = 10_000
 REFINE_K_FACTOR = 10
 PQ_CENTROIDS = 16  # 4-bit codes: a sub-quantizer needs at least this many passages to train on
 
@@ -109,7 +109,7 @@ class PassageIndex:
 
 
 @dataclass(frozen=True, slots=True)
-class OpenedIndex:
+class LoadedIndex:
     index: PassageIndex
     action: str  # "reused", "built" or "rebuilt"
     reason: str  # why it was (re)built, for the person reading `qa index`
@@ -117,22 +117,23 @@ class OpenedIndex:
 
 
 def open_index(
-    seeds_dir: Path, store_dir: Path, encoder: Encoder, *, ann_from: int = ANN_FROM, force: bool = False
-) -> OpenedIndex:
+    seeds_dir: Path, store_dir: Path, encoder: SentenceEmbedder, *, approximate_from: int = APPROXIMATE_FROM, force: bool = False,
+    limits: Limits = Limits(),
+) -> LoadedIndex:
     """Reuse the stored index if it matches the seeds and the model; otherwise build it and store it.
 
     Raises:
         SeedsError: the seeds cannot be read.
         IndexStoreError: the model cannot be loaded.
     """
-    documents, skipped = scan_documents(seeds_dir)
-    opened = open_documents_index(documents, store_dir, encoder, ann_from=ann_from, force=force)
+    documents, skipped = scan_documents(seeds_dir, limits)
+    opened = open_documents_index(documents, store_dir, encoder, approximate_from=approximate_from, force=force)
     return replace(opened, skipped=tuple(skipped))
 
 
 def open_documents_index(
-    documents: list[Document], store_dir: Path, encoder: Encoder, *, ann_from: int = ANN_FROM, force: bool = False
-) -> OpenedIndex:
+    documents: list[Document], store_dir: Path, encoder: SentenceEmbedder, *, approximate_from: int = APPROXIMATE_FROM, force: bool = False
+) -> LoadedIndex:
     """:func:`open_index` for documents that do not come from a seeds folder (a gold file's articles, say).
 
     Raises:
@@ -142,41 +143,30 @@ def open_documents_index(
     reason = "forced rebuild" if force else _stale_reason(store_dir, encoder.model, fingerprint)
     if reason is None:
         try:
-            return OpenedIndex(read_index(store_dir, documents), "reused", "seeds and model unchanged")
+            return LoadedIndex(read_index(store_dir, documents), "reused", "seeds and model unchanged")
         except IndexStoreError as exc:
             reason = str(exc)
     if reason == SEEDS_CHANGED:
         try:
-            index, what = _updated(store_dir, documents, encoder, ann_from)
+            index, what = _updated(store_dir, documents, encoder, approximate_from)
             write_index(index, store_dir)
-            return OpenedIndex(read_index(store_dir, documents), "updated", what)
+            return LoadedIndex(read_index(store_dir, documents), "updated", what)
         except IndexStoreError as exc:
             reason = str(exc)
     action = "built" if not (store_dir / MANIFEST).exists() else "rebuilt"
-    index = build_index(documents, encoder, ann_from=ann_from)
+    index = build_index(documents, encoder, approximate_from=approximate_from)
     write_index(index, store_dir, encoder)
-    return OpenedIndex(read_index(store_dir, documents), action, reason)
+    return LoadedIndex(read_index(store_dir, documents), action, reason)
 
 
-def prepare_passages(documents: list[Document]) -> tuple[list[Passage], list[bytes]]:
-    """Split ``documents`` into passages, parse them, and resolve opening pronouns: everything but embedding.
-
-    Returns the passages (ready for :attr:`Passage.search_text` to be embedded) and their stored parses.
-    """
-    passages = [passage for document in documents for passage in split_passages(document)]
-    parses = parse_texts([p.text for p in passages], progress=len(passages) >= PROGRESS_BAR_FROM)
-    parsed = [ParsedText.from_json(p.text, stored) for p, stored in zip(passages, parses, strict=True)]
-    return resolve_pronouns(passages, parsed), parses  # before embedding: "He points to …" is embedded with its name
-
-
-def build_index(documents: list[Document], encoder: Encoder, *, ann_from: int = ANN_FROM) -> PassageIndex:
-    """Split and embed ``documents``. Flat exact search below ``ann_from`` passages, PQ re-scored from there on."""
+def build_index(documents: list[Document], encoder: SentenceEmbedder, *, approximate_from: int = APPROXIMATE_FROM) -> PassageIndex:
+    """Split and embed ``documents``. Flat exact search below ``approximate_from`` passages, PQ re-scored from there on."""
     started = time.perf_counter()
     passages, parses = prepare_passages(documents)
     if not passages:
         raise IndexStoreError("The documents hold no text to index.")
     embeddings = encoder.encode([p.search_text for p in passages], show_progress=len(passages) >= PROGRESS_BAR_FROM)
-    kind = "pq-refine" if len(passages) >= max(ann_from, PQ_CENTROIDS) else "flat"
+    kind = "pq-refine" if len(passages) >= max(approximate_from, PQ_CENTROIDS) else "flat"
     vectors = vector_index(embeddings, kind)
     manifest = Manifest(
         store_format=STORE_FORMAT,
@@ -194,23 +184,24 @@ def build_index(documents: list[Document], encoder: Encoder, *, ann_from: int = 
     return PassageIndex({d.doc_id: d for d in documents}, passages, vectors, manifest, parses)
 
 
-def with_documents(index: PassageIndex, added: list[Document], encoder: TextEncoder, *,
-                   ann_from: int = ANN_FROM) -> PassageIndex:
-    """A new index holding ``index``'s passages and those of ``added``: only the new documents are split, parsed
-    and embedded; the stored vectors are copied. ``index`` itself is left as it is (questions being answered
-    from it go on undisturbed)."""
+def with_documents(index: PassageIndex, added: list[PreparedDocument], encoder: Embedder, *,
+                   approximate_from: int = APPROXIMATE_FROM) -> PassageIndex:
+    """A new index holding ``index``'s passages and those of ``added`` (prepared: split and parsed): only the new
+    passages are embedded; the stored vectors are copied. ``index`` itself is left as it is (questions being
+    answered from it go on undisturbed)."""
     started = time.perf_counter()
-    passages, parses = prepare_passages(added)
+    passages = [passage for prepared in added for passage in prepared.passages]
+    parses = [parse for prepared in added for parse in prepared.parses]
     if not passages:
         raise IndexStoreError("The documents hold no text to index.")
     embeddings = encoder.encode([p.search_text for p in passages])
-    documents = {**index.documents, **{d.doc_id: d for d in added}}
+    documents = {**index.documents, **{prepared.document.doc_id: prepared.document for prepared in added}}
     return _reindexed(index, documents, [*index.passages, *passages], [*index.parses, *parses],
-                      np.concatenate([index.vectors.reconstruct_n(0, len(index.passages)), embeddings]), ann_from,
+                      np.concatenate([index.vectors.reconstruct_n(0, len(index.passages)), embeddings]), approximate_from,
                       started)
 
 
-def without_documents(index: PassageIndex, doc_ids: set[str], *, ann_from: int = ANN_FROM) -> PassageIndex:
+def without_documents(index: PassageIndex, doc_ids: set[str], *, approximate_from: int = APPROXIMATE_FROM) -> PassageIndex:
     """A new index without the passages of ``doc_ids`` (``index`` is left as it is).
 
     Raises:
@@ -223,12 +214,12 @@ def without_documents(index: PassageIndex, doc_ids: set[str], *, ann_from: int =
     documents = {doc_id: d for doc_id, d in index.documents.items() if doc_id not in doc_ids}
     vectors = index.vectors.reconstruct_batch(np.asarray(rows, dtype=np.int64))
     return _reindexed(index, documents, [index.passages[r] for r in rows], [index.parses[r] for r in rows], vectors,
-                      ann_from, started)
+                      approximate_from, started)
 
 
 def _reindexed(index: PassageIndex, documents: dict[str, Document], passages: list[Passage], parses: list[bytes],
-               embeddings: np.ndarray, ann_from: int, started: float) -> PassageIndex:
-    kind = "pq-refine" if len(passages) >= max(ann_from, PQ_CENTROIDS) else "flat"
+               embeddings: np.ndarray, approximate_from: int, started: float) -> PassageIndex:
+    kind = "pq-refine" if len(passages) >= max(approximate_from, PQ_CENTROIDS) else "flat"
     manifest = replace(
         index.manifest, corpus_fingerprint=corpus_fingerprint(list(documents.values())), documents=len(documents),
         passages=len(passages), index_kind=kind, checksums={}, build_seconds=round(time.perf_counter() - started, 3),
@@ -255,7 +246,7 @@ def vector_index(embeddings: np.ndarray, kind: str) -> faiss.Index:
     return vectors
 
 
-def write_index(index: PassageIndex, store_dir: Path, encoder: Encoder | None = None) -> None:
+def write_index(index: PassageIndex, store_dir: Path, encoder: SentenceEmbedder | None = None) -> None:
     """Write the index atomically: data files first, then the manifest that vouches for them.
 
     With ``encoder``, an ONNX copy of it is stored too when it can be exported exactly (see ``export_onnx``);
@@ -285,11 +276,13 @@ def write_index(index: PassageIndex, store_dir: Path, encoder: Encoder | None = 
     _write_atomically(store_dir / MANIFEST, json.dumps(manifest, indent=2).encode())
 
 
-def question_encoder(store_dir: Path, manifest: Manifest, encoder: Encoder, *, onnx: bool = True) -> TextEncoder:
-    """The encoder for questions: the stored ONNX copy if there is one (and ``onnx``), else ``encoder`` itself."""
+def question_embedder(store_dir: Path, manifest: Manifest, embedder: SentenceEmbedder, *, onnx: bool = True,
+                      threads: int = 0) -> Embedder:
+    """The embedder for questions: the stored ONNX copy if there is one (and ``onnx``; using ``threads``, 0: as
+    many as onnxruntime decides), else ``embedder`` itself."""
     if onnx and manifest.query_encoder == "onnx":
-        return OnnxEncoder(encoder.model, store_dir)
-    return encoder
+        return OnnxEmbedder(embedder.model, store_dir, threads)
+    return embedder
 
 
 def read_manifest(store_dir: Path) -> Manifest:
@@ -357,7 +350,7 @@ def _stale_reason(store_dir: Path, model: str, fingerprint: str) -> str | None:
 SEEDS_CHANGED = "the seed documents changed"
 
 
-def _updated(store_dir: Path, documents: list[Document], encoder: Encoder, ann_from: int) -> tuple[PassageIndex, str]:
+def _updated(store_dir: Path, documents: list[Document], encoder: SentenceEmbedder, approximate_from: int) -> tuple[PassageIndex, str]:
     """The stored index brought in step with ``documents``: the passages of documents whose fingerprint is
     unchanged are kept as stored, those of removed or changed documents dropped, new and changed documents
     indexed. Returns it and what was done. Raises IndexStoreError when the store cannot be used for that."""
@@ -374,9 +367,10 @@ def _updated(store_dir: Path, documents: list[Document], encoder: Encoder, ann_f
         raise IndexStoreError("every document changed")
     index = replace(stored, documents={doc_id: current[doc_id] for doc_id in kept})
     if dropped:
-        index = without_documents(index, dropped, ann_from=ann_from)
+        index = without_documents(index, dropped, approximate_from=approximate_from)
     if added:
-        index = with_documents(index, added, encoder, ann_from=ann_from)
+        prepared = [PreparedDocument(d, *prepare_passages([d])) for d in added]
+        index = with_documents(index, prepared, encoder, approximate_from=approximate_from)
     changed = len(dropped & set(current))
     what = (f"{len(added) - changed} document(s) added, {changed} changed, {len(dropped) - changed} removed; only "
             "those were indexed")

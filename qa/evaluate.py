@@ -16,8 +16,7 @@ from dataclasses import dataclass, replace
 
 from qa.conversation import Turn
 from qa.gold import GoldItem
-from qa.pipeline import Pipeline, Response
-from qa.retrieve import Hit
+from qa.pipeline import AskResult, Citation, Pipeline
 
 
 # --- the official SQuAD v2.0 rules -------------------------------------------------------------------------
@@ -148,7 +147,7 @@ def _score_at(threshold, scores, na_probs, predictions, answerable) -> float:
 @dataclass(frozen=True, slots=True)
 class ItemResult:
     item: GoldItem
-    response: Response
+    response: AskResult
     exact: int
     f1: float
     cited_rank: int | None  # 1-based rank of the first evidence passage holding a gold answer
@@ -156,7 +155,7 @@ class ItemResult:
     seconds: float
 
 
-def ask_with_history(pipeline: Pipeline, item: GoldItem) -> Response:
+def ask_with_history(pipeline: Pipeline, item: GoldItem) -> AskResult:
     """Replay the conversation (each earlier question answered by the pipeline), then ask the item's question."""
     turns: list[Turn] = []
     for earlier in item.history:
@@ -179,7 +178,7 @@ def run(pipeline: Pipeline, items: list[GoldItem], *, progress: bool = False) ->
         exact, f1 = item_scores(item, prediction)
         cited_rank = None
         if item.answerable:
-            cited_rank = next((i for i, hit in enumerate(response.evidence, 1) if holds_answer(hit, item)), None)
+            cited_rank = next((i for i, c in enumerate(response.citations, 1) if holds_answer(c, item)), None)
         verbatim = response.answer is None or (
             pipeline.document(response.answer.doc_id).text[response.answer.start : response.answer.end]
             == response.answer.text
@@ -202,10 +201,10 @@ def at_threshold(results: list[ItemResult], threshold: float) -> list[ItemResult
     return rescored
 
 
-def holds_answer(hit: Hit, item: GoldItem) -> bool:
+def holds_answer(citation: Citation, item: GoldItem) -> bool:
     """Whether a cited passage holds a gold answer: its character span covers a gold answer's span where the gold
     file gives offsets (SQuAD v2.0), else the answer's text occurs in it."""
-    passage = hit.passage
+    passage = citation.passage
     if item.spans:
         return any(
             span.doc_id == passage.doc_id and passage.start <= span.start and span.end <= passage.end

@@ -9,249 +9,164 @@ Example::
 
 from __future__ import annotations
 
-import threading
 import time
-import unicodedata
-from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from index.documents import Document, read_document, seed_path
-from index.encoder import Encoder, TextEncoder
-from qa.errors import DocumentExists, DocumentNotFound, QuestionError
-from index.store import (
-    OpenedIndex,
-    open_documents_index,
-    open_index,
-    question_encoder,
-    with_documents,
-    without_documents,
-    write_index,
-)
+from index.documents import Document
+from index.embedder import Embedder
+from index.store import LoadedIndex
+from qa.cache import AnswerCache
 from qa.conversation import Turn, follow_up_context
-from qa.question import ANSWER_KIND_WORDS, question_and_preface, question_proper
+from qa.library import DocumentLibrary, IndexSnapshot, load_configured_index
+from qa.question import checked_question, question_and_preface, question_proper
 from qa.reader import Answer, Reader
-from qa.retrieve import Hit, Retriever
+from qa.retrieve import Hit
 from qa.settings import Settings
-from qa.spelling import Speller
 
 RETRIEVED = 10
 
 
 @dataclass(frozen=True, slots=True)
-class Response:
-    """The result of :meth:`Pipeline.ask`. ``answer`` is ``None`` exactly when ``abstained``."""
+class Citation:
+    """A cited passage (the retrieval hit that found it), located in its document: the document's title, and the
+    page or section the passage starts on."""
+
+    hit: Hit
+    doc_title: str
+    page: int | None = None
+    section: str | None = None
+
+    @property
+    def passage(self):
+        return self.hit.passage
+
+
+@dataclass(frozen=True, slots=True)
+class AskResult:
+    """What :meth:`Pipeline.ask` found. ``answer`` is ``None`` exactly when ``abstained``."""
 
     question: str
     answer: Answer | None
     abstained: bool
     no_answer_score: float  # 0 = surely answered, 1 = surely not in the documents
-    evidence: list[Hit]  # cited passages, the answer's own passage first
+    citations: list[Citation]  # the answer's own passage first
     retrieval_query: str  # the question plus any conversation context used to retrieve
     reader_answer: Answer | None  # the reader's best span even when the pipeline abstained
+    answer_page: int | None = None  # where the answer (given or not) is in its document
+    answer_section: str | None = None
+    index_version: int = 0  # the snapshot of the documents it was answered from
     timings_ms: dict[str, float] = field(default_factory=dict)
-    documents: dict[str, Document] = field(default_factory=dict)  # those the answer and evidence point into
 
     @property
     def raw_answer_text(self) -> str:
         return self.reader_answer.text if self.reader_answer else ""
 
 
-@dataclass(frozen=True, slots=True)
-class Served:
-    """One version of the index with everything that reads it. A change of documents makes a new one; a question
-    is answered wholly from the version it started with."""
-
-    opened: OpenedIndex
-    retriever: Retriever
-    speller: Speller
-    reader: Reader
-
-
 class Pipeline:
-    """Retriever + reader + abstention over one opened index. Thread-safe for concurrent ``ask`` calls, and for
-    :meth:`add_document` / :meth:`remove_document` beside them: a change builds a new index beside the one in
-    use and swaps it in whole, so every answer comes from one consistent index."""
+    """Retrieve, read, decide, over the library's current snapshot of the documents. Thread-safe: each question is
+    answered wholly from the snapshot it started with, whatever the library changes meanwhile."""
 
-    def __init__(self, opened: OpenedIndex, encoder: TextEncoder, settings: Settings) -> None:
+    def __init__(self, library: DocumentLibrary, reader: Reader, settings: Settings) -> None:
+        self.library = library
+        self.reader = reader
         self.settings = settings
-        self.encoder = encoder
-        reader = Reader(
-            settings.reader_model, opened.index, settings.reader_passages, settings.reader_sure,
-            settings.reader_rank_prior,
-        )
-        reader.warm_up()
-        self._served = self._serving(opened, reader)
-        self._cache: OrderedDict[tuple, Response] = OrderedDict()
-        self._cache_lock = threading.Lock()
-        self._change_lock = threading.Lock()  # one change of documents at a time
-
-    def _serving(self, opened: OpenedIndex, reader: Reader) -> Served:
-        retriever = Retriever(opened.index, self.encoder)
-        retriever.warm_up()
-        speller = Speller((passage.text for passage in opened.index.passages), also=ANSWER_KIND_WORDS)
-        return Served(opened, retriever, speller, reader.over(opened.index))
+        self.cache: AnswerCache[AskResult] = AnswerCache(settings.cache_size)
 
     @classmethod
     def from_settings(cls, settings: Settings, documents: list[Document] | None = None) -> Pipeline:
-        """Open (building if needed) the index and load every model. Raises SeedsError / IndexStoreError.
+        """Open (building if needed) the index and load every model once. Raises SeedsError / IndexStoreError /
+        ReaderModelError. ``documents`` replaces the seeds folder (a gold file's own articles)."""
+        loaded, embedder = load_configured_index(settings, documents=documents)
+        return cls.over(loaded, embedder, settings)
 
-        ``documents`` replaces the seeds folder (a gold file's own articles); the index goes to the settings'
-        store folder as usual."""
-        opened, encoder = open_configured_index(settings, documents=documents)
-        return cls(opened, encoder, settings)
-
-    @property
-    def opened(self) -> OpenedIndex:
-        return self._served.opened
-
-    @property
-    def retriever(self) -> Retriever:
-        return self._served.retriever
-
-    @property
-    def reader(self) -> Reader:
-        return self._served.reader
+    @classmethod
+    def over(cls, loaded: LoadedIndex, embedder: Embedder, settings: Settings) -> Pipeline:
+        """A pipeline over an index already loaded (benchmarks and tests build their own)."""
+        reader = Reader(settings.reader_model, settings.reader_passages, settings.reader_read_on_below,
+                        settings.reader_rank_prior, settings.threads)
+        reader.warm_up()
+        return cls(DocumentLibrary(loaded, embedder, settings), reader, settings)
 
     @property
     def documents(self) -> dict[str, Document]:
-        return self._served.opened.index.documents
+        return self.library.snapshot.documents
 
     def document(self, doc_id: str) -> Document:
         """The document a citation points into. Raises DocumentNotFound."""
-        try:
-            return self.documents[doc_id]
-        except (KeyError, TypeError):
-            raise DocumentNotFound(f"No document has the id {doc_id!r}.") from None
+        return self.library.snapshot.document(doc_id)
 
-    def search(self, question: str, k: int) -> list[Hit]:
+    def search(self, question: str, k: int) -> list[Citation]:
         """Ranked cited passages without reading an answer."""
-        served = self._served
-        return served.retriever.retrieve(served.speller.correct(question_proper(self.check_question(question))), k)
+        snapshot = self.library.snapshot
+        asked = snapshot.speller.correct(question_proper(self.check_question(question)))
+        return [cited(hit, snapshot) for hit in snapshot.retriever.retrieve(asked, k)]
 
-    def cached(self, question: str, *, history: list[Turn] | None = None, top_k: int | None = None) -> Response | None:
+    def check_question(self, question: object) -> str:
+        """The question normalised. Raises QuestionError with a message a person understands."""
+        return checked_question(question, self.settings.max_question_chars)
+
+    def cached(self, question: str, *, history: list[Turn] | None = None, top_k: int | None = None) -> AskResult | None:
         """The answer :meth:`ask` gave to this question, history and ``top_k``, if it is still cached; no other
         work (the server answers these without handing them to the pipeline's thread). Raises QuestionError
         for unusable questions, as :meth:`ask` does."""
-        return self._cached(self._cache_key(question, history, top_k, self._served))
+        return self.cache.get(self._cache_key(question, history, top_k, self.library.snapshot))
 
-    def _cache_key(self, question: str, history: list[Turn] | None, top_k: int | None, served: Served) -> tuple:
+    def _cache_key(self, question: str, history: list[Turn] | None, top_k: int | None,
+                   snapshot: IndexSnapshot) -> tuple:
         turns = tuple((history or [])[-self.settings.max_history_turns :])
-        return self.check_question(question), turns, top_k or self.settings.top_k, id(served)
+        return self.check_question(question), turns, top_k or self.settings.top_k, snapshot.version
 
-    def _cached(self, key: tuple) -> Response | None:
-        with self._cache_lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
-        return None
+    def clear_cache(self) -> None:
+        self.cache.clear()
 
-    def ask(self, question: str, *, history: list[Turn] | None = None, top_k: int | None = None) -> Response:
+    def ask(self, question: str, *, history: list[Turn] | None = None, top_k: int | None = None) -> AskResult:
         """Answer ``question`` from the documents, or abstain. Raises QuestionError for unusable questions."""
-        served = self._served  # the whole answer comes from this version of the index
-        key = self._cache_key(question, history, top_k, served)
+        snapshot = self.library.snapshot  # the whole answer comes from this version of the documents
+        key = self._cache_key(question, history, top_k, snapshot)
         question, turns, top_k, _ = key
-        if (cached := self._cached(key)) is not None:
+        if (cached := self.cache.get(key)) is not None:
             return cached
         started = time.perf_counter()
         # "Q: According to the article, who …?" asks "who …?"; "Maduro denied it. What did he claim?" has context
         asked, preface = question_and_preface(question)
-        asked = served.speller.correct(asked)  # "Which organizatin …?" asks "Which organizations …?"
+        asked = snapshot.speller.correct(asked)  # "Which organizatin …?" asks "Which organizations …?"
         context = follow_up_context(asked, [*turns, ("user", preface)] if preface else list(turns))
-        hits = served.retriever.retrieve(asked, max(RETRIEVED, top_k, self.settings.reader_passages), context=context)
+        hits = snapshot.retriever.retrieve(asked, max(RETRIEVED, top_k, self.settings.reader_passages), context=context)
         retrieved = time.perf_counter()
-        answer = served.reader.read(asked, hits)
+        answer = self.reader.answer(asked, hits)
         no_answer_score = 1.0 if answer is None else answer.no_answer_score
         abstained = answer is None or no_answer_score > self.settings.no_answer_threshold
-        evidence = cited_first(hits, answer)[:top_k]
+        citations = [cited(hit, snapshot) for hit in cited_first(hits, answer)[:top_k]]
         finished = time.perf_counter()
-        response = Response(
+        document = snapshot.documents[answer.doc_id] if answer is not None else None
+        result = AskResult(
             question=question,
             answer=None if abstained else answer,
             abstained=abstained,
             no_answer_score=round(no_answer_score, 4),
-            evidence=evidence,
+            citations=citations,
             retrieval_query=f"{asked} {context}".strip(),
             reader_answer=answer,
-            documents=served.opened.index.documents,
+            answer_page=document.page_at(answer.start) if document else None,
+            answer_section=document.section_at(answer.start) if document else None,
+            index_version=snapshot.version,
             timings_ms={
                 "retrieve": round((retrieved - started) * 1000, 2),
                 "read": round((finished - retrieved) * 1000, 2),
                 "total": round((finished - started) * 1000, 2),
             },
         )
-        if self.settings.cache_size and served is self._served:
-            with self._cache_lock:
-                self._cache[key] = response
-                while len(self._cache) > self.settings.cache_size:
-                    self._cache.popitem(last=False)
-        return response
+        if snapshot is self.library.snapshot:
+            self.cache.put(key, result)
+        return result
 
-    def add_document(self, name: str, data: bytes) -> Document:
-        """Read the file ``name`` (its bytes ``data``), index it beside the others and serve it; the file goes
-        into the seeds folder and the index into the store, so the change outlives a restart.
 
-        Raises:
-            DocumentError: the file cannot be read (type, size, damage, no text) or its name is unusable.
-            DocumentExists: a document with its id, or with the same text, is already loaded.
-        """
-        document = read_document(name, data)
-        with self._change_lock:
-            served = self._served
-            documents = served.opened.index.documents
-            if document.doc_id in documents:
-                raise DocumentExists(f"{document.source!r}: a document with the id {document.doc_id!r} is already "
-                                     "loaded; remove it first or rename the file.")
-            same = next((d for d in documents.values() if d.text == document.text), None)
-            if same is not None:
-                raise DocumentExists(f"{document.source!r} has the same text as the loaded document {same.doc_id!r}.")
-            path = seed_path(self.settings.seeds_dir, document.source)
-            if path.exists():
-                raise DocumentExists(f"{document.source!r} is already in the seeds folder; remove it first.")
-            index = with_documents(served.opened.index, [document], self.encoder, ann_from=self.settings.ann_from)
-            path.write_bytes(data)
-            self._replace(served, index, f"added {document.doc_id}")
-        return document
-
-    def remove_document(self, doc_id: str) -> Document:
-        """Stop serving a document and delete its file from the seeds folder and its passages from the store.
-
-        Raises:
-            DocumentNotFound: no such document.
-            IndexStoreError: it is the last document.
-        """
-        with self._change_lock:
-            served = self._served
-            document = self.document(doc_id)
-            index = without_documents(served.opened.index, {doc_id}, ann_from=self.settings.ann_from)
-            if document.source:
-                seed_path(self.settings.seeds_dir, document.source).unlink(missing_ok=True)
-            self._replace(served, index, f"removed {doc_id}")
-        return document
-
-    def _replace(self, served: Served, index, reason: str) -> None:
-        if self.settings.store_dir is not None:
-            write_index(index, self.settings.store_dir)
-        self._served = self._serving(replace(served.opened, index=index, action="changed", reason=reason),
-                                     served.reader)
-        self.clear_cache()
-
-    def clear_cache(self) -> None:
-        with self._cache_lock:
-            self._cache.clear()
-
-    def check_question(self, question: object) -> str:
-        """Normalise a question or raise QuestionError with a message a person understands."""
-        if not isinstance(question, str):
-            raise QuestionError("The question must be text.")
-        cleaned = "".join(c for c in unicodedata.normalize("NFC", question) if unicodedata.category(c) != "Cc" or c in "\t\n")
-        cleaned = " ".join(cleaned.split())
-        if not cleaned:
-            raise QuestionError("The question is empty; type a question about the documents.")
-        if len(cleaned) > self.settings.max_question_chars:
-            raise QuestionError(
-                f"The question is {len(cleaned)} characters long; the limit is {self.settings.max_question_chars}."
-            )
-        return cleaned
+def cited(hit: Hit, snapshot: IndexSnapshot) -> Citation:
+    """``hit`` located in its document of ``snapshot``."""
+    document = snapshot.documents.get(hit.passage.doc_id)
+    if document is None:
+        return Citation(hit, "")
+    return Citation(hit, document.title, document.page_at(hit.passage.start), document.section_at(hit.passage.start))
 
 
 def cited_first(hits: list[Hit], answer: Answer | None) -> list[Hit]:
@@ -259,21 +174,7 @@ def cited_first(hits: list[Hit], answer: Answer | None) -> list[Hit]:
     each (the reader re-ranks what it read), then the rest in retrieval order."""
     if answer is None:
         return hits
-    by_row = {hit.row: hit for hit in hits}
-    first = [row for row in dict.fromkeys([answer.row, *answer.read_rows]) if row in by_row]
-    return [by_row[row] for row in first] + [hit for hit in hits if hit.row not in first]
-
-
-def open_configured_index(
-    settings: Settings, *, force: bool = False, documents: list[Document] | None = None
-) -> tuple[OpenedIndex, TextEncoder]:
-    """The index for these settings' seeds (or ``documents``), store and model, reused or (re)built, and the
-    encoder for questions (the stored ONNX copy unless ``settings.onnx_encoder`` is off). Nothing is loaded
-    unless a build needs it."""
-    encoder = Encoder(settings.model)
-    if documents is None:
-        opened = open_index(settings.seeds_dir, settings.store_dir, encoder, ann_from=settings.ann_from, force=force)
-    else:
-        opened = open_documents_index(documents, settings.store_dir, encoder, ann_from=settings.ann_from, force=force)
-    manifest = opened.index.manifest
-    return opened, question_encoder(settings.store_dir, manifest, encoder, onnx=settings.onnx_encoder)
+    by_id = {hit.passage.passage_id: hit for hit in hits}
+    first = [passage_id for passage_id in dict.fromkeys([answer.passage_id, *answer.read_passages])
+             if passage_id in by_id]
+    return [by_id[passage_id] for passage_id in first] + [hit for hit in hits if hit.passage.passage_id not in first]

@@ -11,6 +11,7 @@ import re
 import unicodedata
 
 from index.passages import split_sentences
+from qa.errors import QuestionError
 from qa.terms import STOPWORDS, WORD
 
 # The words that say what kind of answer a question wants: a misspelt one should be corrected to them even where
@@ -128,3 +129,20 @@ def _unwrapped(text: str) -> str:
     if len(text) > 2 and text[0] in OPENING_QUOTES and text[-1] in CLOSING_QUOTES:
         text = text[1:-1].strip()
     return text
+
+
+def checked_question(question: object, max_chars: int) -> str:
+    """``question`` normalised (NFC, control characters dropped, spaces collapsed), or QuestionError with a
+    message a person understands: not text, empty, over ``max_chars``, or holding a lone surrogate (half of a
+    UTF-16 pair, which no text can be encoded with)."""
+    if not isinstance(question, str):
+        raise QuestionError("The question must be text.")
+    if any("\ud800" <= c <= "\udfff" for c in question):
+        raise QuestionError("The question holds an invalid character (a lone UTF-16 surrogate); send it as UTF-8 text.")
+    cleaned = "".join(c for c in unicodedata.normalize("NFC", question) if unicodedata.category(c) != "Cc" or c in "\t\n")
+    cleaned = " ".join(cleaned.split())
+    if not cleaned:
+        raise QuestionError("The question is empty; type a question about the documents.")
+    if len(cleaned) > max_chars:
+        raise QuestionError(f"The question is {len(cleaned)} characters long; the limit is {max_chars}.")
+    return cleaned

@@ -14,13 +14,13 @@ Method (as the field writes it; transformers' ``utils_qa.postprocess_qa_predicti
    no-answer probability that the pipeline compares with ``no_answer_threshold``.
 5. Reading costs about 0.16 ms per word piece on two cores (a passage and question: about 20 ms), so the first
    retrieved passage is read alone, and the next ones (up to ``passages_read``) only when ``sigmoid(margin)`` of
-   the first one's span is below ``sure``.
+   the first one's span is below ``read_on_below``.
 6. Spans of different passages compete by their score minus ``rank_prior * log(1 + rank)``, ``rank`` counting
    retrieved passages from 0: the retriever's ranking as a prior beside the reader's score, as BERTserini (Yang
    et al. 2019) combines its retriever's and reader's scores.
 
-Every answer is ``document.text[start:end]``: token offsets map back into the passage, and the passage's own
-offsets into its document.
+Every answer is ``document.text[start:end]``: token offsets map back into the passage's text, and the passage's
+own offsets into its document (its text is the document's at those offsets).
 
 The model is trained by ``qa train`` (the ``train`` package, which serving never imports) and ships in
 ``models/reader/`` with its model card.
@@ -28,10 +28,8 @@ The model is trained by ``qa train`` (the ``train`` package, which serving never
 
 from __future__ import annotations
 
-import copy
 import json
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -39,7 +37,6 @@ from pathlib import Path
 import numpy as np
 
 from qa.errors import ReaderModelError
-from index.store import PassageIndex
 from qa.retrieve import Hit
 
 MODEL_FILE, TOKENIZER_FILE, CONFIG_FILE = "reader.onnx", "tokenizer.json", "reader.json"
@@ -98,7 +95,8 @@ class ReaderConfig:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """A verbatim answer: ``text == documents[doc_id].text[start:end]``, inside the passage ``passage_id``."""
+    """A verbatim answer: ``text == documents[doc_id].text[start:end]``, inside the passage ``passage_id`` (its
+    text is the passage's text at the same offsets)."""
 
     text: str
     doc_id: str
@@ -107,9 +105,8 @@ class Answer:
     end: int
     score: float  # 1 - no_answer_score
     no_answer_score: float  # the calibrated probability that the passages do not answer: 0 = surely answered
-    row: int  # the passage's row in the index
     margin: float = 0.0  # the reader's raw judgement: best span score minus its slice's null score
-    read_rows: tuple[int, ...] = ()  # the passages read, by row, the best span's first
+    read_passages: tuple[str, ...] = ()  # the ids of the passages read, by their best span, the answer's first
     features: tuple[tuple[str, float], ...] = ()  # what the decision weighed (FEATURES)
 
 
@@ -219,8 +216,9 @@ class SpanModel:
     Raises ReaderModelError (on load) when the folder is missing a file or holds a damaged one.
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, threads: int = 0) -> None:
         self.folder = folder
+        self.threads = threads  # 0: onnxruntime decides
         self.config = ReaderConfig()
         self.tokenizer = None
         self._session = None
@@ -240,20 +238,20 @@ class SpanModel:
             self.config = ReaderConfig.read(self.folder / CONFIG_FILE)
             self.tokenizer = Tokenizer.from_file(str(self.folder / TOKENIZER_FILE))
             options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = int(os.environ.get("QA_ENCODER_THREADS", "0"))  # 0: onnxruntime decides
+            options.intra_op_num_threads = self.threads
             self._session = onnxruntime.InferenceSession(
                 str(self.folder / MODEL_FILE), options, providers=["CPUExecutionProvider"]
             )
             given = {output.name for output in self._session.get_outputs()}
             self._outputs = [name for name in OUTPUTS if name in given]
-            self.read("Is this model whole?", ["It is."])
+            self.logits("Is this model whole?", ["It is."])
         except Exception as exc:  # JSON, tokenizers and onnxruntime each raise their own types for a damaged file
             self._session = None
             raise ReaderModelError(
                 f"The reader model {shown} is damaged ({type(exc).__name__}); run `qa train` or restore it from git."
             ) from None
 
-    def read(self, question: str, texts: Sequence[str]) -> tuple[list[Slice], np.ndarray, np.ndarray, np.ndarray]:
+    def logits(self, question: str, texts: Sequence[str]) -> tuple[list[Slice], np.ndarray, np.ndarray, np.ndarray]:
         """The slices of ``question`` paired with each text, and their start, end and answerable logits (one ONNX
         call; a model without the answerable head gives zeros)."""
         self.load()
@@ -269,20 +267,12 @@ class Reader:
     Raises ReaderModelError (on warm-up) when the model folder is missing a file or holds a damaged one.
     """
 
-    def __init__(
-        self, model_dir: Path, index: PassageIndex, passages_read: int, sure: float = 1.0, rank_prior: float = 0.0
-    ) -> None:
-        self.model = SpanModel(model_dir)
-        self.index = index
+    def __init__(self, model_dir: Path, passages_read: int, read_on_below: float = 1.0, rank_prior: float = 0.0,
+                 threads: int = 0) -> None:
+        self.model = SpanModel(model_dir, threads)
         self.passages_read = passages_read
-        self.sure = sure
+        self.read_on_below = read_on_below
         self.rank_prior = rank_prior
-
-    def over(self, index: PassageIndex) -> Reader:
-        """The same reader (its loaded model shared) reading passages of ``index``."""
-        reader = copy.copy(self)
-        reader.index = index
-        return reader
 
     @property
     def name(self) -> str:
@@ -292,43 +282,43 @@ class Reader:
         """Load the tokenizer and the ONNX model once, and run one question through them."""
         self.model.load()
 
-    def read(self, question: str, hits: list[Hit]) -> Answer | None:
-        """The best span of the first hit, or of the first ``passages_read`` hits when the reader is less than
-        ``sure`` of the first one's; ``None`` if no passage has a span."""
+    def answer(self, question: str, hits: list[Hit]) -> Answer | None:
+        """The best span of :meth:`reading`, as a verbatim answer in its passage's document; ``None`` if no passage
+        has a span."""
         reading = self.reading(question, hits)
         if reading is None:
             return None
         passage = reading.hit.passage
-        start, end = passage.start + reading.span.start, passage.start + reading.span.end
         features = reading.features
         no_answer = self.model.config.decision.no_answer(features)
         return Answer(
-            text=self.index.documents[passage.doc_id].text[start:end],
+            text=passage.text[reading.span.start : reading.span.end],
             doc_id=passage.doc_id,
             passage_id=passage.passage_id,
-            start=start,
-            end=end,
+            start=passage.start + reading.span.start,
+            end=passage.start + reading.span.end,
             score=round(1.0 - no_answer, 4),
             no_answer_score=round(no_answer, 4),
-            row=reading.hit.row,
             margin=round(reading.margin, 4),
-            read_rows=reading.ranked_rows,
+            read_passages=reading.ranked_passages,
             features=tuple((name, round(value, 4)) for name, value in features.items()),
         )
 
     def reading(self, question: str, hits: list[Hit]) -> Reading | None:
-        """What :meth:`read` answers from: the best span, its hit and its slice's null score."""
-        reading = self._read(question, hits[:1])
-        if self.passages_read > 1 and len(hits) > 1 and (reading is None or sigmoid(reading.margin) < self.sure):
-            more = self._read(question, hits[1 : self.passages_read], first_rank=1)
+        """The best span of the first hit, or of the first ``passages_read`` hits when sigmoid of the first one's
+        margin is below ``read_on_below``."""
+        reading = self._best_span(question, hits[:1])
+        if self.passages_read > 1 and len(hits) > 1 and (
+                reading is None or sigmoid(reading.margin) < self.read_on_below):
+            more = self._best_span(question, hits[1 : self.passages_read], first_rank=1)
             reading = more if reading is None else reading.joined(more)
         return reading
 
-    def _read(self, question: str, hits: list[Hit], first_rank: int = 0) -> Reading | None:
+    def _best_span(self, question: str, hits: list[Hit], first_rank: int = 0) -> Reading | None:
         """The best span of these hits' passages (one model call); ``hits[0]`` is retrieved at ``first_rank``."""
         if not hits:
             return None
-        slices, start_logits, end_logits, answerable = self.model.read(question, [hit.passage.text for hit in hits])
+        slices, start_logits, end_logits, answerable = self.model.logits(question, [hit.passage.text for hit in hits])
         found = best_per_text(slices, start_logits, end_logits, self.model.config)
         if not found:
             return None
@@ -337,31 +327,31 @@ class Reader:
         }
         source = max(ranked, key=ranked.__getitem__)
         span, null = found[source]
-        scores = tuple((hits[text].row, score) for text, score in ranked.items())
+        scores = tuple((hits[text].passage.passage_id, score) for text, score in ranked.items())
         return Reading(span, hits[source], null, scores, float(answerable[span.slice]), float(answerable.max()))
 
 
 @dataclass(frozen=True, slots=True)
 class Reading:
     """What one or two model calls found: the best span, its hit and its slice's null score, and the best span
-    score of every passage read (by row), less the prior of its retrieval rank."""
+    score of every passage read (by passage id), less the prior of its retrieval rank."""
 
     span: Span
     hit: Hit
     null: float
-    scores: tuple[tuple[int, float], ...]
+    scores: tuple[tuple[str, float], ...]
     answerable: float = 0.0  # the answerable logit of the best span's slice
     top_answerable: float = 0.0  # the highest answerable logit of every slice read
 
     @property
     def ranked(self) -> float:
         """The best span's score less the prior of its passage's retrieval rank."""
-        return dict(self.scores)[self.hit.row]
+        return dict(self.scores)[self.hit.passage.passage_id]
 
     @property
-    def ranked_rows(self) -> tuple[int, ...]:
-        """The passages read, by row, best span first."""
-        return tuple(row for row, _ in sorted(self.scores, key=lambda pair: -pair[1]))
+    def ranked_passages(self) -> tuple[str, ...]:
+        """The ids of the passages read, best span first."""
+        return tuple(passage_id for passage_id, _ in sorted(self.scores, key=lambda pair: -pair[1]))
 
     @property
     def margin(self) -> float:

@@ -68,7 +68,7 @@ def write_report(
     for r in results:
         gold = " / ".join(r.item.answers) if r.item.answers else "*(no answer)*"
         predicted = r.response.answer.text if r.response.answer else "*(abstained)*"
-        cited = r.response.evidence[0].passage.passage_id if r.response.evidence else ""
+        cited = r.response.citations[0].passage.passage_id if r.response.citations else ""
         rows.append(f"| {r.item.id} | {_cell(r.item.question)} | {_cell(gold)} | {_cell(predicted)} | {r.exact} | {r.f1:.2f} | {cited} |")
     by_article = f"## Per article\n\n{articles_table(articles)}\n" if articles else ""
     report = (

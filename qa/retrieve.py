@@ -15,7 +15,7 @@ import bm25s
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
-from index.encoder import TextEncoder
+from index.embedder import Embedder
 from index.passages import Passage
 from index.store import PassageIndex
 from qa.spelling import Vocabulary
@@ -45,7 +45,6 @@ class Hit:
     """A retrieved passage with its fused score and the evidence behind it."""
 
     passage: Passage
-    row: int  # the passage's row in the index
     score: float
     dense_score: float
     lexical_score: float
@@ -56,7 +55,7 @@ class Hit:
 class Retriever:
     """Ranks the passages of a :class:`PassageIndex` for a question. Call :meth:`warm_up` once before use."""
 
-    def __init__(self, index: PassageIndex, encoder: TextEncoder) -> None:
+    def __init__(self, index: PassageIndex, encoder: Embedder) -> None:
         self.index = index
         self.encoder = encoder
         self._bm25: bm25s.BM25 | None = None
@@ -162,7 +161,6 @@ class Retriever:
         return [
             Hit(
                 passage=self.index.passages[row],
-                row=row,
                 score=round(fused[row], 6),
                 dense_score=round(dense.get(row, 0.0), 6),
                 lexical_score=round(float(lexical[row]), 6),

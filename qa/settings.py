@@ -1,7 +1,13 @@
-"""The one settings object. Every field can be set by a ``QA_*`` environment variable or in ``qa.toml``."""
+"""The one settings object. Every field can be set by a ``QA_*`` environment variable or in ``qa.toml``.
+
+This module is also the only place that reads or writes the process environment: :func:`quiet_libraries` sets
+what the libraries read at import (no telemetry, no progress bars), and :func:`for_server` hands the settings
+of ``qa serve`` (address, workers) to the processes uvicorn starts.
+"""
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -13,9 +19,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from index.encoder import BUNDLED_MODEL
-from index.formats import MAX_FILE_BYTES
-from index.store import ANN_FROM
+from index.embedder import BUNDLED_MODEL
+from index.formats import MAX_FILE_BYTES, Limits
+from index.store import APPROXIMATE_FROM
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_FILE = PROJECT_ROOT / "qa.toml"
@@ -34,7 +40,7 @@ class Settings(BaseSettings):
         PROJECT_ROOT / "models" / "reader", description="folder of the reader (reader.onnx, tokenizer.json, reader.json)"
     )
     reader_passages: int = Field(4, ge=1, le=20, description="retrieved passages the reader reads at most")
-    reader_sure: float = Field(
+    reader_read_on_below: float = Field(
         0.5, ge=0.0, le=1.0,
         description="read past the first passage only when sigmoid(margin) is below this (0.5: its best span does "
                     "not beat its no-answer score)",
@@ -48,8 +54,8 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(500, ge=1)
     max_history_turns: int = Field(20, ge=0)
     max_body_bytes: int = Field(64 * 1024, ge=1024)
-    ann_from: int = Field(
-        ANN_FROM, ge=1, description="passages from which FAISS switches to product-quantised search, re-scored exactly"
+    approximate_search_from: int = Field(
+        APPROXIMATE_FROM, ge=1, description="passages from which FAISS switches to product-quantised search, re-scored exactly"
     )
     cache_size: int = Field(1024, ge=0, description="answers kept for repeated identical questions")
     cors_origins: list[str] = Field(default_factory=list)
@@ -58,8 +64,30 @@ class Settings(BaseSettings):
         description="turns on POST /documents and DELETE /documents/{id}, for requests sending it as a bearer token",
     )
     max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024, le=MAX_FILE_BYTES, description="largest file added")
+    max_document_pages: int = Field(1000, ge=1, description="pages a PDF added may have")
+    max_document_chars: int = Field(2_000_000, ge=1000, description="characters of text a document added may hold")
+    max_document_passages: int = Field(10_000, ge=1, description="passages a document added may make")
+    max_indexing_seconds: float = Field(120.0, gt=0, description="time a document added may take to read and parse")
+    host: str = Field("127.0.0.1", description="the interface qa serve listens on (make serve HOST=…)")
+    port: int = Field(8000, ge=1, le=65535, description="the port qa serve listens on (make serve PORT=…)")
+    serve_workers: int = Field(1, ge=1, le=64, description="uvicorn worker processes (qa serve --workers)")
+    public_url: str | None = Field(
+        None, description="the address people reach the server at (behind a proxy); the chat's links use it "
+                          "instead of the request's Host header")
+    api_docs: bool = Field(True, description="serve the API's documentation at /docs (from installed files)")
     data_dir: Path = Field(PROJECT_ROOT.parent / "shared" / "data",
                            description="the folder holding the SQuAD files `qa train` and `qa eval` read")
+
+    @property
+    def document_limits(self) -> Limits:
+        return Limits(max_pages=self.max_document_pages, max_chars=self.max_document_chars)
+
+    @property
+    def threads(self) -> int:
+        """Threads each model may use: the cores shared equally between workers (0: the library decides)."""
+        if self.serve_workers == 1:
+            return 0
+        return max(1, (os.cpu_count() or 1) // self.serve_workers)
 
     @classmethod
     def settings_customise_sources(
@@ -73,3 +101,17 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def quiet_libraries() -> None:
+    """No telemetry or version check from Gradio, no progress bars from the model hub, no tokenizer threads
+    forked: set before those libraries are imported."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def for_server(host: str, port: int, workers: int) -> None:
+    """Make the settings that the server's processes read (uvicorn starts the app in each of its workers) say
+    where it listens and how many workers share the cores."""
+    os.environ.update({"QA_HOST": host, "QA_PORT": str(port), "QA_SERVE_WORKERS": str(workers)})

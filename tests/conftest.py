@@ -39,9 +39,9 @@ def settings(workdir):
 
 @pytest.fixture(scope="session")
 def encoder():
-    from index.encoder import Encoder
+    from index.embedder import SentenceEmbedder
 
-    encoder = Encoder()
+    encoder = SentenceEmbedder()
     encoder.warm_up()
     return encoder
 

@@ -51,6 +51,7 @@ QUESTIONS = {
         ("When was the line electrified?", "1961"),
         ("What is the gradient of the Kessel incline?", "one in thirty"),
     ],
+    "Villages_of_the_North": [("When was the church of Northwick 1 finished?", "1607")],
     "Mirelle_Okafor": [
         ("Which museum did Mirelle Okafor design?", "the Lagos Water Museum"),
         ("Where did Mirelle Okafor study?", "Delft"),

@@ -145,7 +145,7 @@ def _context_switches(pid: int) -> int:
 
 
 def test_an_idle_server_with_the_chat_loaded_sleeps(served):
-    """Gradio's queue polls every millisecond by default, which slowed /ask by about 1 ms (ui/http.py)."""
+    """Gradio's queue polls every millisecond by default, which slowed /ask by about 1 ms (ui/chat_mount.py)."""
     process, url = served
     deadline = time.monotonic() + 90
     while httpx.get(url + "/ui/", timeout=10).status_code != 200:  # until the chat has loaded
@@ -162,13 +162,9 @@ def test_a_cached_answer_is_served_without_the_pipeline_thread(settings, pipelin
     """(In process, no uvicorn: the test stops the app's pipeline thread, which a real server never does.)"""
     from fastapi.testclient import TestClient
 
-    import ui.http
+    from ui.app import create_app
 
-    def no_chat(*args):
-        raise ImportError("the chat is not needed here")
-
-    monkeypatch.setattr(ui.http, "_chat_app", no_chat)
-    app = ui.http.create_app(settings, pipeline)
+    app = create_app(settings, pipeline, chat=False)
     with TestClient(app) as client:
         body = {"question": "Who was indicted in 2020?", "top_k": 2}
         first = client.post("/ask", json=body)

@@ -70,12 +70,12 @@ def test_the_scale_run_embeds_and_cites_as_the_served_index_does(encoder, pipeli
     items = gold_questions()
     answerable = [item for item in items if item.answerable]
     cited = sum(
-        any(answer in response.evidence[0].passage.text for answer in item.answers)
+        any(answer in response.citations[0].passage.text for answer in item.answers)
         for item in answerable
-        if (response := pipeline.ask(item.question)).evidence
+        if (response := pipeline.ask(item.question)).citations
     )
-    rows = scale(RecordingEncoder(), pipeline.retriever.encoder, [0], items, 1, answerable)
-    assert set(embedded) >= {p.search_text for p in pipeline.opened.index.passages}
+    rows = scale(RecordingEncoder(), pipeline.library.snapshot.retriever.encoder, [0], items, 1, answerable)
+    assert set(embedded) >= {p.search_text for p in pipeline.library.snapshot.index.passages}
     assert [row["kind"] for row in rows] == ["flat"]  # the article's passages are too few to train a quantiser
     assert [row["cited1"] for row in rows] == [100 * cited / len(answerable)]
     assert [row["wider_cited1"] for row in rows] == [100 * cited / len(answerable)]
@@ -86,9 +86,9 @@ def test_in_process_splits_each_ask_into_its_encode_and_what_follows(pipeline, e
     from bench.run import SentenceTransformersEncode, TimedEncoder, in_process
     from qa.pipeline import Pipeline
 
-    timed = TimedEncoder(pipeline.retriever.encoder)
-    measured = Pipeline(pipeline.opened, timed, pipeline.settings.model_copy(update={"cache_size": 0}))
-    encoders = {"sentence-transformers": SentenceTransformersEncode(encoder), "onnx": pipeline.retriever.encoder}
+    timed = TimedEncoder(pipeline.library.snapshot.retriever.encoder)
+    measured = Pipeline.over(pipeline.library.snapshot.loaded, timed, pipeline.settings.model_copy(update={"cache_size": 0}))
+    encoders = {"sentence-transformers": SentenceTransformersEncode(encoder), "onnx": pipeline.library.snapshot.retriever.encoder}
     local = in_process({"onnx": measured}, encoders, QUESTIONS, rounds=1)
     assert set(local) == {"encode sentence-transformers", "encode onnx", "ask onnx", "after encode onnx"}
     assert timed.last_ms > 0

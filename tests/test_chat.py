@@ -1,51 +1,44 @@
-"""The chat's rendering and its reading of Gradio's history, without a browser."""
+"""The chat's rendering (document text shown as text, never as markup) and its loading, without a browser."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from ui.chat import ABSTENTION, history_turns, render
+from ui.chat import inert, render
 
 
-def gradio6(role: str, text: str) -> dict:
-    """A message as Gradio 6 passes it to the chat function (captured from a real session)."""
-    return {"role": role, "metadata": None, "content": [{"text": text, "type": "text"}], "options": None}
+def test_document_text_is_inert_in_markdown_and_html():
+    hostile = "Report\n\n# Heading [click](https://evil.example) ![x](https://evil.example/t.png) <b>bold</b> *it*"
+    shown = inert(hostile)
+    assert "\n" not in shown
+    bare = re.sub(r"&#?\w+;", "", shown)  # what is left besides character references
+    for markup in ("#", "[", "]", "(", "!", "<", "*"):
+        assert markup not in bare
+    assert html_unescape(shown) == " ".join(hostile.split())  # the same words, shown as they are
 
 
-def test_history_from_gradio6_blocks_keeps_questions_and_answer_lines():
-    history = [
-        gradio6("user", "Who is the U.S. Defense Secretary?"),
-        gradio6("assistant", "**Pete Hegseth** [1]\n\n<details><summary>[1] …</summary></details>"),
-        gradio6("user", "What is the capital of France?"),
-        gradio6("assistant", f"**{ABSTENTION}** I found no passage …"),
-    ]
-    assert history_turns(history) == [
-        ("user", "Who is the U.S. Defense Secretary?"),
-        ("assistant", "Pete Hegseth"),
-        ("user", "What is the capital of France?"),
-        ("assistant", ""),
-    ]
+def html_unescape(text: str) -> str:
+    import html
 
-
-def test_history_from_plain_strings_and_escaped_answers():
-    history = [{"role": "user", "content": "Who?"}, {"role": "assistant", "content": "**AT&amp;T** [1]\n\nx"}]
-    assert history_turns(history) == [("user", "Who?"), ("assistant", "AT&T")]
+    return html.unescape(text)
 
 
 @pytest.mark.integration
 def test_render_highlights_the_exact_span_and_escapes_html(pipeline):
-    response = pipeline.ask("How much is the reward for Maduro's arrest?")
-    html = render(response)
+    result = pipeline.ask("How much is the reward for Maduro's arrest?")
+    html = render(result)
     assert html.startswith("**$50 million** [1]")
     assert "<mark>$50 million</mark>" in html
-    assert html.count("<details") == len(response.evidence)
+    assert html.count("<details") == len(result.citations)
 
 
 def test_chat_route_says_it_is_starting_until_gradio_has_loaded():
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
-    from ui.http import LazyChat
+    from ui.chat_mount import LazyChat
 
     app = FastAPI()
     app.mount("/ui", LazyChat())
@@ -62,19 +55,20 @@ def test_chat_route_says_so_when_gradio_failed_to_load(monkeypatch):
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
-    import ui.http
+    import ui.chat_mount
     from qa.settings import Settings
-    from ui.http import LazyChat
+    from ui.auth import AdminGate
+    from ui.chat_mount import LazyChat
 
     def broken(*args):
         raise ImportError("no gradio here")
 
-    monkeypatch.setattr(ui.http, "_chat_app", broken)
+    monkeypatch.setattr(ui.chat_mount, "chat_app", broken)
     chat = LazyChat()
 
     async def load():
         async with AsyncExitStack() as stack:
-            await chat._load(stack, lambda: None, None, Settings())
+            await chat._load(stack, lambda: None, None, Settings(), AdminGate(None))
 
     asyncio.run(load())
     app = FastAPI()

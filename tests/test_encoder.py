@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from index.encoder import ONNX_TOLERANCE, OnnxEncoder
-from index.store import question_encoder, read_manifest
+from index.embedder import ONNX_TOLERANCE, OnnxEmbedder
+from index.store import question_embedder, read_manifest
 from tests.conftest import GOLD
 
 pytestmark = pytest.mark.integration
@@ -26,11 +26,11 @@ def sentence_transformers_encode(encoder, texts: list[str]) -> np.ndarray:
 @pytest.fixture(scope="module")
 def onnx_encoder(pipeline, settings):
     assert read_manifest(settings.store_dir).query_encoder == "onnx"
-    return OnnxEncoder(pipeline.retriever.encoder.model, settings.store_dir)
+    return OnnxEmbedder(pipeline.library.snapshot.retriever.encoder.model, settings.store_dir)
 
 
 def test_the_configured_pipeline_encodes_questions_with_the_onnx_copy(pipeline):
-    assert isinstance(pipeline.retriever.encoder, OnnxEncoder)
+    assert isinstance(pipeline.library.snapshot.retriever.encoder, OnnxEmbedder)
 
 
 def test_onnx_vectors_match_sentence_transformers_on_the_gold_questions(onnx_encoder, encoder):
@@ -58,15 +58,15 @@ def test_onnx_and_direct_vectors_match_on_arbitrary_text(onnx_encoder, encoder, 
 
 def test_turning_the_onnx_encoder_off_gives_the_torch_encoder(settings, encoder):
     manifest = read_manifest(settings.store_dir)
-    assert question_encoder(settings.store_dir, manifest, encoder, onnx=False) is encoder
-    assert isinstance(question_encoder(settings.store_dir, manifest, encoder), OnnxEncoder)
+    assert question_embedder(settings.store_dir, manifest, encoder, onnx=False) is encoder
+    assert isinstance(question_embedder(settings.store_dir, manifest, encoder), OnnxEmbedder)
 
 
 def test_only_mean_pooled_models_are_taken_apart(encoder):
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Normalize, Pooling
 
-    from index.encoder import _DirectPath
+    from index.embedder import _DirectPath
 
     transformer = encoder.transformer
     cls_pooled = SentenceTransformer(

@@ -11,7 +11,7 @@ from qa.evaluate import (
     normalize_answer,
 )
 from qa.gold import GoldItem, load_gold, to_squad
-from qa.pipeline import Response
+from qa.pipeline import AskResult
 from qa.reader import Answer
 from tests.conftest import GOLD, SEEDS
 
@@ -52,8 +52,8 @@ def test_best_threshold_matches_the_official_sweep():
 
 def _result(answers: list[str], said: str, no_answer_score: float) -> ItemResult:
     item = GoldItem(f"q{no_answer_score}", "Who?", answers)
-    answer = Answer(said, "doc", "doc-1", 0, len(said), 1 - no_answer_score, no_answer_score, 0)
-    response = Response("Who?", answer, False, no_answer_score, [], "Who?", answer)
+    answer = Answer(said, "doc", "doc-1", 0, len(said), 1 - no_answer_score, no_answer_score)
+    response = AskResult("Who?", answer, False, no_answer_score, [], "Who?", answer)
     return ItemResult(item, response, *item_scores(item, said), None, True, 0.0)
 
 

@@ -9,6 +9,7 @@ import pytest
 from index.passages import Passage
 from qa.evaluate import holds_answer
 from qa.gold import GoldFormatError, GoldItem, GoldSpan, load_gold, load_squad_corpus
+from qa.pipeline import Citation
 from qa.retrieve import Hit
 from tests.squad_files import small_squad, write
 
@@ -52,9 +53,9 @@ def test_unanswerable_questions_keep_where_their_writers_pointed(tmp_path):
     assert not pointed.answerable and astray.plausible == ()
 
 
-def _hit(doc_id: str, start: int, end: int) -> Hit:
+def _hit(doc_id: str, start: int, end: int) -> Citation:
     passage = Passage(doc_id, f"{doc_id}#0", start, end, "x" * (end - start))
-    return Hit(passage, 0, 1.0, 1.0, 1.0, 1, 1)
+    return Citation(Hit(passage, 1.0, 1.0, 1.0, 1, 1), "A document")
 
 
 def test_hit_rule_is_span_coverage_not_substring():

@@ -17,10 +17,10 @@ def test_who_was_indicted_in_2020(pipeline):
     answer = response.answer
     assert not response.abstained
     assert answer.text.startswith("Maduro")  # the names as the passage lists them
-    assert "2020 indictment" in response.evidence[0].passage.text
+    assert "2020 indictment" in response.citations[0].passage.text
     for name in ("Maduro", "Diosdado Cabello", "Vladimir Padrino López"):
-        assert name in response.evidence[0].passage.text
-    assert answer.passage_id == response.evidence[0].passage.passage_id
+        assert name in response.citations[0].passage.text
+    assert answer.passage_id == response.citations[0].passage.passage_id
 
 
 def test_reward_is_the_exact_amount(pipeline):
@@ -95,7 +95,7 @@ def test_framed_questions_get_the_answers_of_the_plain_ones(pipeline):
     plain = pipeline.ask("Who was indicted in 2020?")
     framed = pipeline.ask("According to the article, who was indicted in 2020?")
     assert framed.answer is not None and framed.answer == plain.answer
-    assert [e.passage.passage_id for e in framed.evidence] == [e.passage.passage_id for e in plain.evidence]
+    assert [e.passage.passage_id for e in framed.citations] == [e.passage.passage_id for e in plain.citations]
     wrapped = pipeline.ask("Q: do you know who was indicted in 2020, according to the text?? Thanks")
     assert wrapped.answer == plain.answer and wrapped.question.startswith("Q: do you know")  # asked as sent
     sourced = pipeline.ask("According to U.S. intelligence, what is growing among Venezuelan officials?")
@@ -127,14 +127,14 @@ _NEAR_MISS = "known miss: a near-miss of a sentence in the article gets a cited 
 )
 def test_unanswerable_questions_abstain(pipeline, question):
     response = pipeline.ask(question)
-    assert response.abstained and response.answer is None and response.evidence
+    assert response.abstained and response.answer is None and response.citations
 
 
 def test_follow_up_uses_the_conversation(pipeline):
     first = pipeline.ask("Who is the U.S. Defense Secretary?")
     turns = [("user", "Who is the U.S. Defense Secretary?"), ("assistant", first.answer.text)]
     follow_up = pipeline.ask("What did he say about military strikes?", history=turns)
-    assert "Hegseth clarified" in follow_up.evidence[0].passage.text
+    assert "Hegseth clarified" in follow_up.citations[0].passage.text
     alone = pipeline.ask("What did he say about military strikes?")
     assert follow_up.retrieval_query != alone.retrieval_query
 
@@ -155,9 +155,9 @@ def test_lexical_candidates_outside_the_dense_pool_get_their_exact_dense_score(p
     import qa.retrieve
 
     question = "What report does Maduro point to?"
-    exact = {hit.passage.passage_id: hit.dense_score for hit in pipeline.search(question, 100)}  # every passage
+    exact = {c.passage.passage_id: c.hit.dense_score for c in pipeline.search(question, 100)}  # every passage
     monkeypatch.setattr(qa.retrieve, "CANDIDATES", 3)  # the dense search now returns only 3 passages
-    hits = pipeline.retriever.retrieve(question, 3)
+    hits = pipeline.library.snapshot.retriever.retrieve(question, 3)
     assert any(hit.dense_rank > 3 for hit in hits)  # one came from the lexical side
     for hit in hits:
         assert hit.dense_score == pytest.approx(exact[hit.passage.passage_id], abs=1e-5)

@@ -23,7 +23,7 @@ class _Model:
         self.calls: list[list[str]] = []
         self.config = ReaderConfig(max_tokens=64, stride=16)
 
-    def read(self, question, texts):
+    def logits(self, question, texts):
         self.calls.append(list(texts))
         slices, starts, ends = [], [], []
         for number, text in enumerate(texts):
@@ -41,18 +41,15 @@ def _hits(*texts: str):
 
     hits, at = [], 0
     for row, text in enumerate(texts):
-        hits.append(Hit(Passage("doc", f"doc#{row}", at, at + len(text), text), row, 1.0, 1.0, 1.0, row + 1, row + 1))
+        hits.append(Hit(Passage("doc", f"doc#{row}", at, at + len(text), text), 1.0, 1.0, 1.0, row + 1, row + 1))
         at += len(text) + 1
     return hits
 
 
 def _reader(hits, spans, *, passages_read=3, sure=0.9, rank_prior=0.0):
-    from index.documents import Document
     from qa.reader import Reader
 
-    text = " ".join(h.passage.text for h in hits)
-    index = type("Index", (), {"documents": {"doc": Document("doc", "t", text)}})()
-    reader = Reader(ROOT, index, passages_read, sure, rank_prior)
+    reader = Reader(ROOT, passages_read, sure, rank_prior)
     reader.model = _Model(spans)
     return reader
 
@@ -61,7 +58,7 @@ def test_a_sure_answer_in_the_first_passage_stops_the_reading():
     hits = _hits("Pete Hegseth is the secretary.", "Nothing here at all.", "Hegseth said more.")
     reader = _reader(hits, {hits[0].passage.text: (0, 12, 8.0, 0.0), hits[1].passage.text: (0, 7, 1.0, 5.0),
                             hits[2].passage.text: (0, 7, 9.0, 0.0)})
-    answer = reader.read("Who is the secretary?", hits)
+    answer = reader.answer("Who is the secretary?", hits)
     assert reader.model.calls == [[hits[0].passage.text]]  # sigmoid(8) > 0.9: one call
     assert answer.text == "Pete Hegseth" and answer.passage_id == "doc#0" and answer.score > 0.99
 
@@ -71,12 +68,12 @@ def test_an_unsure_first_passage_reads_the_next_ones_in_one_call_and_the_best_sp
     spans = {hits[0].passage.text: (6, 12, 0.5, 0.0), hits[1].passage.text: (14, 21, 6.0, 1.0),
              hits[2].passage.text: (0, 2, -1.0, 3.0), hits[3].passage.text: (0, 5, 50.0, 0.0)}
     reader = _reader(hits, spans)
-    answer = reader.read("Who?", hits)
+    answer = reader.answer("Who?", hits)
     assert reader.model.calls == [[hits[0].passage.text], [hits[1].passage.text, hits[2].passage.text]]
-    assert answer.text == "Cabello" and answer.row == 1
+    assert answer.text == "Cabello" and answer.passage_id == "doc#1"
     assert answer.start == hits[1].passage.start + 14  # offsets into the document
     assert answer.no_answer_score == pytest.approx(1 - 1 / (1 + np.exp(-5.0)), abs=1e-4)
-    assert answer.read_rows == (1, 0, 2)  # every passage read, by its best span: the reader re-ranks them
+    assert answer.read_passages == ("doc#1", "doc#0", "doc#2")  # every passage read, by its best span: the reader re-ranks them
 
 
 def test_the_retrieval_rank_prior_lets_a_close_span_of_a_higher_passage_win():
@@ -84,13 +81,13 @@ def test_the_retrieval_rank_prior_lets_a_close_span_of_a_higher_passage_win():
     # span scores 3.0 (rank 0), 3.5 (rank 1), 4.0 (rank 2); the first passage is unsure, so all three are read
     spans = {hits[0].passage.text: (6, 12, 3.0, 2.9), hits[1].passage.text: (8, 15, 3.5, 0.0),
              hits[2].passage.text: (14, 21, 4.0, 0.0)}
-    assert _reader(hits, spans).read("Who?", hits).text == "Padrino"  # no prior: the best span wins
+    assert _reader(hits, spans).answer("Who?", hits).text == "Padrino"  # no prior: the best span wins
     # a prior of 1: 3.0 - 0, 3.5 - log 2 = 2.81, 4.0 - log 3 = 2.90: the first passage's span
-    answer = _reader(hits, spans, rank_prior=1.0).read("Who?", hits)
-    assert answer.text == "Maduro" and answer.read_rows == (0, 2, 1)
+    answer = _reader(hits, spans, rank_prior=1.0).answer("Who?", hits)
+    assert answer.text == "Maduro" and answer.read_passages == ("doc#0", "doc#2", "doc#1")
     assert answer.margin == pytest.approx(0.1, abs=1e-3)  # the no-answer judgement is still span - null
     # a prior of 0.5: 3.0, 3.15, 3.45: the third passage's span, not enough to change the order
-    assert _reader(hits, spans, rank_prior=0.5).read("Who?", hits).text == "Padrino"
+    assert _reader(hits, spans, rank_prior=0.5).answer("Who?", hits).text == "Padrino"
 
 
 def test_the_reader_orders_the_citations_of_what_it_read():
@@ -99,9 +96,9 @@ def test_the_reader_orders_the_citations_of_what_it_read():
     hits = _hits("Maybe Maduro.", "Or nobody.", "The answer is Cabello.", "Never read.", "Nor this.")
     spans = {hits[0].passage.text: (6, 12, 0.5, 0.0), hits[1].passage.text: (0, 2, -1.0, 3.0),
              hits[2].passage.text: (14, 21, 6.0, 1.0), hits[3].passage.text: (0, 5, 50.0, 0.0)}
-    answer = _reader(hits, spans).read("Who?", hits)
-    assert [hit.row for hit in cited_first(hits, answer)] == [2, 0, 1, 3, 4]
-    assert [hit.row for hit in cited_first(hits, None)] == [0, 1, 2, 3, 4]
+    answer = _reader(hits, spans).answer("Who?", hits)
+    assert [hit.passage.passage_id for hit in cited_first(hits, answer)] == ["doc#2", "doc#0", "doc#1", "doc#3", "doc#4"]
+    assert [hit.passage.passage_id for hit in cited_first(hits, None)] == ["doc#0", "doc#1", "doc#2", "doc#3", "doc#4"]
 
 
 def _slice(offsets: list[tuple[int, int] | None]) -> Slice:
@@ -133,7 +130,7 @@ def test_answers_are_verbatim_slices_of_their_cited_passage(pipeline):
         answer = response.reader_answer
         assert answer is not None
         assert pipeline.document(answer.doc_id).text[answer.start : answer.end] == answer.text
-        cited = response.evidence[0].passage
+        cited = response.citations[0].passage
         assert cited.passage_id == answer.passage_id and cited.start <= answer.start < answer.end <= cited.end
         assert 0.0 <= answer.no_answer_score <= 1.0 and answer.score == pytest.approx(1 - answer.no_answer_score)
 

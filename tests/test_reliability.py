@@ -117,13 +117,13 @@ def test_ask_answers_or_abstains_for_any_question(pipeline, question):
 )
 def test_every_answer_over_arbitrary_documents_is_verbatim(encoder, text, question):
     from index.documents import Document
-    from index.store import OpenedIndex, build_index
+    from index.store import LoadedIndex, build_index
     from qa.pipeline import Pipeline
     from qa.settings import Settings
 
     document = Document("arbitrary", text.strip().splitlines()[0] if text.strip() else "", text)
     index = build_index([document], encoder)
-    pipeline = Pipeline(OpenedIndex(index, "built", "test"), encoder, Settings(cache_size=0))
+    pipeline = Pipeline.over(LoadedIndex(index, "built", "test"), encoder, Settings(cache_size=0))
     for passage in index.passages:
         assert text[passage.start : passage.end] == passage.text
     response = pipeline.ask(question)

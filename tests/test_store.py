@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.encoder import ONNX_MODEL, ONNX_TOKENIZER
+from index.embedder import ONNX_MODEL, ONNX_TOKENIZER
 from index.errors import SeedsError
 from index.store import MANIFEST, PARSES, PASSAGES, VECTORS, open_index
 from tests.conftest import ROOT, SEED_ID, SEEDS
@@ -120,10 +120,10 @@ def test_large_corpora_get_an_approximate_index_that_still_finds_the_evidence(se
     # A second, long article gives the quantiser enough passages to train on.
     for document in squad_corpus(small_squad(long_article()), "long").documents:
         (seeds / f"{document.doc_id}.txt").write_text(document.text, encoding="utf-8")
-    opened = open_index(seeds, tmp_path / "store", encoder, ann_from=1)  # force the approximate index
+    opened = open_index(seeds, tmp_path / "store", encoder, approximate_from=1)  # force the approximate index
     assert opened.index.manifest.index_kind == "pq-refine"
-    assert open_index(seeds, tmp_path / "store", encoder, ann_from=1).index.vectors.k_factor == REFINE_K_FACTOR
-    pipeline = Pipeline(opened, encoder, settings)
+    assert open_index(seeds, tmp_path / "store", encoder, approximate_from=1).index.vectors.k_factor == REFINE_K_FACTOR
+    pipeline = Pipeline.over(opened, encoder, settings)
     answer = pipeline.ask("How much is the reward for Maduro's arrest?").answer
     assert answer.text == "$50 million"
     assert pipeline.document(answer.doc_id).text[answer.start : answer.end] == answer.text

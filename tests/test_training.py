@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def tokenizer():
-    from index.encoder import BUNDLED_MODEL, resolve_model
+    from index.embedder import BUNDLED_MODEL, resolve_model
     from train.fit import load_tokenizer
 
     return load_tokenizer(Path(resolve_model(BUNDLED_MODEL)) / "tokenizer.json")
@@ -105,7 +105,7 @@ def test_the_shared_loss_wants_the_answers_passage_to_outscore_the_others(tokeni
 
 
 def test_a_few_steps_on_a_tiny_slice_lower_the_loss(tokenizer):
-    from index.encoder import BUNDLED_MODEL, resolve_model
+    from index.embedder import BUNDLED_MODEL, resolve_model
     from train.examples import Example
     from train.fit import Hyperparameters, features, fit, logits
 
@@ -130,7 +130,7 @@ def test_a_few_steps_on_a_tiny_slice_lower_the_loss(tokenizer):
 def test_an_interrupted_run_resumes_from_its_checkpoint_as_if_never_stopped(tokenizer, tmp_path):
     import torch
 
-    from index.encoder import BUNDLED_MODEL, resolve_model
+    from index.embedder import BUNDLED_MODEL, resolve_model
     from train.examples import Example
     from train.fit import Hyperparameters, features, fit
 
@@ -175,7 +175,7 @@ def test_the_shipped_reader_gives_the_training_frameworks_spans():
     folder = Settings().reader_model
     parity = json.loads((folder / PARITY_FILE).read_text(encoding="utf-8"))
     model = SpanModel(folder)
-    same = [_best(*model.read(r["question"], [r["text"]])[:3], model.config) == r["span"] for r in parity["spans"]]
+    same = [_best(*model.logits(r["question"], [r["text"]])[:3], model.config) == r["span"] for r in parity["spans"]]
     assert len(same) >= 20
     assert sum(same) >= 0.7 * len(same)
     assert abs(sum(same) - parity["agreeing"]) <= 0.1 * len(same)
@@ -250,7 +250,7 @@ def _results(rng: random.Random, count: int = 240, articles: int = 3):
     """Evaluation results whose answerable questions have higher margins and answerable logits."""
     from qa.evaluate import ItemResult
     from qa.gold import GoldItem
-    from qa.pipeline import Response
+    from qa.pipeline import AskResult
     from qa.reader import Answer
 
     results = []
@@ -259,9 +259,9 @@ def _results(rng: random.Random, count: int = 240, articles: int = 3):
         features = (("margin", rng.gauss(3.0 if answerable else 0.0, 2.0)),
                     ("answerable", rng.gauss(2.0 if answerable else -2.0, 1.0)),
                     ("top_answerable", 0.0), ("span", rng.gauss(10.0, 1.0)), ("retrieval", 0.5))
-        answer = Answer("x", "d", "d#0", 0, 1, 0.5, 0.5, 0, features=features)
+        answer = Answer("x", "d", "d#0", 0, 1, 0.5, 0.5, features=features)
         item = GoldItem(str(number), "?", ["x"] if answerable else [], article=f"a{number % articles}")
-        response = Response("?", answer, False, 0.5, [], "?", answer)
+        response = AskResult("?", answer, False, 0.5, [], "?", answer)
         results.append(ItemResult(item, response, 0, 0.0, None, True, 0.0))
     return results
 

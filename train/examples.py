@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.documents import Document, load_documents
-from index.encoder import Encoder
+from index.embedder import SentenceEmbedder
 from index.passages import Passage
 from index.store import PassageIndex, build_index
 from qa.gold import GoldCorpus, GoldItem, GoldSpan, load_gold
@@ -91,7 +91,7 @@ def _located(answer: str, documents: list[Document]) -> GoldSpan | None:
     return None
 
 
-def build_examples(training: TrainingSet, encoder: Encoder, *, seed: int, progress: bool = True) -> list[Example]:
+def build_examples(training: TrainingSet, encoder: SentenceEmbedder, *, seed: int, progress: bool = True) -> list[Example]:
     """Every example for ``training``'s questions (see the module's docstring), in a fixed order for ``seed``."""
     from tqdm import tqdm
 

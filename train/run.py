@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from index.encoder import BUNDLED_MODEL, Encoder, resolve_model
+from index.embedder import BUNDLED_MODEL, SentenceEmbedder, resolve_model
 from qa.datasets import SETS, file_digest, squad_set
 from qa.gold import squad_corpus
 from qa.reader import CONFIG_FILE, MODEL_FILE, ReaderConfig, SpanModel, best_answer, encode_pairs
@@ -64,7 +64,7 @@ def train_reader(run: TrainingRun) -> dict:
     if run.limit:
         drawn = random.Random(run.hyperparameters.seed).sample(training.items, min(run.limit, len(training.items)))
         training = replace(training, items=drawn)
-    encoder = Encoder()
+    encoder = SentenceEmbedder()
     examples = making.build_examples(training, encoder, seed=run.hyperparameters.seed, progress=run.progress)
     windows, window_questions = [], 0
     if run.window_questions != 0:
@@ -201,7 +201,7 @@ def _parity_record(model, tokenizer, config: ReaderConfig, out: Path, data_dir: 
         slices = encode_pairs(tokenizer, item.question, [text], config)
         span = _best(slices, *logits(model, slices)[:2], config)
         records.append({"question": item.question, "text": text, "span": span})
-        agreeing += _best(*onnx.read(item.question, [text])[:3], onnx.config) == span
+        agreeing += _best(*onnx.logits(item.question, [text])[:3], onnx.config) == span
     parity = {"spans": records, "agreeing": agreeing}
     (out / PARITY_FILE).write_text(json.dumps(parity, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return parity

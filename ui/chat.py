@@ -1,17 +1,21 @@
-"""The Gradio chat: the answer highlighted inside its passage, numbered citations to expand, honest abstentions."""
+"""The Gradio chat: the answer highlighted inside its passage, numbered citations to expand, honest abstentions.
 
-from __future__ import annotations
+Everything a document brings (its title, section names, passages) is shown as inert text: HTML-escaped, and the
+characters Markdown acts on written as character references, so that a title cannot become a heading, a link or
+an image in someone else's chat.
+"""
+
 
 import asyncio
 import html
-import os
-import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from qa.errors import QAError
 from index.formats import SUFFIXES
-from qa.pipeline import Pipeline, Response
+from qa.errors import QAError
+from qa.pipeline import AskResult, Pipeline
+from ui.auth import SESSION_COOKIE, AdminGate, AdminRefused
+from ui.schemas import REFUSAL
 
 EXAMPLES = [
     "Who was indicted in 2020?",
@@ -20,123 +24,134 @@ EXAMPLES = [
     "What did he say about military strikes?",
     "Who won the July 2024 election?",
 ]
-ABSTENTION = "The article doesn't say."
+MARKDOWN_SPECIALS = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~>:"}
+SIGN_IN = """async (token) => {
+  const reply = await fetch("/admin/session", {method: "POST", headers: {"Authorization": "Bearer " + token}});
+  if (reply.ok) { return ["", "Signed in: choose a file and press Add."]; }
+  const body = await reply.json().catch(() => ({}));
+  return ["", "⚠️ " + (body.detail || "That is not the administrator's token.")];
+}"""
+
+Turns = list[tuple[str, str]]
 
 
-def render(response: Response) -> str:
-    """Markdown/HTML for one reply. The first line is the bare answer, which follow-up questions reuse."""
-    answer, documents = response.answer, response.documents
+def inert(text: str) -> str:
+    """``text`` shown as itself in the chat's Markdown and HTML: escaped, one line."""
+    escaped = html.escape(" ".join(text.split()) if "\n" in text else text, quote=True)
+    return "".join(MARKDOWN_SPECIALS.get(c, c) for c in escaped)
+
+
+def render(result: AskResult) -> str:
+    """Markdown/HTML for one reply: the answer (or the refusal), then the cited passages."""
+    answer = result.answer
     lines = []
     if answer is None:
-        lines.append(f"**{ABSTENTION}** I found no passage that answers this question; the closest passages were:")
+        lines.append(f"**{REFUSAL}** I found no passage that answers this question; the closest passages were:")
     else:
-        lines.append(f"**{html.escape(answer.text)}** [1]")
-    for number, hit in enumerate(response.evidence, start=1):
-        passage = hit.passage
-        document = documents.get(passage.doc_id)
-        title = html.escape(document.title if document else passage.doc_id)
-        where = ""
-        if document is not None and (page := document.page_at(passage.start)) is not None:
-            where = f", page {page}"
-        elif document is not None and (section := document.section_at(passage.start)):
-            where = f", {html.escape(section)}"
+        lines.append(f"**{inert(answer.text)}** [1]")
+    for number, citation in enumerate(result.citations, start=1):
+        passage = citation.passage
+        where = f", page {citation.page}" if citation.page else f", {inert(citation.section)}" if citation.section else ""
         if answer is not None and passage.passage_id == answer.passage_id:
             before = passage.text[: answer.start - passage.start]
             after = passage.text[answer.end - passage.start :]
-            body = f"{html.escape(before)}<mark>{html.escape(answer.text)}</mark>{html.escape(after)}"
+            body = f"{inert(before)}<mark>{inert(answer.text)}</mark>{inert(after)}"
         else:
-            body = html.escape(passage.text)
+            body = inert(passage.text)
         opened = " open" if number == 1 and answer is not None else ""
         lines.append(
-            f'<details{opened} class="citation"><summary>[{number}] {title} — {passage.doc_id}{where}, '
-            f"characters {passage.start}–{passage.end}</summary><blockquote>{body}</blockquote></details>"
+            f'<details{opened} class="citation"><summary>[{number}] {inert(citation.doc_title or passage.doc_id)} — '
+            f"{inert(passage.doc_id)}{where}, characters {passage.start}–{passage.end}</summary>"
+            f"<blockquote>{body}</blockquote></details>"
         )
     return "\n\n".join(lines)
 
 
-def history_turns(history: list[dict]) -> list[tuple[str, str]]:
-    """Gradio's message dicts -> ``(role, text)`` turns; an assistant turn keeps only its answer line.
-
-    Gradio 6 sends ``content`` as a list of blocks (``[{"type": "text", "text": "…"}]``); older versions as a
-    string. Both are accepted.
-    """
-    turns = []
-    for message in history or []:
-        role, content = message.get("role"), message.get("content")
-        if isinstance(content, list):
-            content = "".join(b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text")
-        if not isinstance(content, str) or role not in ("user", "assistant"):
-            continue
-        if role == "assistant":
-            first = content.split("\n", 1)[0]
-            content = "" if first.startswith(f"**{ABSTENTION}") else html.unescape(first.removesuffix(" [1]").strip("*"))
-        turns.append((role, content))
-    return turns
-
-
 def documents_markdown(pipeline: Pipeline) -> str:
     """The loaded documents, a line each: title, id and format."""
-    lines = [f"- **{html.escape(d.title)}** — `{d.doc_id}` ({d.format})" for d in pipeline.documents.values()]
+    lines = [f"- **{inert(d.title)}** — {inert(d.doc_id)} ({d.format})" for d in pipeline.documents.values()]
     return f"**{len(lines)} document(s) loaded**\n\n" + "\n".join(lines)
 
 
-def build_chat(get_pipeline: Callable[[], Pipeline], run: Callable[..., Awaitable], *, admin_token: str | None = None):
-    """Build the Blocks (cheap): the chat, and beside it the loaded documents and, when uploads are on
-    (``admin_token``), a form to add one. The pipeline is fetched per message from the running app, and ``run``
-    calls it on the server's pipeline thread."""
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+def in_upload_folder(path: str) -> bool:
+    """Whether ``path`` is a file Gradio received from a browser (its upload folder), not any file of the server."""
+    from gradio.utils import get_upload_folder
+
+    folder = Path(get_upload_folder()).resolve()
+    resolved = Path(path).resolve()
+    return resolved.is_file() and resolved.is_relative_to(folder)
+
+
+def build_chat(get_pipeline: Callable[[], Pipeline], run: Callable[..., Awaitable], gate: AdminGate, *,
+               delete_cache: tuple[int, int] | None = None):
+    """Build the Blocks (cheap): the chat, and beside it the loaded documents and, when document changes are on,
+    a form to add one. The pipeline is fetched per message from the running app, and ``run`` calls it on the
+    server's pipeline thread. The conversation is kept as data, ``(role, text)`` turns, beside what is shown."""
     import gradio as gr
 
-    async def reply(message: str, history: list[dict]) -> str:
-        pipeline = get_pipeline()
+    async def reply(message: str, history: list[dict], turns: Turns) -> tuple[str, Turns]:
+        turns = list(turns or [])
         try:
-            response = await run(pipeline.ask, message, history=history_turns(history))
+            result = await run(get_pipeline().ask, message, history=turns)
         except QAError as exc:
-            return f"⚠️ {html.escape(str(exc))}"
-        return render(response)
+            return f"⚠️ {inert(str(exc))}", turns
+        answered = result.answer.text if result.answer else ""
+        return render(result), [*turns, ("user", message), ("assistant", answered)]
 
     def listed() -> str:
         return documents_markdown(get_pipeline())
 
-    async def add(path: str | None, token: str) -> tuple[str, str]:
+    async def add(path: str | None, request: gr.Request) -> tuple[str, str]:
+        try:
+            gate.check(session=request.cookies.get(SESSION_COOKIE) if request else None)
+        except AdminRefused as refused:
+            return f"⚠️ {inert(refused.detail)} Sign in with the token first.", listed()
         if not path:
             return "Choose a file first.", listed()
-        if not token or not secrets.compare_digest(token.encode(), (admin_token or "").encode()):
-            return "⚠️ That is not the administrator's token.", listed()
-        pipeline = get_pipeline()
+        if not in_upload_folder(path):
+            return "⚠️ Only a file sent from this page can be added.", listed()
         try:
             data = await asyncio.to_thread(Path(path).read_bytes)
-            added = await asyncio.to_thread(pipeline.add_document, Path(path).name, data)
+            added = await run(get_pipeline().library.add, Path(path).name, data)
         except QAError as exc:
-            return f"⚠️ {html.escape(str(exc))}", listed()
-        return f"Added **{html.escape(added.title)}** (`{added.doc_id}`); ask away.", listed()
+            return f"⚠️ {inert(str(exc))}", listed()
+        finally:
+            Path(path).unlink(missing_ok=True)  # Gradio's copy: the document is in the seeds folder now
+        return f"Added **{inert(added.title)}** ({inert(added.doc_id)}); ask away.", listed()
 
-    with gr.Blocks(title="Ask the documents", analytics_enabled=False) as blocks:
+    with gr.Blocks(title="Ask the documents", analytics_enabled=False, delete_cache=delete_cache) as blocks:
+        turns = gr.State([])
         with gr.Row():
             with gr.Column(scale=3):
-                gr.ChatInterface(
+                chat = gr.ChatInterface(
                     reply,
                     title="Ask the documents",
                     description="Answers are exact quotes from the documents, highlighted in their passage, with "
                     "numbered citations. When the documents don't say, the chat says so.",
-                    examples=EXAMPLES,
+                    examples=[[question, []] for question in EXAMPLES],
                     run_examples_on_click=True,
                     cache_examples=False,
                     flagging_mode="never",
                     analytics_enabled=False,
+                    additional_inputs=[turns],
+                    additional_outputs=[turns],
                     chatbot=gr.Chatbot(height=520, sanitize_html=True, label="Answers"),
                     textbox=gr.Textbox(placeholder="Ask a question about the documents…", max_length=500,
                                        submit_btn=True, label="Question", elem_id="question"),
                 )
+                chat.chatbot.clear(lambda: [], None, turns)  # a new conversation
             with gr.Column(scale=1, min_width=240):
                 documents = gr.Markdown(elem_id="documents")
-                if admin_token:
+                if gate.enabled:
                     with gr.Accordion("Add a document", open=False, elem_id="add-document"):
+                        token = gr.Textbox(label="Administrator token", type="password", elem_id="token")
+                        sign_in = gr.Button("Sign in", elem_id="sign-in")
                         upload = gr.File(label="A .txt, .md, .html, .pdf or .docx file", type="filepath",
                                          file_types=list(SUFFIXES), elem_id="upload")
-                        token = gr.Textbox(label="Administrator token", type="password", elem_id="token")
                         send = gr.Button("Add", elem_id="add")
                         status = gr.Markdown(elem_id="upload-status")
-                    send.click(add, [upload, token], [status, documents])
+                    # in the browser only: the token goes to /admin/session, never through Gradio's queue
+                    sign_in.click(None, [token], [token, status], js=SIGN_IN)
+                    send.click(add, [upload], [status, documents])
         blocks.load(listed, None, documents)
     return blocks

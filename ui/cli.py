@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import sys
 from pathlib import Path
@@ -25,6 +24,12 @@ def _pipeline():
     return Pipeline.from_settings(_settings())
 
 
+def _library():
+    from qa.library import DocumentLibrary
+
+    return DocumentLibrary.from_settings(_settings())
+
+
 class InputError(click.ClickException):
     """A project error shown as one line; exit code 2, as for click's own usage errors."""
 
@@ -44,29 +49,29 @@ class _Group(click.Group):
 @click.group(cls=_Group)
 def main() -> None:
     """Strictly extractive question answering over the documents in seeds/."""
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from qa.settings import quiet_libraries
+
+    quiet_libraries()
 
 
 @main.command("index")
 @click.option("--force", is_flag=True, help="Rebuild even if the stored index is current.")
 def index_command(force: bool) -> None:
     """Build or refresh the passage index and report what was done."""
-    from qa.pipeline import open_configured_index
+    from qa.library import load_configured_index
 
     settings = _settings()
-    opened, _ = open_configured_index(settings, force=force)
-    _report_skipped(opened)
-    manifest = opened.index.manifest
+    loaded, _ = load_configured_index(settings, force=force)
+    _report_skipped(loaded)
+    manifest = loaded.index.manifest
     click.echo(
-        f"Index {opened.action} ({opened.reason}): {manifest.documents} document(s), {manifest.passages} passages, "
+        f"Index {loaded.action} ({loaded.reason}): {manifest.documents} document(s), {manifest.passages} passages, "
         f"model {manifest.model}, {manifest.dimension}-d {manifest.index_kind} FAISS index in {settings.store_dir}."
     )
 
 
-def _report_skipped(opened) -> None:
-    for skipped in opened.skipped:
+def _report_skipped(loaded) -> None:
+    for skipped in loaded.skipped:
         click.echo(f"Skipped {skipped.source}: {skipped.reason}", err=True)
 
 
@@ -75,16 +80,18 @@ def _report_skipped(opened) -> None:
 def add(files: tuple[Path, ...]) -> None:
     """Add documents (.txt, .md, .html, .pdf, .docx): copied into the seeds folder and indexed beside the others,
     without rebuilding the index. A running server sees them after a restart (or add them with POST /documents)."""
-    pipeline = _pipeline()
+    library = _library()
     failed = 0
     for path in files:
+        click.echo(f"Reading {path.name} ({path.stat().st_size / 1e6:.1f} MB) …", err=True)
         try:
-            document = pipeline.add_document(path.name, path.read_bytes())
+            document = library.add(path.name, path.read_bytes())
         except QAError as exc:
             click.echo(f"Not added: {exc}", err=True)
             failed += 1
             continue
         click.echo(f"Added {path.name} as {document.doc_id!r}: {document.title}")
+    library.close()
     if failed:
         raise InputError(f"{failed} of {len(files)} file(s) could not be added.")
 
@@ -93,7 +100,7 @@ def add(files: tuple[Path, ...]) -> None:
 @click.argument("doc_id")
 def remove(doc_id: str) -> None:
     """Remove a document: its file leaves the seeds folder and its passages the index."""
-    document = _pipeline().remove_document(doc_id)
+    document = _library().remove(doc_id)
     click.echo(f"Removed {doc_id!r} ({document.source or document.title}).")
 
 
@@ -125,8 +132,7 @@ def search(query: str, k: int) -> None:
     """Print the passages ranked for QUERY, without reading an answer."""
     from ui.schemas import evidence_out
 
-    pipeline = _pipeline()
-    for evidence in evidence_out(pipeline.search(query, k), pipeline.documents):
+    for evidence in evidence_out(_pipeline().search(query, k)):
         click.echo(f"[{evidence.citation}] {evidence.score:.4f} {evidence.passage_id}: {evidence.text}")
 
 
@@ -282,36 +288,38 @@ def _write_threshold(threshold: float) -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind; keep 127.0.0.1 unless behind a proxy.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--host", default=None, help="Interface to bind (default: QA_HOST, 127.0.0.1); keep 127.0.0.1 unless "
+                                           "behind a proxy.")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default: QA_PORT, 8000).")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
 @click.option("--access-log/--no-access-log", default=True, show_default=True,
               help="Log a line per request. It is written before the response is sent: about 0.2 ms a request "
                    "(README, Performance); behind a proxy that logs requests, turn it off.")
-def serve(host: str, port: int, workers: int, access_log: bool) -> None:
+def serve(host: str | None, port: int | None, workers: int, access_log: bool) -> None:
     """Serve the JSON endpoint (/ask, /search, /docs) and the chat (/ui), building the index on first run."""
     import uvicorn
 
-    from qa.pipeline import open_configured_index
-
+    from qa.library import load_configured_index
     from qa.reader import SpanModel
+    from qa.settings import for_server
 
     settings = _settings()
+    host, port = host or settings.host, port or settings.port
     SpanModel(settings.reader_model).load()  # a missing or damaged reader stops here, in one line
     click.echo("Checking the index (the first run builds it: embeddings, parses, an ONNX copy of the model) …")
-    opened, _ = open_configured_index(settings)
-    _report_skipped(opened)
-    click.echo(f"Index {opened.action}: {opened.index.manifest.passages} passages. Chat: http://{host}:{port}/ui")
-    os.environ["QA_SERVE_WORKERS"] = str(workers)  # read by each worker to share the cores
+    loaded, _ = load_configured_index(settings)
+    _report_skipped(loaded)
+    click.echo(f"Index {loaded.action}: {loaded.index.manifest.passages} passages. Chat: http://{host}:{port}/ui")
+    for_server(host, port, workers)  # the settings every worker process reads
     if workers == 1:
-        uvicorn.run("ui.http:create_app", factory=True, host=host, port=port, log_level="info", access_log=access_log)
+        uvicorn.run("ui.app:create_app", factory=True, host=host, port=port, log_level="info", access_log=access_log)
         return
     # uvicorn's supervisor binds the shared socket with protocol 0, so asyncio never sets TCP_NODELAY on the
     # connections it accepts and every keep-alive request waits for a delayed ACK (Kludex/uvicorn#3149; measured
     # here: /health 2.8 ms with 1 worker, 44 ms with 2). So the socket is bound here, as a TCP socket.
     from uvicorn.supervisors import Multiprocess
 
-    config = uvicorn.Config("ui.http:create_app", factory=True, host=host, port=port, workers=workers, log_level="info",
+    config = uvicorn.Config("ui.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info",
                             access_log=access_log)
     try:
         listener = _tcp_listener(host, port)

@@ -10,16 +10,17 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from index.documents import Document
-from qa.pipeline import Response
-from qa.retrieve import Hit
+from qa.pipeline import AskResult, Citation
 
 EXAMPLE_QUESTION = "Who was indicted in 2020?"
+REFUSAL = "The documents don't say."  # what every face tells a person when the answer is refused
 
 
 class Message(BaseModel):
     model_config = ConfigDict(extra="forbid")
     role: Literal["user", "assistant"]
     content: str = Field(max_length=20_000)
+
 
 
 class AskRequest(BaseModel):
@@ -146,40 +147,33 @@ def document_out(document: Document) -> DocumentOut:
     )
 
 
-def evidence_out(hits: list[Hit], documents: dict[str, Document]) -> list[EvidenceOut]:
-    """The hits as numbered citations; ``documents`` are those the hits point into (a document removed since
-    is cited without its title and structure)."""
-    cited = []
-    for number, hit in enumerate(hits, start=1):
-        passage = hit.passage
-        document = documents.get(passage.doc_id) or Document(passage.doc_id, "", "")
-        cited.append(EvidenceOut(
-            citation=number, doc_id=passage.doc_id, doc_title=document.title, passage_id=passage.passage_id,
-            text=passage.text, start=passage.start, end=passage.end, score=hit.score,
-            page=document.page_at(passage.start), section=document.section_at(passage.start),
-        ))
-    return cited
+def evidence_out(citations: list[Citation]) -> list[EvidenceOut]:
+    """The citations, numbered from 1."""
+    return [
+        EvidenceOut(
+            citation=number, doc_id=c.passage.doc_id, doc_title=c.doc_title, passage_id=c.passage.passage_id,
+            text=c.passage.text, start=c.passage.start, end=c.passage.end, score=c.hit.score, page=c.page,
+            section=c.section,
+        )
+        for number, c in enumerate(citations, start=1)
+    ]
 
 
-def ask_response(response: Response) -> AskResponse:
-    """The JSON document of an answer, its citations located in the documents it was answered from."""
-    answer, documents = response.answer, response.documents
-    if answer is None:
-        message = "The documents don't say. I found no passage that answers this question."
-    else:
-        message = f"{answer.text} [1]"
+def ask_response(result: AskResult) -> AskResponse:
+    """The JSON document of an answer."""
+    answer = result.answer
+    message = f"{REFUSAL} I found no passage that answers this question." if answer is None else f"{answer.text} [1]"
     return AskResponse(
-        question=response.question,
+        question=result.question,
         answer=None
         if answer is None
         else AnswerOut(
             text=answer.text, doc_id=answer.doc_id, passage_id=answer.passage_id, start=answer.start,
-            end=answer.end, score=answer.score, page=documents[answer.doc_id].page_at(answer.start),
-            section=documents[answer.doc_id].section_at(answer.start),
+            end=answer.end, score=answer.score, page=result.answer_page, section=result.answer_section,
         ),
-        abstained=response.abstained,
-        no_answer_score=response.no_answer_score,
+        abstained=result.abstained,
+        no_answer_score=result.no_answer_score,
         message=message,
-        evidence=evidence_out(response.evidence, documents),
-        timings_ms=response.timings_ms,
+        evidence=evidence_out(result.citations),
+        timings_ms=result.timings_ms,
     )

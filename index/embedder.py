@@ -8,7 +8,6 @@ starts in a fraction of the time and encodes a question several times faster (se
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 import warnings
 from pathlib import Path
@@ -33,7 +32,7 @@ ONNX_PROBES = (  # short, long (past the 128 tokens the tokenizer file defaults 
 )
 
 
-class TextEncoder(Protocol):
+class Embedder(Protocol):
     model: str
 
     def warm_up(self) -> None: ...
@@ -50,11 +49,12 @@ def resolve_model(model: str) -> str:
     return model
 
 
-class Encoder:
+class SentenceEmbedder:
     """Embeds texts into L2-normalised float32 vectors, so inner product is cosine similarity."""
 
-    def __init__(self, model: str = BUNDLED_MODEL) -> None:
+    def __init__(self, model: str = BUNDLED_MODEL, threads: int = 0) -> None:
         self.model = model
+        self.threads = threads  # torch's threads (0: torch decides)
         self._transformer: SentenceTransformer | None = None
         self._direct: _DirectPath | None = None  # for mean-pooled models: one text straight through the network
         self._exported: dict[str, bytes] | None = None  # the checked ONNX files, exported once per loaded model
@@ -63,9 +63,12 @@ class Encoder:
         """Load the model once (about a second); later calls do nothing."""
         if self._transformer is not None:
             return
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         from sentence_transformers import SentenceTransformer
 
+        if self.threads:
+            import torch
+
+            torch.set_num_threads(self.threads)
         location = resolve_model(self.model)
         try:
             self._transformer = SentenceTransformer(location, device="cpu")
@@ -146,19 +149,20 @@ class Encoder:
             )
         saved = {"inputs": inputs, "tokenizer": self._direct.tokenizer.to_str()}
         tokenizer_path.write_text(json.dumps(saved), encoding="utf-8")
-        copy = OnnxEncoder(self.model, directory)
+        copy = OnnxEmbedder(self.model, directory)
         difference = np.abs(copy.encode(list(ONNX_PROBES)) - self.encode(list(ONNX_PROBES))).max()
         return bool(difference <= ONNX_TOLERANCE)
 
 
-class OnnxEncoder:
-    """The ONNX Runtime copy written by :meth:`Encoder.export_onnx`: the same vectors, without torch."""
+class OnnxEmbedder:
+    """The ONNX Runtime copy written by :meth:`SentenceEmbedder.export_onnx`: the same vectors, without torch."""
 
     BATCH = 32
 
-    def __init__(self, model: str, directory: Path) -> None:
+    def __init__(self, model: str, directory: Path, threads: int = 0) -> None:
         self.model = model
         self.directory = directory
+        self.threads = threads
         self._session = None  # with _inputs and _tokenizer, set by warm_up
 
     def warm_up(self) -> None:
@@ -172,7 +176,10 @@ class OnnxEncoder:
             self._inputs = saved["inputs"]
             self._tokenizer = Tokenizer.from_str(saved["tokenizer"])
             options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = int(os.environ.get("QA_ENCODER_THREADS", "0"))  # 0: onnxruntime decides
+            options.intra_op_num_threads = self.threads  # 0: onnxruntime decides
+            # no memory arena: a batch of 32 long passages peaks near a gigabyte, which the arena would keep for
+            # the life of the server (measured: +820 MB after adding a document of 4,000 passages; docs/security.md)
+            options.enable_cpu_mem_arena = False
             self._session = onnxruntime.InferenceSession(
                 str(self.directory / ONNX_MODEL), options, providers=["CPUExecutionProvider"]
             )
@@ -193,7 +200,7 @@ class OnnxEncoder:
 
 class _DirectPath:
     """A mean-pooled sentence-transformers model taken apart: its tokenizer (with the model's truncation) and its
-    network. What the ONNX copy is exported from, and how :class:`Encoder` encodes one question."""
+    network. What the ONNX copy is exported from, and how :class:`SentenceEmbedder` encodes one question."""
 
     def __init__(self, tokenizer: Tokenizer, inputs: list[str], network: torch.nn.Module) -> None:
         self.tokenizer = tokenizer

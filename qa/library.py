@@ -1,0 +1,174 @@
+"""The documents answered from, and the one writer of them.
+
+A :class:`DocumentLibrary` holds the current :class:`IndexSnapshot`: one version of the index with the retriever
+and speller that read it. Adding or removing a document builds the next version beside the one in use (the new
+document read and parsed in a worker process, :mod:`index.preparation`), writes it to the store and the file to
+the seeds folder, and swaps the snapshot whole: a question is answered wholly from the snapshot it started with.
+Changes are applied one at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from dataclasses import dataclass, replace
+
+from index.documents import Document, seed_path
+from index.embedder import Embedder, SentenceEmbedder
+from index.preparation import DocumentPreparer
+from index.store import (
+    LoadedIndex,
+    PassageIndex,
+    open_documents_index,
+    open_index,
+    question_embedder,
+    with_documents,
+    without_documents,
+    write_index,
+)
+from qa.errors import DocumentExists, DocumentNotFound
+from qa.question import ANSWER_KIND_WORDS
+from qa.retrieve import Retriever
+from qa.settings import Settings
+from qa.spelling import Speller
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSnapshot:
+    """One version of the index with everything that reads it. ``version`` counts the changes since start-up."""
+
+    loaded: LoadedIndex
+    retriever: Retriever
+    speller: Speller
+    version: int = 0
+
+    @property
+    def index(self) -> PassageIndex:
+        return self.loaded.index
+
+    @property
+    def documents(self) -> dict[str, Document]:
+        return self.loaded.index.documents
+
+    def document(self, doc_id: str) -> Document:
+        """The document a citation points into. Raises DocumentNotFound."""
+        try:
+            return self.documents[doc_id]
+        except (KeyError, TypeError):
+            raise DocumentNotFound(f"No document has the id {doc_id!r}.") from None
+
+
+def snapshot_of(loaded: LoadedIndex, embedder: Embedder, version: int = 0) -> IndexSnapshot:
+    """The snapshot reading ``loaded`` (its retriever warmed up)."""
+    retriever = Retriever(loaded.index, embedder)
+    retriever.warm_up()
+    speller = Speller((passage.text for passage in loaded.index.passages), also=ANSWER_KIND_WORDS)
+    return IndexSnapshot(loaded, retriever, speller, version)
+
+
+class DocumentLibrary:
+    """The current snapshot and the changes to it (see the module's docstring). Thread-safe."""
+
+    def __init__(self, loaded: LoadedIndex, embedder: Embedder, settings: Settings) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.preparer = DocumentPreparer(settings.document_limits, settings.max_document_passages,
+                                         settings.max_indexing_seconds)
+        self._snapshot = snapshot_of(loaded, embedder)
+        self._change_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, documents: list[Document] | None = None) -> DocumentLibrary:
+        """Open (building if needed) the index of the seeds folder, or of ``documents`` instead (a gold file's own
+        articles; the index goes to the settings' store folder as usual). Raises SeedsError / IndexStoreError."""
+        loaded, embedder = load_configured_index(settings, documents=documents)
+        return cls(loaded, embedder, settings)
+
+    @property
+    def snapshot(self) -> IndexSnapshot:
+        return self._snapshot
+
+    def add(self, name: str, data: bytes) -> Document:
+        """Read the file ``name`` (its bytes ``data``), index it beside the others and serve it; the file goes
+        into the seeds folder and the index into the store, so the change outlives a restart.
+
+        Raises:
+            DocumentError: the file cannot be read (type, size, damage, no text, a limit) or its name is unusable.
+            DocumentExists: a document with its id, or with the same text, is already loaded.
+        """
+        prepared = self.preparer.prepare(name, data)
+        document = prepared.document
+        with self._change_lock:
+            snapshot = self._snapshot
+            documents = snapshot.documents
+            if document.doc_id in documents:
+                raise DocumentExists(f"{document.source!r}: a document with the id {document.doc_id!r} is already "
+                                     "loaded; remove it first or rename the file.")
+            same = next((d for d in documents.values() if d.text == document.text), None)
+            if same is not None:
+                raise DocumentExists(f"{document.source!r} has the same text as the loaded document {same.doc_id!r}.")
+            path = seed_path(self.settings.seeds_dir, document.source)
+            if path.exists():
+                raise DocumentExists(f"{document.source!r} is already in the seeds folder; remove it first.")
+            index = with_documents(snapshot.index, [prepared], self.embedder,
+                                   approximate_from=self.settings.approximate_search_from)
+            path.write_bytes(data)
+            self._replace(snapshot, index, f"added {document.doc_id}")
+        return document
+
+    def remove(self, doc_id: str) -> Document:
+        """Stop serving a document and delete its file from the seeds folder and its passages from the store.
+
+        Raises:
+            DocumentNotFound: no such document.
+            IndexStoreError: it is the last document.
+        """
+        with self._change_lock:
+            snapshot = self._snapshot
+            document = snapshot.document(doc_id)
+            index = without_documents(snapshot.index, {doc_id}, approximate_from=self.settings.approximate_search_from)
+            if document.source:
+                seed_path(self.settings.seeds_dir, document.source).unlink(missing_ok=True)
+            self._replace(snapshot, index, f"removed {doc_id}")
+        return document
+
+    def _replace(self, snapshot: IndexSnapshot, index: PassageIndex, reason: str) -> None:
+        if self.settings.store_dir is not None:
+            write_index(index, self.settings.store_dir)
+        loaded = replace(snapshot.loaded, index=index, action="changed", reason=reason)
+        self._snapshot = snapshot_of(loaded, self.embedder, snapshot.version + 1)
+        release_free_memory()
+
+    def close(self) -> None:
+        """Stop the document reader's worker process, if one was started."""
+        self.preparer.close()
+
+
+def release_free_memory() -> None:
+    """Hand the memory freed after a change (the old snapshot, the new passages' embedding batches) back to the
+    system: glibc keeps freed memory in its arenas otherwise, and a server's footprint only grows."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name:
+        with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
+            ctypes.CDLL(name).malloc_trim(0)
+
+
+def load_configured_index(
+    settings: Settings, *, force: bool = False, documents: list[Document] | None = None
+) -> tuple[LoadedIndex, Embedder]:
+    """The index for these settings' seeds (or ``documents``), store and model, reused or (re)built, and the
+    embedder for questions (the stored ONNX copy unless ``settings.onnx_encoder`` is off). Nothing is loaded
+    unless a build needs it."""
+    embedder = SentenceEmbedder(settings.model, settings.threads)
+    options = {"approximate_from": settings.approximate_search_from, "force": force}
+    if documents is None:
+        loaded = open_index(settings.seeds_dir, settings.store_dir, embedder, limits=settings.document_limits,
+                            **options)
+    else:
+        loaded = open_documents_index(documents, settings.store_dir, embedder, **options)
+    manifest = loaded.index.manifest
+    return loaded, question_embedder(settings.store_dir, manifest, embedder, onnx=settings.onnx_encoder,
+                                     threads=settings.threads)
