@@ -22,6 +22,20 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
+MODEL_FIXTURES = {"pipeline", "encoder"}  # the bundled models and a real FAISS index
+SERVER_FIXTURES = {"served", "server", "admin"}  # a real uvicorn process
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """A test is marked by the real parts it uses, so that ``make check`` (none of them) never starts one."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & SERVER_FIXTURES:
+            item.add_marker(pytest.mark.server)
+        if used & MODEL_FIXTURES:
+            item.add_marker(pytest.mark.integration)
+
+
 @pytest.fixture(scope="session")
 def workdir(tmp_path_factory) -> Path:
     """A copy of seeds/ and an empty store folder, so tests never touch the repository's index."""

@@ -8,7 +8,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import SEED_ID
 
 pytestmark = pytest.mark.server
 
@@ -57,43 +56,6 @@ def test_top_k_search_health_and_docs(server):
     assert httpx.get(server + "/", follow_redirects=False).headers["location"] == "/ui/"
 
 
-@pytest.mark.parametrize(
-    "body, status, message",
-    [
-        ({"question": ""}, 400, "The question is empty"),
-        ({"question": " \n\t "}, 400, "The question is empty"),
-        ({"question": "why " * 200}, 400, "the limit is 500"),
-        ({"question": 42}, 422, "question: Input should be a valid string"),
-        ({"question": None}, 422, "question: Input should be a valid string"),
-        ({}, 422, "question: Field required"),
-        ({"question": "Who?", "top_k": 0}, 422, "top_k: Input should be greater than or equal to 1"),
-        ({"question": "Who?", "top_k": 500}, 422, "top_k: Input should be less than or equal to 20"),
-        ({"question": "Who?", "history": [{"role": "system", "content": "x"}]}, 422, "history.0.role"),
-        ({"question": "Who?", "unknown": 1}, 422, "unknown: Extra inputs are not permitted"),
-        (["not", "an", "object"], 422, "Input should be a valid dictionary"),
-    ],
-)
-def test_bad_input_gets_a_clear_4xx(server, body, status, message):
-    response = httpx.post(server + "/ask", json=body, timeout=30)
-    assert response.status_code == status
-    assert message in response.json()["detail"]
-    assert "Traceback" not in response.text and "/work" not in response.text
-
-
-def test_malformed_json_and_huge_body(server):
-    response = httpx.post(server + "/ask", content=b'{"question": "Who', headers={"content-type": "application/json"})
-    assert response.status_code == 422 and response.json()["detail"] == "The request body is not valid JSON."
-    huge = httpx.post(server + "/ask", content=b"x" * 200_000, headers={"content-type": "application/json"})
-    assert huge.status_code == 413 and "over" in huge.json()["detail"]
-
-
-@pytest.mark.parametrize("doc_id", ["nope", "..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd", f"{SEED_ID}.txt"])
-def test_unknown_document_is_404_and_never_reads_files(server, doc_id):
-    response = httpx.get(f"{server}/documents/{doc_id}")
-    assert response.status_code == 404
-    assert "root:" not in response.text
-
-
 @pytest.mark.parametrize("question", ["¿Quién fue acusado? 🤔", "مَن هو وزير الدفاع؟", "\u0000\u0007 who \u202e was", "?!?!..."])
 def test_odd_unicode_questions_answer_or_abstain(server, question):
     response = ask(server, question=question)
@@ -101,15 +63,6 @@ def test_odd_unicode_questions_answer_or_abstain(server, question):
     if response.status_code == 200:
         payload = response.json()
         assert payload["abstained"] == (payload["answer"] is None)
-
-
-def test_cors_is_off_by_default(server):
-    response = httpx.options(
-        server + "/ask", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
-    )
-    assert "access-control-allow-origin" not in response.headers
-    response = httpx.post(server + "/ask", json={"question": "Who?"}, headers={"Origin": "https://evil.example"})
-    assert "access-control-allow-origin" not in response.headers
 
 
 def test_two_workers_serve_the_same_answers_and_stop_cleanly(workdir, pipeline, server):

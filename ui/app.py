@@ -83,14 +83,13 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
         if getattr(app.state, "pipeline", None) is not None:
             app.state.pipeline.library.close()
 
-    docs = "/docs" if settings.api_docs else None
-    app = FastAPIOffline(
-        title="Extractive QA",
-        version="2.0",
-        summary="Verbatim answers from the documents in seeds/, with character offsets and numbered citations.",
-        lifespan=lifespan, docs_url=docs, redoc_url=None, static_url="/docs-assets",
-        **({} if settings.api_docs else {"openapi_url": None}),
-    )
+    described = {"title": "Extractive QA", "version": "2.0", "lifespan": lifespan,
+                 "summary": "Verbatim answers from the documents in seeds/, with character offsets and numbered "
+                            "citations."}
+    if settings.api_docs:  # Swagger UI's files from the installed package, not a CDN
+        app = FastAPIOffline(docs_url="/docs", redoc_url=None, static_url="/docs-assets", **described)
+    else:
+        app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, **described)
     uploads = {"/documents": settings.max_upload_bytes + UPLOAD_OVERHEAD_BYTES}
     if gate.enabled:
         uploads[CHAT_UPLOAD_PATH] = uploads["/documents"]

@@ -128,7 +128,7 @@ class ChatGate:
 
 
 def session_cookie(header: str) -> str | None:
-    """The admin session's value in a ``Cookie`` header, if there is one."""
+    """The value of the admin cookie in a ``Cookie`` header, if there is one."""
     cookies = SimpleCookie()
     try:
         cookies.load(header)
