@@ -32,6 +32,7 @@ class Document:
     url: str = ""  # an HTML page's canonical address
     pages: tuple[Page, ...] = ()
     sections: tuple[Section, ...] = ()
+    metadata: tuple[tuple[str, str], ...] = ()  # fields the file declares about itself (Markdown front matter)
 
     @property
     def fingerprint(self) -> str:
@@ -89,7 +90,7 @@ def read_document(name: str, data: bytes, limits: Limits = Limits()) -> Document
     extracted = extract(name, data, limits)
     return Document(doc_id=document_id(name), title=extracted.title or label(Path(name).stem), text=extracted.text,
                     source=Path(name).name, format=extracted.format, url=extracted.url, pages=extracted.pages,
-                    sections=extracted.sections)
+                    sections=extracted.sections, metadata=extracted.metadata)
 
 
 def scan_documents(folder: Path, limits: Limits = Limits()) -> tuple[list[Document], list[Skipped]]:

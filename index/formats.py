@@ -7,11 +7,18 @@ same or a higher level). The text is made for reading and for answering:
 - Markdown (markdown-it-py, CommonMark with tables): markup goes, structure stays. Headings are lines of their
   own and name their sections; a list is one paragraph whose items are sentences; a table is one paragraph with a
   sentence per row ("Header: cell; Header: cell."); code spans keep their text without backticks, links their
-  words without the address; a code block keeps its lines.
+  words without the address; a code block keeps its lines; superscript footnote marks go. YAML front matter
+  (PyYAML) is metadata, not text: its ``title`` is the document's title.
 - HTML (trafilatura): the page's main text without navigation, ads, scripts or footers, as Markdown, then read as
-  Markdown above; the page title and canonical URL are kept. Scripts are parsed as markup, never run.
-- PDF (pypdf): each page's text layer, lines of a paragraph joined, pages numbered from 1.
-- Word (python-docx): paragraphs and tables in their order; ``Heading N`` and ``Title`` styles are headings.
+  Markdown above; the page title and canonical URL are kept. Scripts are parsed as markup, never run. Links that
+  headings carry for the page's own machinery ("[edit]", permalink marks such as "¶") go first (lxml).
+- PDF (pypdf): each page's text layer, lines of a paragraph joined (a hyphen at a line's end joins the word), pages
+  numbered from 1. Lines that repeat at the top or bottom of most pages (running headers and footers, page
+  numbers) are dropped; footnote marks (digits set smaller and raised above their line) are kept apart from the
+  words they follow, so "2001" and mark 5 do not read "20015".
+- Word (python-docx): paragraphs and tables in their order; ``Heading N`` and ``Title`` styles are headings. A
+  paragraph's text is every run it shows, inserted ones of tracked changes included, deleted ones and field codes
+  not; comments and other markup of the package are ignored.
 
 Titles and section names are labels, not content: each is one line of at most ``MAX_LABEL_CHARS`` characters
 (longer ones end in "…"), so that a file cannot make them a large or many-line string that every citation copies.
@@ -37,6 +44,8 @@ MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # a .docx unpacking to more is refused (
 MAX_ZIP_RATIO = 200  # nor one whose parts are compressed more than this (ordinary XML: about 5-20)
 SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)\]]*$")
 MAX_LABEL_CHARS = 200  # a title or a section name
+MAX_METADATA = 50  # front-matter fields kept
+FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +78,7 @@ class Extracted:
     url: str = ""
     pages: tuple[Page, ...] = ()
     sections: tuple[Section, ...] = ()
+    metadata: tuple[tuple[str, str], ...] = ()  # a Markdown file's front matter, as labels
 
 
 def supported(name: str) -> bool:
@@ -98,7 +108,8 @@ def extract(name: str, data: bytes, limits: Limits = Limits()) -> Extracted:
         raise DocumentError(f"{name!r} holds {len(extracted.text):,} characters of text; the limit is "
                             f"{limits.max_chars:,}. Split it into smaller documents.")
     sections = tuple(Section(label(s.title), s.start, s.end) for s in extracted.sections)
-    return replace(extracted, title=label(extracted.title), sections=sections)
+    metadata = tuple((label(key), label(value)) for key, value in extracted.metadata[:MAX_METADATA])
+    return replace(extracted, title=label(extracted.title), sections=sections, metadata=metadata)
 
 
 def label(text: str) -> str:
@@ -128,9 +139,36 @@ def _text(name: str, data: bytes) -> Extracted:
 
 
 def _markdown(name: str, data: bytes) -> Extracted:
-    text, sections = markdown_text(_decoded(name, data))
-    return Extracted(text, sections[0].title.split(" › ")[0] if sections else _first_line(text), "markdown",
-                     sections=sections)
+    source = _decoded(name, data)
+    metadata, source = front_matter(source)
+    text, sections = markdown_text(source)
+    title = next((value for key, value in metadata if key.lower() == "title"), "")
+    title = title or (sections[0].title.split(" › ")[0] if sections else _first_line(text))
+    return Extracted(text, title, "markdown", sections=sections, metadata=metadata)
+
+
+def front_matter(source: str) -> tuple[tuple[tuple[str, str], ...], str]:
+    """A Markdown file's YAML front matter as ``(key, value)`` pairs, and the rest of the file. Front matter that
+    is not a YAML mapping is left in the text."""
+    import yaml
+
+    match = FRONT_MATTER.match(source)
+    if not match:
+        return (), source
+    try:
+        fields = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        return (), source
+    if not isinstance(fields, dict):
+        return (), source
+    pairs = tuple((str(key), _scalar(value)) for key, value in fields.items())
+    return pairs, source[match.end():]
+
+
+def _scalar(value) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
+    return "" if value is None else str(value)
 
 
 def markdown_text(source: str) -> tuple[str, tuple[Section, ...]]:
@@ -172,9 +210,14 @@ def markdown_text(source: str) -> tuple[str, tuple[Section, ...]]:
 
 
 def _inline(token) -> str:
-    words = []
+    words, superscript = [], 0
     for child in token.children or ():
-        if child.type in ("text", "code_inline"):
+        if child.type == "html_inline":  # <sup>1</sup>: a footnote mark, not words of the sentence
+            tag = child.content.strip().lower()
+            superscript += tag.startswith("<sup") - tag.startswith("</sup")
+        elif superscript > 0:
+            continue
+        elif child.type in ("text", "code_inline"):
             words.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             words.append(" ")
@@ -233,7 +276,7 @@ def _path(parents: list[tuple[int, str, int]], title: str) -> str:
 def _html(name: str, data: bytes) -> Extracted:
     import trafilatura
 
-    html = data.decode("utf-8", errors="replace")
+    html = _without_heading_chrome(data.decode("utf-8", errors="replace"))
     main = trafilatura.extract(html, output_format="markdown", include_tables=True, include_formatting=True,
                                include_comments=False, include_links=False, include_images=False)
     if not main or not main.strip():
@@ -243,6 +286,45 @@ def _html(name: str, data: bytes) -> Extracted:
     title = (metadata.title if metadata and metadata.title else "") or (sections[0].title if sections else "")
     url = metadata.url if metadata and metadata.url else ""
     return Extracted(text, title or _first_line(text), "html", url=url, sections=sections)
+
+
+HEADING_CHROME = frozenset({"edit", "edit source", "¶", "#", "§", "link", "permalink", "anchor", "🔗"})
+
+
+def _without_heading_chrome(html: str) -> str:
+    """The page without the links its headings carry for the page's own machinery: an "[edit]" link to the
+    editor, a permalink mark to the heading itself. The heading's words stay."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    try:
+        tree = lxml_html.fromstring(html)
+    except (etree.ParserError, ValueError):
+        return html
+    removed = False
+    for heading in tree.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+        for link in list(heading.iter("a", "span")):
+            words = " ".join(link.text_content().split()).strip("[]()| ").lower()
+            href = link.get("href", "") if link.tag == "a" else ""
+            if words in HEADING_CHROME or "action=edit" in href or (link.tag == "a" and href.startswith("#")
+                                                                       and words in ("", *HEADING_CHROME)):
+                _drop_keeping_tail(link)
+                removed = True
+    return lxml_html.tostring(tree, encoding="unicode") if removed else html
+
+
+def _drop_keeping_tail(element) -> None:
+    """Remove ``element`` and what it holds, keeping the text after it; brackets left around it go too."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = (element.tail or "").lstrip("]) |")
+    previous = element.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "").rstrip("[( |") + tail
+    else:
+        parent.text = (parent.text or "").rstrip("[( |") + tail
+    parent.remove(element)
 
 
 # -- PDF ------------------------------------------------------------------------------------------------------------
@@ -263,7 +345,9 @@ def _pdf(name: str, data: bytes, max_pages: int) -> Extracted:
         if len(reader.pages) > max_pages:
             raise DocumentError(f"{name!r} has {len(reader.pages):,} pages; the limit is {max_pages:,}. Split it "
                                 "into smaller documents.")
-        texts = [_reflowed(page.extract_text() or "") for page in reader.pages]
+        lines = [_page_lines(page) for page in reader.pages]
+        running = _running_lines(lines)
+        texts = [_reflowed("\n".join(_without_running(page, running))) for page in lines]
         title = str((reader.metadata or {}).get("/Title") or "").strip()
     except DocumentError:
         raise
@@ -283,6 +367,81 @@ def _pdf(name: str, data: bytes, max_pages: int) -> Extracted:
         pages.append(Page(number, len(text), len(text) + len(page)))
         text += page
     return Extracted(text, title or _first_line(text), "pdf", pages=tuple(pages))
+
+
+EDGE_LINES = 2  # lines at the top and at the bottom of a page where running headers and footers are looked for
+MARK_SIZE = 0.85  # a footnote mark is set at most this share of its line's text size, and not below the line
+# (a raise by text rise is not in the text matrix pypdf reports, so a raise is not required)
+
+
+def _page_lines(page) -> list[str]:
+    """A page's lines as pypdf reads them, footnote marks kept apart from the word before them (a space)."""
+    fragments: list[tuple[str, float, float]] = []  # text, baseline, size
+
+    def seen(text, cm, tm, font, size) -> None:
+        scale = abs(tm[3] * cm[3]) or 1.0
+        fragments.append((text, tm[5] * cm[3] + cm[5], (size or 0.0) * scale))
+
+    page.extract_text(visitor_text=seen)
+    lines, line = [], []
+    for text, baseline, size in fragments:
+        pieces = text.split("\n")
+        for number, piece in enumerate(pieces):
+            if number:
+                lines.append(line)
+                line = []
+            if piece:
+                line.append((piece, baseline, size))
+    lines.append(line)
+    return [_with_marks_apart(line) for line in lines]
+
+
+def _with_marks_apart(line: list[tuple[str, float, float]]) -> str:
+    """The line's text; a run of digits set smaller than the line's text, not below it, that follows a word is a
+    footnote mark: a space goes before it."""
+    sized = [(size, len(text)) for text, _, size in line if text.strip() and size > 0]
+    if not sized:
+        return "".join(text for text, _, _ in line)
+    body = max(sized, key=lambda pair: pair[1])[0]
+    baseline = next(base for text, base, size in line if size == body and text.strip())
+    out = ""
+    for text, base, size in line:
+        mark = (text.strip().isdigit() and len(text.strip()) <= 3 and size <= MARK_SIZE * body
+                and base >= baseline - 0.05 * body)
+        if mark and out and not out[-1].isspace():
+            out += " "
+        out += text
+    return out
+
+
+def _shape(line: str) -> str:
+    """A line with its numbers (page numbers, roman ones too) made alike: what repeats from page to page."""
+    line = re.sub(r"\d+", "#", " ".join(line.split()).lower())
+    return re.sub(r"\b[ivxlcdm]+\b(?=\s*$)|^[ivxlcdm]+\b", "#", line)
+
+
+def _running_lines(pages: list[list[str]]) -> set[str]:
+    """The shapes of lines found at the top or bottom of at least half the pages (three at least)."""
+    from collections import Counter
+
+    seen = Counter()
+    for lines in pages:
+        kept = [line for line in lines if line.strip()]
+        seen.update({_shape(line) for line in kept[:EDGE_LINES] + kept[-EDGE_LINES:]})
+    needed = max(3, (len(pages) + 1) // 2)
+    return {shape for shape, count in seen.items() if count >= needed and shape.strip()}
+
+
+def _without_running(lines: list[str], running: set[str]) -> list[str]:
+    """A page's lines without the running ones at its top and bottom."""
+    kept = [line for line in lines if line.strip()]
+    top = 0
+    while top < min(EDGE_LINES, len(kept)) and _shape(kept[top]) in running:
+        top += 1
+    bottom = len(kept)
+    while bottom > top and len(kept) - bottom < EDGE_LINES and _shape(kept[bottom - 1]) in running:
+        bottom -= 1
+    return kept[top:bottom]
 
 
 def _reflowed(page: str) -> str:
@@ -316,16 +475,19 @@ def _docx(name: str, data: bytes) -> Extracted:
         word = WordDocument(io.BytesIO(data))
         blocks: list[tuple[str, int]] = []
         for part in word.element.body.iterchildren():
+            if not isinstance(part.tag, str):  # an XML comment or processing instruction in the body
+                continue
             tag = part.tag.rsplit("}", 1)[-1]
             if tag == "p":
                 from docx.text.paragraph import Paragraph
 
                 paragraph = Paragraph(part, word)
-                text = " ".join(paragraph.text.split())
+                text = _shown_text(part)
                 blocks.append((text, _heading_level(paragraph.style.name if paragraph.style is not None else "")))
             elif tag == "tbl":
                 table = Table(part, word)
-                rows = [[" ".join(cell.text.split()) for cell in _unique_cells(row)] for row in table.rows]
+                rows = [[" ".join(_shown_text(p) for p in cell._tc.iter(WORD + "p")) for cell in _unique_cells(row)]
+                        for row in table.rows]
                 blocks.append((_table_text(rows), 0))
         title = (word.core_properties.title or "").strip()
     except DocumentError:
@@ -335,6 +497,20 @@ def _docx(name: str, data: bytes) -> Extracted:
     text, sections = _joined(blocks)
     return Extracted(text, title or (sections[0].title.split(" › ")[0] if sections else _first_line(text)), "docx",
                      sections=sections)
+
+
+WORD = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _shown_text(paragraph) -> str:
+    """The text a paragraph element shows: its runs' text, tabs and breaks as spaces, runs inserted by tracked
+    changes included; deleted runs, field codes and comment marks left out."""
+    words = []
+    for element in paragraph.iter(WORD + "t", WORD + "tab", WORD + "br", WORD + "cr"):
+        if any(ancestor.tag in (WORD + "del", WORD + "moveFrom") for ancestor in element.iterancestors()):
+            continue
+        words.append(element.text or "" if element.tag == WORD + "t" else " ")
+    return " ".join("".join(words).split())
 
 
 def _heading_level(style: str) -> int:

@@ -4,8 +4,9 @@ A passage is a run of consecutive sentences of one paragraph (line), at most ``P
 unless a single sentence is longer: about one reading window of the reader, and the unit that is retrieved and
 cited. Retrieval finds the answer's passage far more often than its single sentence (docs/design.md).
 
-Invariant (tested): ``document.text[p.start:p.end] == p.text`` for every passage ``p``; passages are in order,
-do not overlap, and only whitespace lies between them, so no character is lost or duplicated.
+Invariant (tested): ``document.text[p.start:p.end] == p.text`` for every passage ``p``; passages are in order and
+do not overlap. A heading is never a passage of its own: it is the context of the passages under it (their
+``heading``, which search reads with them), so between passages lie only whitespace and headings.
 
 The splitter is rule-based because the available ones each break this corpus: measured on the seed article,
 pysbd and spaCy's parser merge "…by the CIA.A senior official…" and "…to the U.S. U.S. authorities…",
@@ -53,13 +54,16 @@ class Passage:
     antecedent: str = ""
     pronoun_start: int = 0
     pronoun_end: int = 0
+    heading: str = ""  # the path of headings the passage sits under ("Installation › macOS requirements")
 
     @property
     def search_text(self) -> str:
-        """The text search reads: with the antecedent in the pronoun's place ("Maduro points to …")."""
-        if not self.antecedent:
-            return self.text
-        return self.text[: self.pronoun_start] + self.antecedent + self.text[self.pronoun_end :]
+        """The text search reads: its headings first, and the antecedent in the pronoun's place ("Maduro points
+        to …")."""
+        text = self.text
+        if self.antecedent:
+            text = text[: self.pronoun_start] + self.antecedent + text[self.pronoun_end :]
+        return f"{self.heading}: {text}" if self.heading else text
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -80,10 +84,16 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
 
 def split_passages(document: Document) -> list[Passage]:
-    """Split a document into numbered passages of whole sentences; ids look like ``"<doc_id>#<n>"``."""
+    """Split a document into numbered passages of whole sentences; ids look like ``"<doc_id>#<n>"``. Headings
+    (the first line of each section) are not passages but the ``heading`` of the passages under them."""
+    headings = {section.start for section in document.sections}
+    spans = [(start, end) for start, end in join_sentences(document.text, split_sentences(document.text))
+             if not (start in headings and "\n" not in document.text[start:end]
+                     and document.text.find("\n", start) in (end, -1))]
     return [
-        Passage(document.doc_id, f"{document.doc_id}#{number}", start, end, document.text[start:end])
-        for number, (start, end) in enumerate(join_sentences(document.text, split_sentences(document.text)))
+        Passage(document.doc_id, f"{document.doc_id}#{number}", start, end, document.text[start:end],
+                heading=document.section_at(start) or "")
+        for number, (start, end) in enumerate(spans)
     ]
 
 

@@ -105,3 +105,17 @@ def test_sentences_are_joined_into_passages_within_a_paragraph_and_a_length():
     assert any(p.text == "A new paragraph starts here. It goes on." for p in passages)
     assert sum(p.text.count("One short sentence.") for p in passages) == 20
     assert len([p for p in passages if "One short" in p.text]) == 1 + len(first) // PASSAGE_CHARS
+
+
+def test_a_heading_is_the_context_of_the_passages_under_it_not_a_passage():
+    from index.documents import read_document
+    from tests import sample_files
+
+    document = read_document("club.md", sample_files.MARKDOWN.encode())
+    passages = split_passages(document)
+    assert not {"Meetings", "Plots", "Watering", "Garden Club Handbook"} & {p.text for p in passages}
+    tank = next(p for p in passages if "2,000 litres" in p.text)
+    assert tank.heading == "Garden Club Handbook › Watering"
+    assert tank.search_text == f"Garden Club Handbook › Watering: {tank.text}"
+    for passage in passages:
+        assert document.text[passage.start : passage.end] == passage.text

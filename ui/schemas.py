@@ -124,6 +124,8 @@ class DocumentOut(DocumentSummary):
     text: str = Field(description="The extracted text every offset points into: text[start:end] is a cited span.")
     pages: list[PageOut] = Field(description="Where each page of a PDF lies in the text.")
     sections: list[SectionOut] = Field(description="Where each section under a heading lies in the text.")
+    metadata: dict[str, str] = Field(default_factory=dict,
+                                     description="What the file declares about itself (a Markdown file's front matter).")
 
 
 class DocumentList(BaseModel):
@@ -144,6 +146,7 @@ def document_out(document: Document) -> DocumentOut:
         **document_summary(document).model_dump(), text=document.text,
         pages=[PageOut(number=p.number, start=p.start, end=p.end) for p in document.pages],
         sections=[SectionOut(title=s.title, start=s.start, end=s.end) for s in document.sections],
+        metadata=dict(document.metadata),
     )
 
 
