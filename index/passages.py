@@ -87,7 +87,10 @@ def split_passages(document: Document) -> list[Passage]:
     """Split a document into numbered passages of whole sentences; ids look like ``"<doc_id>#<n>"``. Headings
     (the first line of each section) are not passages but the ``heading`` of the passages under them."""
     headings = {section.start for section in document.sections}
-    spans = [(start, end) for start, end in join_sentences(document.text, split_sentences(document.text))
+    # a PDF's lines are its layout's (table cells, short lines): passages run on over them within a page
+    across_lines = document.format == "pdf"
+    spans = [(start, end) for start, end in join_sentences(document.text, split_sentences(document.text),
+                                                           across_lines=across_lines)
              if not (start in headings and "\n" not in document.text[start:end]
                      and document.text.find("\n", start) in (end, -1))]
     return [
@@ -97,13 +100,16 @@ def split_passages(document: Document) -> list[Passage]:
     ]
 
 
-def join_sentences(text: str, sentences: list[tuple[int, int]], limit: int = PASSAGE_CHARS) -> list[tuple[int, int]]:
-    """Join consecutive sentence spans of one line of ``text`` into spans of at most ``limit`` characters."""
+def join_sentences(text: str, sentences: list[tuple[int, int]], limit: int = PASSAGE_CHARS, *,
+                   across_lines: bool = False) -> list[tuple[int, int]]:
+    """Join consecutive sentence spans of one line of ``text`` (``across_lines``: of one block of lines, not
+    across a blank line) into spans of at most ``limit`` characters."""
     joined: list[tuple[int, int]] = []
+    stop = "\n\n" if across_lines else "\n"
     for start, end in sentences:
         if joined:
             first, last = joined[-1]
-            if end - first <= limit and "\n" not in text[last:start]:
+            if end - first <= limit and stop not in text[last:start]:
                 joined[-1] = (first, end)
                 continue
         joined.append((start, end))

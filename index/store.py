@@ -29,7 +29,7 @@ from index.preparation import PROGRESS_BAR_FROM, PreparedDocument, prepare_passa
 STORE_FORMAT = 5  # 2: the ONNX question encoder is stored with the index; 3: so are the passages' parses;
 # 4: passages carry the antecedents of their opening pronouns; 5: large corpora get PQ re-scored search, not HNSW
 SPLITTER_VERSION = 4  # bump when passages change, so stored ones are rebuilt (3: sentences joined into passages;
-# 4: headings are the context of the passages under them, not passages)
+# 4: headings are the context of the passages under them, not passages; a PDF's passages run on over its lines)
 MANIFEST, PASSAGES, VECTORS, PARSES = "manifest.json", "passages.json", "vectors.faiss", "parses.jsonl"
 # From ``approximate_from`` passages, flat search gives way to product-quantised fast-scan search whose best candidates are
 # re-scored exactly (FAISS "PQ{d/2}x4fs,RFlat"): it finds flat search's exact top 50 at a fraction of the cost, and

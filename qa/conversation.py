@@ -1,28 +1,154 @@
-"""Follow-up questions: which earlier turns of a conversation a question depends on.
+"""Follow-up questions: whether a question leans on the conversation, and what it leans on.
 
-A turn is ``(role, content)`` with role ``"user"`` or ``"assistant"``. The context found here only steers
-retrieval and anchors the reader; answers still come verbatim from the documents.
+A turn is ``(role, content)`` with role ``"user"`` or ``"assistant"``. A question that stands on its own is read,
+retrieved and judged exactly as if asked alone: the conversation is not looked at. A question that refers back,
+by a pronoun ("What did he say?"), a demonstrative ("When will those operations start?") or by being a fragment
+("And the defense minister?"), is resolved against the last exchange:
+
+- a personal pronoun is read as the last person named there (spaCy's entities: the answer first, then the
+  question), "it"/"they" as the thing the question asked about (its object, else its first noun phrase that is
+  not a person, with what hangs on it), or else the answer;
+- a demonstrative with a noun is read as the earlier noun phrase with the same head ("those operations" -> "the
+  CIA covert operations");
+- a fragment is read together with the question it follows.
+
+The resolved question is what retrieval and the reader get, so a refusal is judged on the question as resolved;
+the earlier turns also steer retrieval, at a lower weight (:data:`qa.retrieve.CONTEXT_WEIGHT`). Answers still come
+verbatim from the documents. The question is parsed (spaCy's small English pipeline, loaded on the first
+follow-up) only when there is a conversation.
 """
 
 from __future__ import annotations
 
-import re
+import sys
+from dataclasses import dataclass
+from functools import cache
 
 Turn = tuple[str, str]
-REFERRING = re.compile(
-    r"\b(he|him|his|she|her|hers|it|its|they|them|their|theirs|this|that|these|those|there|then|the same)\b", re.I
-)
 CONTEXT_TURNS = 2  # the last question and its answer
+PERSONAL = frozenset({"he", "him", "his", "she", "her", "hers"})
+THING = frozenset({"it", "its", "they", "them", "their", "theirs"})
+DEMONSTRATIVE = frozenset({"this", "that", "these", "those"})
+FRAGMENT_WORDS = 5  # a question of at most this many words without a verb is a fragment
+FRAGMENT_OPENERS = ("and ", "what about ", "how about ", "and what about ")
+PERSON_LABELS = frozenset({"PERSON"})
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """How a question was read in its conversation. ``question`` is what retrieval and the reader get;
+    ``referring`` the words that pointed back and ``antecedent`` what they were read as ("" when the question
+    stands on its own, or was read with the earlier question); ``context`` the earlier turns' text for retrieval."""
+
+    question: str
+    referring: str = ""
+    antecedent: str = ""
+    context: str = ""
+
+    @property
+    def leaned_on_history(self) -> bool:
+        return bool(self.context)
+
+
+def resolve(question: str, history: list[Turn]) -> Resolution:
+    """``question`` read in its conversation (see the module's docstring)."""
+    if not history or not any(content.strip() for _, content in history):
+        return Resolution(question)
+    parsed = _parser()(question)
+    reference = _reference(parsed)
+    fragment = _is_fragment(parsed)
+    if reference is None and not fragment:
+        return Resolution(question)
+    recent = history[-CONTEXT_TURNS:]
+    context = " ".join(content for _, content in recent if content).strip()
+    asked = next((content for role, content in reversed(history) if role == "user" and content.strip()), "")
+    answered = next((content for role, content in reversed(recent) if role == "assistant" and content.strip()), "")
+    if reference is not None:
+        start, end, kind, word = reference
+        antecedent = _antecedent(kind, word, parsed[start:end], asked, answered)
+        if antecedent:
+            possessive = word in ("his", "her", "hers", "its", "their", "theirs") and kind != "demonstrative"
+            replacement = antecedent + ("'s" if possessive else "")
+            before, after = question[: parsed[start].idx], question[parsed[end - 1].idx + len(parsed[end - 1]) :]
+            return Resolution(f"{before}{replacement}{after}", parsed[start:end].text, antecedent, context)
+    if fragment and asked:
+        return Resolution(f"{asked} {question}", context=context)
+    return Resolution(question, context=context)
 
 
 def follow_up_context(question: str, history: list[Turn]) -> str:
-    """Text of the recent turns when ``question`` refers back to them ("What did he say?"), else ``""``."""
-    if not history or not _refers_back(question):
+    """Text of the recent turns when ``question`` refers back to them, else ``""``."""
+    return resolve(question, history).context
+
+
+def _reference(parsed) -> tuple[int, int, str, str] | None:
+    """The first words of the question that point back: ``(start, end, kind, word)`` in tokens."""
+    for token in parsed:
+        word = token.lower_
+        if token.pos_ == "PRON" and word in PERSONAL:
+            return token.i, token.i + 1, "person", word
+        if token.pos_ == "PRON" and word in THING and not _expletive(token):
+            return token.i, token.i + 1, "thing", word
+        if word in DEMONSTRATIVE and token.tag_ == "DT":
+            if token.dep_ == "det" and token.head.pos_ in ("NOUN", "PROPN"):
+                return token.i, token.head.i + 1, "demonstrative", word
+            if token.pos_ == "PRON":
+                return token.i, token.i + 1, "thing", word
+    return None
+
+
+def _expletive(token) -> bool:
+    """An "it" that stands for a clause, not a thing: "Is it true that …?", "Was it hard to …?"."""
+    return token.dep_ == "expl" or (token.lower_ == "it" and any(
+        child.dep_ in ("ccomp", "xcomp", "csubj") for child in token.head.children))
+
+
+def _is_fragment(parsed) -> bool:
+    words = [token for token in parsed if not token.is_punct]
+    opens = parsed.text.lower().lstrip().startswith(FRAGMENT_OPENERS)
+    verbless = not any(token.pos_ in ("VERB", "AUX") for token in words)
+    return bool(words) and (opens or (verbless and len(words) <= FRAGMENT_WORDS))
+
+
+def _antecedent(kind: str, word: str, span, asked: str, answered: str) -> str:
+    parse = _parser()
+    if kind == "person":
+        for text in (answered, asked):
+            people = [entity.text for entity in parse(text).ents if entity.label_ in PERSON_LABELS] if text else []
+            if people:
+                return people[-1]
         return ""
-    recent = history[-CONTEXT_TURNS:]
-    return " ".join(content for _, content in recent if content).strip()
+    if kind == "demonstrative":
+        head = span.root.lemma_.lower()
+        for text in (asked, answered):
+            for chunk in reversed(list(parse(text).noun_chunks) if text else []):
+                if chunk.root.lemma_.lower() == head and chunk.root.lower_ not in DEMONSTRATIVE:
+                    return chunk.text
+        return ""
+    asked_parse = parse(asked) if asked else None
+    people = {token.i for entity in (asked_parse.ents if asked_parse else ()) if entity.label_ in PERSON_LABELS
+              for token in entity}
+    chunks = [chunk for chunk in (asked_parse.noun_chunks if asked_parse else ()) if chunk.root.pos_ != "PRON"
+              and chunk.root.tag_ not in ("WP", "WDT") and chunk.root.i not in people]
+    if chunks:  # what the question asked about: its object, else its first thing, with what hangs on it
+        chunk = next((c for c in chunks if c.root.dep_ == "dobj"), chunks[0])
+        return asked_parse[chunk.start : chunk.root.right_edge.i + 1].text.rstrip("?! ")
+    return answered
 
 
-def _refers_back(question: str) -> bool:
-    words = re.findall(r"\w+", question)
-    return bool(REFERRING.search(question)) or len(words) <= 3
+@cache
+def _parser():
+    """spaCy's small English pipeline. Its machine-learning library would import torch when it can (and keep
+    300 MB for nothing here): where the process has not loaded torch, it is kept out while spaCy loads."""
+    blocked = "torch" not in sys.modules
+    if blocked:
+        sys.modules["torch"] = None
+    try:
+        import spacy
+
+        from index.parses import SPACY_MODEL
+
+        return spacy.load(SPACY_MODEL)
+    finally:
+        if blocked and sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from index.documents import Document, seed_path
@@ -88,16 +89,20 @@ class DocumentLibrary:
     def snapshot(self) -> IndexSnapshot:
         return self._snapshot
 
-    def add(self, name: str, data: bytes) -> Document:
+    def add(self, name: str, data: bytes, progress: Callable[[str], None] | None = None) -> Document:
         """Read the file ``name`` (its bytes ``data``), index it beside the others and serve it; the file goes
-        into the seeds folder and the index into the store, so the change outlives a restart.
+        into the seeds folder and the index into the store, so the change outlives a restart. ``progress`` is
+        told each stage as it starts, in a sentence.
 
         Raises:
             DocumentError: the file cannot be read (type, size, damage, no text, a limit) or its name is unusable.
             DocumentExists: a document with its id, or with the same text, is already loaded.
         """
+        tell = progress or (lambda stage: None)
+        tell(f"Reading {name} ({len(data) / 1e6:.1f} MB): its text, sentences and parses …")
         prepared = self.preparer.prepare(name, data)
         document = prepared.document
+        tell(f"Indexing {len(prepared.passages)} passages of {document.title!r} …")
         with self._change_lock:
             snapshot = self._snapshot
             documents = snapshot.documents

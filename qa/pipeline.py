@@ -16,7 +16,7 @@ from index.documents import Document
 from index.embedder import Embedder
 from index.store import LoadedIndex
 from qa.cache import AnswerCache
-from qa.conversation import Turn, follow_up_context
+from qa.conversation import Turn, resolve
 from qa.library import DocumentLibrary, IndexSnapshot, load_configured_index
 from qa.question import checked_question, question_and_preface, question_proper
 from qa.reader import Answer, Reader
@@ -52,6 +52,9 @@ class AskResult:
     citations: list[Citation]  # the answer's own passage first
     retrieval_query: str  # the question plus any conversation context used to retrieve
     reader_answer: Answer | None  # the reader's best span even when the pipeline abstained
+    read_as: str | None = None  # the question as resolved in its conversation, when that changed it
+    referring: str = ""  # the words that pointed back ("he", "those operations") …
+    antecedent: str = ""  # … and what they were read as
     answer_page: int | None = None  # where the answer (given or not) is in its document
     answer_section: str | None = None
     index_version: int = 0  # the snapshot of the documents it was answered from
@@ -83,7 +86,7 @@ class Pipeline:
     def over(cls, loaded: LoadedIndex, embedder: Embedder, settings: Settings) -> Pipeline:
         """A pipeline over an index already loaded (benchmarks and tests build their own)."""
         reader = Reader(settings.reader_model, settings.reader_passages, settings.reader_read_on_below,
-                        settings.reader_rank_prior, settings.threads)
+                        settings.reader_rank_prior, settings.threads, settings.reader_balance_marks)
         reader.warm_up()
         return cls(DocumentLibrary(loaded, embedder, settings), reader, settings)
 
@@ -130,10 +133,13 @@ class Pipeline:
         # "Q: According to the article, who …?" asks "who …?"; "Maduro denied it. What did he claim?" has context
         asked, preface = question_and_preface(question)
         asked = snapshot.speller.correct(asked)  # "Which organizatin …?" asks "Which organizations …?"
-        context = follow_up_context(asked, [*turns, ("user", preface)] if preface else list(turns))
-        hits = snapshot.retriever.retrieve(asked, max(RETRIEVED, top_k, self.settings.reader_passages), context=context)
+        # "What did he say?" after a turn about Hegseth is read "What did Hegseth say?"; a question that stands
+        # on its own is read as if asked alone
+        read = resolve(asked, [*turns, ("user", preface)] if preface else list(turns))
+        hits = snapshot.retriever.retrieve(read.question, max(RETRIEVED, top_k, self.settings.reader_passages),
+                                           context=read.context)
         retrieved = time.perf_counter()
-        answer = self.reader.answer(asked, hits)
+        answer = self.reader.answer(read.question, hits)
         no_answer_score = 1.0 if answer is None else answer.no_answer_score
         abstained = answer is None or no_answer_score > self.settings.no_answer_threshold
         citations = [cited(hit, snapshot) for hit in cited_first(hits, answer)[:top_k]]
@@ -145,7 +151,10 @@ class Pipeline:
             abstained=abstained,
             no_answer_score=round(no_answer_score, 4),
             citations=citations,
-            retrieval_query=f"{asked} {context}".strip(),
+            retrieval_query=f"{read.question} {read.context}".strip(),
+            read_as=read.question if read.question != asked else None,
+            referring=read.referring,
+            antecedent=read.antecedent,
             reader_answer=answer,
             answer_page=document.page_at(answer.start) if document else None,
             answer_section=document.section_at(answer.start) if document else None,

@@ -18,6 +18,9 @@ Method (as the field writes it; transformers' ``utils_qa.postprocess_qa_predicti
 6. Spans of different passages compete by their score minus ``rank_prior * log(1 + rank)``, ``rank`` counting
    retrieved passages from 0: the retriever's ranking as a prior beside the reader's score, as BERTserini (Yang
    et al. 2019) combines its retriever's and reader's scores.
+7. The span's quotation marks and brackets are balanced (:func:`balanced`): an opening mark whose closing one
+   follows shortly in the passage takes it in; otherwise the mark is left out (``“nothing is off the table`` ->
+   ``nothing is off the table``).
 
 Every answer is ``document.text[start:end]``: token offsets map back into the passage's text, and the passage's
 own offsets into its document (its text is the document's at those offsets).
@@ -206,6 +209,51 @@ def best_answer(
     return max(found, key=lambda pair: pair[0].score, default=None)
 
 
+PAIRS = (("“", "”"), ("(", ")"), ("[", "]"), ("«", "»"))
+STRAIGHT = '"'
+REACH = 120  # characters an answer may be extended by to take in its closing (or opening) mark
+
+
+def balanced(text: str, start: int, end: int) -> tuple[int, int]:
+    """``text[start:end]`` with its quotation marks and brackets balanced: extended to the matching mark when it
+    lies within ``REACH`` characters, else without the unmatched mark (at its edge) or cut before it (inside)."""
+    for opening, closing in (*PAIRS, (STRAIGHT, STRAIGHT)):
+        span = text[start:end]
+        if opening == closing:
+            if span.count(opening) % 2 == 0:
+                continue
+            after = text.find(opening, end, end + REACH)
+            if after >= 0 and "\n" not in text[end:after]:
+                end = after + 1
+            elif span.startswith(opening):
+                start += 1
+            elif span.endswith(opening):
+                end -= 1
+            else:
+                end = start + span.rindex(opening)
+        elif span.count(opening) > span.count(closing):
+            after = text.find(closing, end, end + REACH)
+            if after >= 0 and "\n" not in text[end:after] and opening not in text[end:after]:
+                end = after + 1
+            elif span.startswith(opening):
+                start += 1
+            else:
+                end = start + span.rindex(opening)
+        elif span.count(closing) > span.count(opening):
+            before = text.rfind(opening, max(0, start - REACH), start)
+            if before >= 0 and "\n" not in text[before:start] and closing not in text[before:start]:
+                start = before
+            elif span.endswith(closing):
+                end -= 1
+            else:
+                start += span.index(closing) + 1
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+    return start, end
+
+
 def sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, x))))
 
@@ -268,11 +316,12 @@ class Reader:
     """
 
     def __init__(self, model_dir: Path, passages_read: int, read_on_below: float = 1.0, rank_prior: float = 0.0,
-                 threads: int = 0) -> None:
+                 threads: int = 0, balance_marks: bool = True) -> None:
         self.model = SpanModel(model_dir, threads)
         self.passages_read = passages_read
         self.read_on_below = read_on_below
         self.rank_prior = rank_prior
+        self.balance_marks = balance_marks
 
     @property
     def name(self) -> str:
@@ -291,12 +340,17 @@ class Reader:
         passage = reading.hit.passage
         features = reading.features
         no_answer = self.model.config.decision.no_answer(features)
+        start, end = reading.span.start, reading.span.end
+        if self.balance_marks:
+            start, end = balanced(passage.text, start, end)
+            if start >= end:  # nothing but marks: the span as read
+                start, end = reading.span.start, reading.span.end
         return Answer(
-            text=passage.text[reading.span.start : reading.span.end],
+            text=passage.text[start:end],
             doc_id=passage.doc_id,
             passage_id=passage.passage_id,
-            start=passage.start + reading.span.start,
-            end=passage.start + reading.span.end,
+            start=passage.start + start,
+            end=passage.start + end,
             score=round(1.0 - no_answer, 4),
             no_answer_score=round(no_answer, 4),
             margin=round(reading.margin, 4),

@@ -49,6 +49,7 @@ class Settings(BaseSettings):
         0.0, ge=0.0, le=10.0,
         description="spans of different passages compete by their score minus this times log(1 + retrieval rank)",
     )
+    reader_balance_marks: bool = Field(True, description="balance an answer's quotation marks and brackets")
     top_k: int = Field(3, ge=1, le=20, description="cited passages returned with an answer")
     no_answer_threshold: float = Field(0.5, ge=0.0, le=1.0, description="abstain when the no-answer score is above")
     max_question_chars: int = Field(500, ge=1)

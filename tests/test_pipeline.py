@@ -193,3 +193,28 @@ def test_an_answer_is_cached_for_the_same_question_history_and_top_k(pipeline):
     assert pipeline.cached(question, history=[("user", "Who is Maduro?")]) is None
     with pytest.raises(QuestionError, match="empty"):
         pipeline.cached("   ")
+
+
+def _conversation(pipeline, questions: list[str]) -> list[tuple[str, str]]:
+    history: list[tuple[str, str]] = []
+    for question in questions:
+        result = pipeline.ask(question, history=history)
+        history += [("user", question), ("assistant", result.answer.text if result.answer else "")]
+    return history
+
+
+def test_an_off_topic_question_after_three_on_topic_turns_is_refused(pipeline):
+    history = _conversation(pipeline, ["How much is the reward for Maduro's arrest?", "Who announced it?",
+                                       "Who is the U.S. Defense Secretary?"])
+    off_topic = pipeline.ask("Who won the 2022 World Cup?", history=history)
+    assert off_topic.abstained and off_topic.answer is None
+    assert off_topic.read_as is None  # read as if asked alone
+
+
+def test_a_follow_up_pronoun_resolves_to_the_entity_in_the_earlier_answer(pipeline):
+    history = _conversation(pipeline, ["Who is the U.S. Defense Secretary?"])
+    assert history[-1] == ("assistant", "Pete Hegseth")
+    follow_up = pipeline.ask("What did he say about military strikes?", history=history)
+    assert (follow_up.referring, follow_up.antecedent) == ("he", "Pete Hegseth")
+    assert follow_up.read_as == "What did Pete Hegseth say about military strikes?"
+    assert "Hegseth" in follow_up.citations[0].passage.text and follow_up.answer is not None

@@ -46,9 +46,13 @@ def render(result: AskResult) -> str:
     answer = result.answer
     lines = []
     if answer is None:
-        lines.append(f"**{REFUSAL}** I found no passage that answers this question; the closest passages were:")
+        lines.append(f"**{REFUSAL}** No passage answers this question. The closest ones, for you to check:")
     else:
         lines.append(f"**{inert(answer.text)}** [1]")
+    if result.referring and result.antecedent:
+        lines.append(f"<small>Reading “{inert(result.referring)}” as “{inert(result.antecedent)}”.</small>")
+    elif result.read_as:
+        lines.append(f"<small>Read as: “{inert(result.read_as)}”.</small>")
     for number, citation in enumerate(result.citations, start=1):
         passage = citation.passage
         where = f", page {citation.page}" if citation.page else f", {inert(citation.section)}" if citation.section else ""
@@ -59,8 +63,10 @@ def render(result: AskResult) -> str:
         else:
             body = inert(passage.text)
         opened = " open" if number == 1 and answer is not None else ""
+        # an answer's passages are its citations, numbered; a refusal's are only the closest passages
+        label, kind = (f"[{number}]", "citation") if answer is not None else ("closest passage:", "closest")
         lines.append(
-            f'<details{opened} class="citation"><summary>[{number}] {inert(citation.doc_title or passage.doc_id)} — '
+            f'<details{opened} class="{kind}"><summary>{label} {inert(citation.doc_title or passage.doc_id)} — '
             f"{inert(passage.doc_id)}{where}, characters {passage.start}–{passage.end}</summary>"
             f"<blockquote>{body}</blockquote></details>"
         )
@@ -101,7 +107,7 @@ def build_chat(get_pipeline: Callable[[], Pipeline], run: Callable[..., Awaitabl
     def listed() -> str:
         return documents_markdown(get_pipeline())
 
-    async def add(path: str | None, request: gr.Request) -> tuple[str, str]:
+    async def add(path: str | None, request: gr.Request, progress=gr.Progress()) -> tuple[str, str]:
         try:
             gate.check(session=request.cookies.get(SESSION_COOKIE) if request else None)
         except AdminRefused as refused:
@@ -112,7 +118,9 @@ def build_chat(get_pipeline: Callable[[], Pipeline], run: Callable[..., Awaitabl
             return "⚠️ Only a file sent from this page can be added.", listed()
         try:
             data = await asyncio.to_thread(Path(path).read_bytes)
-            added = await run(get_pipeline().library.add, Path(path).name, data)
+            # on a thread of its own, as POST /documents: questions go on meanwhile on the pipeline's thread
+            added = await asyncio.to_thread(get_pipeline().library.add, Path(path).name, data,
+                                            lambda stage: progress(None, desc=stage))
         except QAError as exc:
             return f"⚠️ {inert(str(exc))}", listed()
         finally:

@@ -83,9 +83,8 @@ def add(files: tuple[Path, ...]) -> None:
     library = _library()
     failed = 0
     for path in files:
-        click.echo(f"Reading {path.name} ({path.stat().st_size / 1e6:.1f} MB) …", err=True)
         try:
-            document = library.add(path.name, path.read_bytes())
+            document = library.add(path.name, path.read_bytes(), progress=lambda stage: click.echo(stage, err=True))
         except QAError as exc:
             click.echo(f"Not added: {exc}", err=True)
             failed += 1
@@ -144,24 +143,37 @@ def search(query: str, k: int) -> None:
                    "every question against them. seeds/ and its index are not touched. Implied for a set's name.")
 @click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="The folder holding the SQuAD files a set's name is cut from (default: QA_DATA_DIR, ../shared/data).")
+@click.option("--documents", "documents_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="Answer from these documents beside the seeds (indexed in OUT/store).")
 @click.option("--calibrate", is_flag=True,
               help="Write the best-F1 threshold that refuses <= 5% of answerable questions into qa.toml (from the "
                    "tune half when GOLD has one).")
 @click.option("--squad-json", type=click.Path(dir_okay=False, path_type=Path), help="Also write GOLD as SQuAD v2.0 JSON.")
-def eval_command(gold: str, out: Path, documents_from_gold: bool, data_dir: Path | None, calibrate: bool,
-                 squad_json: Path | None) -> None:
+def eval_command(gold: str, out: Path, documents_from_gold: bool, data_dir: Path | None, documents_dir: Path | None,
+                 calibrate: bool, squad_json: Path | None) -> None:
     """Evaluate on GOLD: SQuAD v2 EM/F1, hit@k, MRR, abstention, latency.
 
-    GOLD is a file (project JSONL or SQuAD v2.0 JSON) or the name of a SQuAD set cut from the data folder:
-    dev-heldout, dev-validation, squad2-heldout, squad1-heldout (and the training sets).
+    GOLD is a file (project JSONL, dialogs JSONL, or SQuAD v2.0 JSON) or the name of a SQuAD set cut from the data
+    folder: dev-heldout, dev-validation, squad2-heldout, squad1-heldout (and the training sets). Dialogs are asked
+    turn by turn with the conversation so far; their report gives first turns and follow-ups apart.
     """
+    from index.documents import load_documents
     from qa.datasets import SETS, squad_set
+    from qa.dialogs import dialog_metrics, dialog_report, is_dialog_file, load_dialogs, run_dialogs
     from qa.evaluate import metrics, per_article, run
     from qa.gold import load_gold, load_squad_corpus, squad_corpus, to_squad
     from qa.pipeline import Pipeline
     from qa.report import metrics_table, write_report
 
     settings = _settings()
+    if Path(gold).is_file() and is_dialog_file(Path(gold)):
+        extra = load_documents(settings.seeds_dir) + (load_documents(documents_dir) if documents_dir else [])
+        settings = settings.model_copy(update={"store_dir": out / "store"})
+        pipeline = Pipeline.from_settings(settings, documents=extra)
+        results = run_dialogs(pipeline, load_dialogs(Path(gold)), progress=sys.stderr.isatty())
+        click.echo(dialog_report(dialog_metrics(results), results, out))
+        click.echo(f"Wrote metrics.json, turns.jsonl and report.md to {out}/")
+        return
     if gold in SETS:
         corpus, documents_from_gold = squad_corpus(squad_set(gold, data_dir or settings.data_dir), gold), True
     elif Path(gold).is_file():
@@ -174,6 +186,11 @@ def eval_command(gold: str, out: Path, documents_from_gold: bool, data_dir: Path
         click.echo(f"Indexing the {len(corpus.documents)} article(s) of {Path(gold).name} in {settings.store_dir}/ …",
                    err=True)
         pipeline = Pipeline.from_settings(settings, documents=corpus.documents)
+    elif documents_dir is not None:
+        items = load_gold(Path(gold))
+        documents = load_documents(settings.seeds_dir) + load_documents(documents_dir)
+        settings = settings.model_copy(update={"store_dir": out / "store"})
+        pipeline = Pipeline.from_settings(settings, documents=documents)
     else:
         items = load_gold(Path(gold))
         pipeline = Pipeline.from_settings(settings)

@@ -75,6 +75,9 @@ class AskResponse(BaseModel):
     abstained: bool
     no_answer_score: float = Field(description="0 = surely answered; abstains above the calibrated threshold.")
     message: str = Field(description="What a person would be told.")
+    read_as: str | None = Field(None, description="The question as it was read in its conversation, when it referred "
+                                                   "back to an earlier turn (\"What did he say?\" read \"What did "
+                                                   "Pete Hegseth say?\"); null when it stands on its own.")
     evidence: list[EvidenceOut] = Field(
         description="Cited passages: the answer's first, then the other passages the reader read, by its best span "
                     "in each, then the rest by retrieval score."
@@ -177,6 +180,7 @@ def ask_response(result: AskResult) -> AskResponse:
         abstained=result.abstained,
         no_answer_score=result.no_answer_score,
         message=message,
+        read_as=result.read_as,
         evidence=evidence_out(result.citations),
         timings_ms=result.timings_ms,
     )

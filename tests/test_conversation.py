@@ -1,0 +1,92 @@
+"""Conversations: a question that stands on its own is read as if asked alone; one that refers back is read with
+what it refers to, and judged so; answers' quotation marks and brackets balance; dialogs are scored turn by turn."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.reader import balanced
+
+HEGSETH = [("user", "Who is the U.S. Defense Secretary?"), ("assistant", "Pete Hegseth")]
+REWARD = [("user", "How much is the reward for Maduro's arrest?"), ("assistant", "$50 million")]
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "expected"),
+    [
+        ("He said “nothing is off the table” on Monday.", "“nothing is off the tabl", "“nothing is off the table”"),
+        ("Ask “why", "“why", "why"),  # no closing mark near: the opening one goes
+        ("The (Cartel de los Soles) was named.", "Cartel de los Soles)", "(Cartel de los Soles)"),
+        ("a \"quoted phrase\" here", "\"quoted", "\"quoted phrase\""),
+        ("plain words", "plain", "plain"),
+    ],
+)
+def test_an_answers_marks_balance(text, span, expected):
+    start = text.index(span)
+    begin, end = balanced(text, start, start + len(span))
+    assert text[begin:end] == expected
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    ("question", "history", "read_as", "referring"),
+    [
+        ("What did he say about military strikes?", HEGSETH, "What did Pete Hegseth say about military strikes?", "he"),
+        ("Where is his office?", HEGSETH, "Where is Pete Hegseth's office?", "his"),
+        ("Who announced it?", REWARD, "Who announced the reward for Maduro's arrest?", "it"),
+        ("When will those operations start?", [("user", "What did the CIA covert operations involve?"),
+                                              ("assistant", "lethal action")],
+         "When will the CIA covert operations start?", "those operations"),
+    ],
+)
+def test_a_follow_up_is_read_with_what_it_refers_to(question, history, read_as, referring):
+    from qa.conversation import resolve
+
+    read = resolve(question, history)
+    assert (read.question, read.referring) == (read_as, referring)
+    assert read.context  # the earlier turns steer retrieval too
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("question", ["Who won the 2022 World Cup?", "Is it true that the cartel exists?",
+                                      "Which organization published the report that Maduro cites?"])
+def test_a_question_that_stands_alone_ignores_the_conversation(question):
+    from qa.conversation import resolve
+
+    read = resolve(question, REWARD)
+    assert read.question == question and not read.context and not read.referring
+
+
+@pytest.mark.integration
+def test_a_fragment_is_read_with_the_question_it_follows():
+    from qa.conversation import resolve
+
+    read = resolve("And the defense minister?", [("user", "Who was indicted in 2020?"), ("assistant", "Maduro")])
+    assert read.question == "Who was indicted in 2020? And the defense minister?" and read.context
+
+
+def test_dialog_metrics_count_first_turns_follow_ups_and_changes(tmp_path):
+    from qa.dialogs import TurnResult, dialog_metrics, load_dialogs
+    from qa.pipeline import AskResult
+    from qa.reader import Answer
+
+    path = tmp_path / "dialogs.jsonl"
+    path.write_text(
+        '{"id": "d", "documents": ["x"], "turns": [{"question": "Who?", "answers": ["Ana"], "refers_back": false}, '
+        '{"question": "And her age?", "answers": ["40"], "refers_back": true, "resolves_to": "Ana"}, '
+        '{"question": "Capital of Peru?", "answers": [], "refers_back": false}]}\n', encoding="utf-8")
+    (dialog,) = load_dialogs(path)
+
+    def said(text: str | None, read_as: str | None = None, start: int = 0) -> AskResult:
+        answer = Answer(text, "x", "x#0", start, start + len(text), 0.9, 0.1) if text else None
+        return AskResult("?", answer, answer is None, 0.1 if answer else 0.9, [], "?", answer, read_as=read_as)
+
+    results = [
+        TurnResult("d", 0, dialog.turns[0], said("Ana"), 1.0, None),
+        TurnResult("d", 1, dialog.turns[1], said("40", read_as="And Ana's age?"), 1.0, None),
+        TurnResult("d", 2, dialog.turns[2], said("Lima", start=5), 0.0, said(None)),  # history changed it
+    ]
+    metrics = dialog_metrics(results)
+    assert metrics["first_turns_HasAns_f1"] == metrics["follow_ups_HasAns_f1"] == 100.0
+    assert metrics["unanswerable_refused"] == 0.0 and metrics["standalone_changed_by_history"] == 100.0
+    assert metrics["follow_ups_read_with_their_antecedent"] == 100.0
