@@ -59,10 +59,8 @@ def resolve(question: str, history: list[Turn]) -> Resolution:
     fragment = _is_fragment(parsed)
     if reference is None and not fragment:
         return Resolution(question)
-    recent = history[-CONTEXT_TURNS:]
-    context = " ".join(content for _, content in recent if content).strip()
-    asked = next((content for role, content in reversed(history) if role == "user" and content.strip()), "")
-    answered = next((content for role, content in reversed(recent) if role == "assistant" and content.strip()), "")
+    asked, answered = _last_exchange(history)
+    context = f"{asked} {answered}".strip()
     if reference is not None:
         start, end, kind, word = reference
         antecedent = _antecedent(kind, word, parsed[start:end], asked, answered)
@@ -74,6 +72,22 @@ def resolve(question: str, history: list[Turn]) -> Resolution:
     if fragment and asked:
         return Resolution(f"{asked} {question}", context=context)
     return Resolution(question, context=context)
+
+
+def _last_exchange(history: list[Turn]) -> tuple[str, str]:
+    """The last question the conversation got an answer to, and that answer (a refused turn, an off-topic one
+    say, set no topic to refer back to); else the last question."""
+    pairs, question = [], ""
+    for role, content in history:
+        if role == "user":
+            question = content.strip()
+        elif role == "assistant" and question:
+            pairs.append((question, content.strip()))
+            question = ""
+    if question:
+        pairs.append((question, ""))
+    answered = [pair for pair in pairs if pair[1]]
+    return answered[-1] if answered else (pairs[-1] if pairs else ("", ""))
 
 
 def follow_up_context(question: str, history: list[Turn]) -> str:
@@ -123,17 +137,34 @@ def _antecedent(kind: str, word: str, span, asked: str, answered: str) -> str:
         for text in (asked, answered):
             for chunk in reversed(list(parse(text).noun_chunks) if text else []):
                 if chunk.root.lemma_.lower() == head and chunk.root.lower_ not in DEMONSTRATIVE:
-                    return chunk.text
+                    # "that group" after "Which group …?": the group the answer named
+                    return answered if _asks_which(chunk) and answered else chunk.text
         return ""
+    if word in ("they", "them", "their", "theirs") and answered and any(
+            entity.label_ in ("PERSON", "ORG", "NORP") for entity in parse(answered).ents):
+        return answered  # "What were they accused of?" after an answer naming people
     asked_parse = parse(asked) if asked else None
     people = {token.i for entity in (asked_parse.ents if asked_parse else ()) if entity.label_ in PERSON_LABELS
               for token in entity}
     chunks = [chunk for chunk in (asked_parse.noun_chunks if asked_parse else ()) if chunk.root.pos_ != "PRON"
-              and chunk.root.tag_ not in ("WP", "WDT") and chunk.root.i not in people]
+              and chunk.root.tag_ not in ("WP", "WDT") and chunk.root.i not in people and not _asks_how(chunk)]
     if chunks:  # what the question asked about: its object, else its first thing, with what hangs on it
         chunk = next((c for c in chunks if c.root.dep_ == "dobj"), chunks[0])
+        if _asks_which(chunk):  # "Which group is it linked to?" asked for the thing: the answer names it
+            return answered
         return asked_parse[chunk.start : chunk.root.right_edge.i + 1].text.rstrip("?! ")
     return answered
+
+
+def _asks_which(chunk) -> bool:
+    """A noun phrase the question asks to be named: "which group", "what report"."""
+    return any(token.tag_ in ("WDT", "WP", "WP$") for token in chunk)
+
+
+def _asks_how(chunk) -> bool:
+    """A noun phrase the question asks to be counted or measured ("how many members", "how much sediment"): the
+    answer is a quantity, not a thing to refer back to."""
+    return chunk.start > 0 and chunk.doc[chunk.start - 1].tag_ == "WRB" or any(t.tag_ == "WRB" for t in chunk)
 
 
 @cache

@@ -102,7 +102,8 @@ def build_chat(get_pipeline: Callable[[], Pipeline], run: Callable[..., Awaitabl
         except QAError as exc:
             return f"⚠️ {inert(str(exc))}", turns
         answered = result.answer.text if result.answer else ""
-        return render(result), [*turns, ("user", message), ("assistant", answered)]
+        # the question as it was read ("What did Pete Hegseth say?"), so that the next one can refer back to it
+        return render(result), [*turns, ("user", result.read_as if result.referring else message), ("assistant", answered)]
 
     def listed() -> str:
         return documents_markdown(get_pipeline())
