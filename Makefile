@@ -5,6 +5,7 @@ HOST ?= $(or $(QA_HOST),127.0.0.1)
 PORT ?= $(or $(QA_PORT),8000)
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
+TESTING := $(VENV)/.installed-for-tests
 
 .PHONY: serve test check install
 
@@ -17,7 +18,12 @@ $(PY):
 $(INSTALLED): pyproject.toml | $(PY)
 	@echo "Installing the packages into $(VENV)/ (the first time takes a few minutes) ..."
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e ".[test]"
+	$(PY) -m pip install -q -e .
+	@touch $@
+
+# The tests also need their tools and the cluster extra (Ray), which the server alone does not.
+$(TESTING): $(INSTALLED)
+	$(PY) -m pip install -q -e ".[test,cluster]"
 	@touch $@
 
 install: $(INSTALLED)
@@ -30,10 +36,10 @@ install: $(INSTALLED)
 serve: install
 	GRADIO_ANALYTICS_ENABLED=False QA_HOST=$(HOST) QA_PORT=$(PORT) $(VENV)/bin/qa serve
 
-test: install /usr/bin/chromium
+test: $(TESTING) /usr/bin/chromium
 	GRADIO_ANALYTICS_ENABLED=False $(PY) -m pytest
 
 # The fast lane: unit tests only (no server, no model, no browser), in under a minute. Run it while you work;
 # `make test` before you push.
-check: install
+check: $(TESTING)
 	GRADIO_ANALYTICS_ENABLED=False $(PY) -m pytest -m "not integration and not server and not browser" -q

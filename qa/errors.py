@@ -2,7 +2,8 @@
 
 from index.errors import DocumentError, DocumentExists, QAError
 
-__all__ = ["DocumentError", "DocumentExists", "DocumentNotFound", "QAError", "QuestionError", "ReaderModelError"]
+__all__ = ["DocumentError", "DocumentExists", "DocumentNotFound", "QAError", "QuestionError", "ReaderModelError",
+           "Unavailable"]
 
 
 class QuestionError(QAError):
@@ -15,3 +16,7 @@ class DocumentNotFound(QAError):
 
 class ReaderModelError(QAError):
     """The reader model's folder is missing a file or holds a damaged one."""
+
+
+class Unavailable(QAError):
+    """The part of a cluster that would answer is down for a moment (a replica restarting): try again."""

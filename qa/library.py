@@ -144,6 +144,13 @@ class DocumentLibrary:
         self._snapshot = snapshot_of(loaded, self.embedder, snapshot.version + 1)
         release_free_memory()
 
+    def use(self, index: PassageIndex, version: int, reason: str = "published") -> None:
+        """Serve ``index``, a version another writer published (a cluster's replicas follow its one writer)."""
+        with self._change_lock:
+            loaded = LoadedIndex(index, "loaded", f"{reason} version {version}")
+            self._snapshot = snapshot_of(loaded, self.embedder, version)
+        release_free_memory()
+
     def close(self) -> None:
         """Stop the document reader's worker process, if one was started."""
         self.preparer.close()

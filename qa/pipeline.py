@@ -65,6 +65,18 @@ class AskResult:
         return self.reader_answer.text if self.reader_answer else ""
 
 
+@dataclass(frozen=True, slots=True)
+class Status:
+    """What a pipeline serves: the documents' count and version, the models."""
+
+    documents: int
+    passages: int
+    model: str
+    reader: str
+    index_kind: str
+    index_version: int
+
+
 class Pipeline:
     """Retrieve, read, decide, over the library's current snapshot of the documents. Thread-safe: each question is
     answered wholly from the snapshot it started with, whatever the library changes meanwhile."""
@@ -97,6 +109,15 @@ class Pipeline:
     def document(self, doc_id: str) -> Document:
         """The document a citation points into. Raises DocumentNotFound."""
         return self.library.snapshot.document(doc_id)
+
+    def status(self) -> Status:
+        snapshot = self.library.snapshot
+        manifest = snapshot.index.manifest
+        return Status(manifest.documents, manifest.passages, manifest.model, self.reader.name, manifest.index_kind,
+                      snapshot.version)
+
+    def close(self) -> None:
+        self.library.close()
 
     def search(self, question: str, k: int) -> list[Citation]:
         """Ranked cited passages without reading an answer."""

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="the interface qa serve listens on (make serve HOST=…)")
     port: int = Field(8000, ge=1, le=65535, description="the port qa serve listens on (make serve PORT=…)")
     serve_workers: int = Field(1, ge=1, le=64, description="uvicorn worker processes (qa serve --workers)")
+    model_threads: int = Field(0, ge=0, le=256, description="threads each model may use (0: shared out by workers)")
+    ray_address: str | None = Field(
+        None, description="serve and index on the Ray cluster at this address ('local': one started for the run)")
     public_url: str | None = Field(
         None, description="the address people reach the server at (behind a proxy); the chat's links use it "
                           "instead of the request's Host header")
@@ -85,7 +88,10 @@ class Settings(BaseSettings):
 
     @property
     def threads(self) -> int:
-        """Threads each model may use: the cores shared equally between workers (0: the library decides)."""
+        """Threads each model may use: ``model_threads`` when set, else the cores shared equally between
+        workers (0: the library decides)."""
+        if self.model_threads:
+            return self.model_threads
         if self.serve_workers == 1:
             return 0
         return max(1, (os.cpu_count() or 1) // self.serve_workers)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from ui.chat import inert, render
+from ui.chat import EXAMPLES, inert, render
 
 
 def test_document_text_is_inert_in_markdown_and_html():
@@ -68,7 +68,7 @@ def test_chat_route_says_so_when_gradio_failed_to_load(monkeypatch):
 
     async def load():
         async with AsyncExitStack() as stack:
-            await chat._load(stack, lambda: None, None, Settings(), AdminGate(None))
+            await chat._load(stack, lambda: None, None, None, Settings(), AdminGate(None))
 
     asyncio.run(load())
     app = FastAPI()
@@ -76,3 +76,13 @@ def test_chat_route_says_so_when_gradio_failed_to_load(monkeypatch):
     response = TestClient(app).get("/ui/")
     assert response.status_code == 503 and "retry-after" not in response.headers
     assert "failed to load" in response.text and "POST /ask" in response.text
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("question", "shows"), EXAMPLES)
+def test_every_example_on_the_first_screen_shows_what_it_says(pipeline, question, shows):
+    result = pipeline.ask(question)
+    if shows is None:
+        assert result.abstained and "The documents don't say." in render(result)
+    else:
+        assert result.answer is not None and shows in result.answer.text

@@ -10,12 +10,15 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from collections.abc import Callable
 from functools import partial
+from typing import Protocol
 
 from fastapi import Depends, FastAPI, File, Query, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
 
+from index.documents import Document
 from qa.pipeline import Pipeline
 from qa.settings import Settings, get_settings, quiet_libraries
 from ui.auth import SESSION_COOKIE, SESSION_SECONDS, AdminGate
@@ -57,12 +60,36 @@ async def get_pipeline(request: Request) -> Pipeline:
     return request.app.state.pipeline
 
 
-def create_app(settings: Settings | None = None, pipeline: Pipeline | None = None, *, chat: bool = True) -> FastAPI:
-    """Build the app. ``pipeline`` may be given (tests); otherwise it is loaded once in the lifespan. Without
-    ``chat``, /ui is not mounted (tests of the JSON endpoint)."""
+class DocumentChanges(Protocol):
+    """Who applies document changes: the pipeline's own library (:class:`LocalChanges`), or a cluster's one
+    writer (:mod:`ui.cluster`). Each returns once the change is served."""
+
+    async def add(self, name: str, data: bytes, progress: Callable[[str], None] | None = None) -> Document: ...
+
+    async def remove(self, doc_id: str) -> Document: ...
+
+
+class LocalChanges:
+    """Changes applied by the pipeline's library, on a thread of their own (questions go on meanwhile)."""
+
+    def __init__(self, library) -> None:
+        self.library = library
+
+    async def add(self, name: str, data: bytes, progress: Callable[[str], None] | None = None) -> Document:
+        return await asyncio.to_thread(self.library.add, name, data, progress)
+
+    async def remove(self, doc_id: str) -> Document:
+        return await asyncio.to_thread(self.library.remove, doc_id)
+
+
+def create_app(settings: Settings | None = None, pipeline: Pipeline | None = None, *, chat: bool = True,
+               changes: DocumentChanges | None = None) -> FastAPI:
+    """Build the app. ``pipeline`` may be given (tests, a cluster's stand-in); otherwise it is loaded once in
+    the lifespan. ``changes`` applies document changes (by default the pipeline's library). Without ``chat``,
+    /ui is not mounted."""
     settings = settings or get_settings()
     quiet_libraries()
-    gate = AdminGate(settings.admin_token, settings.serve_workers)
+    gate = AdminGate(settings.admin_token, 1 if changes is not None else settings.serve_workers)
     lazy_chat = LazyChat()
 
     @asynccontextmanager
@@ -71,17 +98,21 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
             app.state.pipeline = pipeline
         elif get_pipeline not in app.dependency_overrides:  # (a test's stand-in needs no models)
             app.state.pipeline = Pipeline.from_settings(settings)
+        app.state.changes = changes or LocalChanges(getattr(getattr(app.state, "pipeline", None), "library", None))
         # One thread runs the pipeline: the models keep one warm thread team instead of one per request thread.
-        # The work is CPU-bound: nothing is lost.
-        app.state.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pipeline")
+        # The work is CPU-bound: nothing is lost. (A pipeline that only waits on others says how many calls it
+        # takes at once: a cluster's, ui.cluster.RemotePipeline.)
+        calls = getattr(getattr(app.state, "pipeline", None), "parallel_calls", 1)
+        app.state.executor = ThreadPoolExecutor(max_workers=calls, thread_name_prefix="pipeline")
         if chat:
-            async with lazy_chat.loading(lambda: app.state.pipeline, in_pipeline_thread, settings, gate):
+            async with lazy_chat.loading(lambda: app.state.pipeline, in_pipeline_thread, app.state.changes, settings,
+                                         gate):
                 yield
         else:
             yield
         app.state.executor.shutdown(wait=False, cancel_futures=True)
         if getattr(app.state, "pipeline", None) is not None:
-            app.state.pipeline.library.close()
+            app.state.pipeline.close()
 
     described = {"title": "Extractive QA", "version": "2.0", "lifespan": lifespan,
                  "summary": "Verbatim answers from the documents in seeds/, with character offsets and numbered "
@@ -100,6 +131,12 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
 
     async def in_pipeline_thread(function, *args, **kwargs):
         return await asyncio.get_running_loop().run_in_executor(app.state.executor, partial(function, *args, **kwargs))
+
+    async def light(function, *args):
+        """A cheap call: at once on a local pipeline; on a thread when the pipeline waits on a cluster."""
+        if getattr(app.state.pipeline, "parallel_calls", 1) == 1:
+            return function(*args)
+        return await in_pipeline_thread(function, *args)
 
     async def administrator(request: Request) -> None:
         """Document changes need ``QA_ADMIN_TOKEN``, sent as ``Authorization: Bearer <token>``."""
@@ -128,42 +165,41 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
 
     @app.get("/health", response_model=HealthResponse, tags=["service"])
     async def health(pipeline: Pipeline = Depends(get_pipeline)) -> HealthResponse:
-        manifest = pipeline.library.snapshot.index.manifest
+        status = await light(pipeline.status)
         return HealthResponse(
-            status="ok", documents=manifest.documents, passages=manifest.passages, model=manifest.model,
-            reader=pipeline.reader.name, index_kind=manifest.index_kind,
+            status="ok", documents=status.documents, passages=status.passages, model=status.model,
+            reader=status.reader, index_kind=status.index_kind, index_version=status.index_version,
         )
 
     @app.get("/documents", response_model=DocumentList, tags=["documents"])
     async def documents(pipeline: Pipeline = Depends(get_pipeline)) -> DocumentList:
         """The documents being answered from."""
-        return DocumentList(documents=[document_summary(d) for d in pipeline.documents.values()])
+        documents = await light(lambda: pipeline.documents)
+        return DocumentList(documents=[document_summary(d) for d in documents.values()])
 
     @app.get("/documents/{doc_id}", response_model=DocumentOut, responses={404: {"model": ErrorResponse}},
              tags=["documents"])
     async def document(doc_id: str, pipeline: Pipeline = Depends(get_pipeline)) -> DocumentOut:
         """The full text a citation points into (``text[start:end]`` is the cited span), with where it came from
         and its pages or sections."""
-        return document_out(pipeline.document(doc_id))
+        return document_out(await light(pipeline.document, doc_id))
 
     @app.post("/documents", response_model=DocumentSummary, status_code=201, dependencies=[Depends(administrator)],
               responses={**ADMIN_ERRORS, 409: {"model": ErrorResponse, "description": "Already loaded."}},
               tags=["documents"])
     async def add_document(
-        file: UploadFile = File(description=".txt, .md, .html, .pdf or .docx"),
-        pipeline: Pipeline = Depends(get_pipeline),
+        request: Request, file: UploadFile = File(description=".txt, .md, .html, .pdf or .docx"),
     ) -> DocumentSummary:
         """Add a document: it is answered from as soon as this returns, and stays after a restart (its file goes
         into the seeds folder). Questions asked meanwhile are answered from the documents as they were."""
         data = await file.read()
-        added = await asyncio.to_thread(pipeline.library.add, file.filename or "", data)
-        return document_summary(added)
+        return document_summary(await request.app.state.changes.add(file.filename or "", data))
 
     @app.delete("/documents/{doc_id}", response_model=DocumentSummary, dependencies=[Depends(administrator)],
                 responses={**ADMIN_ERRORS, 404: {"model": ErrorResponse}}, tags=["documents"])
-    async def remove_document(doc_id: str, pipeline: Pipeline = Depends(get_pipeline)) -> DocumentSummary:
+    async def remove_document(doc_id: str, request: Request) -> DocumentSummary:
         """Stop answering from a document and delete its file from the seeds folder."""
-        return document_summary(await asyncio.to_thread(pipeline.library.remove, doc_id))
+        return document_summary(await request.app.state.changes.remove(doc_id))
 
     @app.post("/admin/session", status_code=204, dependencies=[Depends(administrator)],
               responses={k: ADMIN_ERRORS[k] for k in (401, 403)}, tags=["documents"])

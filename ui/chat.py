@@ -17,12 +17,14 @@ from qa.pipeline import AskResult, Pipeline
 from ui.auth import SESSION_COOKIE, AdminGate, AdminRefused
 from ui.schemas import REFUSAL
 
+# The first screen's examples, each with what it shows (an answer holding these words, or None: a refusal);
+# tests/test_chat.py checks every one against the shipped reader.
 EXAMPLES = [
-    "Who was indicted in 2020?",
-    "How much is the reward for Maduro's arrest?",
-    "Who is the U.S. Defense Secretary?",
-    "What did he say about military strikes?",
-    "Who won the July 2024 election?",
+    ("Who was indicted in 2020?", "Maduro"),
+    ("How much is the reward for Maduro's arrest?", "$50 million"),
+    ("Who is the U.S. Defense Secretary?", "Pete Hegseth"),
+    ("What did Hegseth say about military strikes?", "nothing is off the table"),
+    ("Who won the July 2024 election?", None),
 ]
 MARKDOWN_SPECIALS = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~>:"}
 SIGN_IN = """async (token) => {
@@ -88,11 +90,11 @@ def in_upload_folder(path: str) -> bool:
     return resolved.is_file() and resolved.is_relative_to(folder)
 
 
-def build_chat(get_pipeline: Callable[[], Pipeline], run: Callable[..., Awaitable], gate: AdminGate, *,
+def build_chat(get_pipeline: Callable[[], Pipeline], run: Callable[..., Awaitable], changes, gate: AdminGate, *,
                delete_cache: tuple[int, int] | None = None):
     """Build the Blocks (cheap): the chat, and beside it the loaded documents and, when document changes are on,
-    a form to add one. The pipeline is fetched per message from the running app, and ``run`` calls it on the
-    server's pipeline thread. The conversation is kept as data, ``(role, text)`` turns, beside what is shown."""
+    a form to add one (applied by ``changes``). The pipeline is fetched per message from the running app, and
+    ``run`` calls it on the server's pipeline thread. The conversation is kept as data, ``(role, text)`` turns, beside what is shown."""
     import gradio as gr
 
     async def reply(message: str, history: list[dict], turns: Turns) -> tuple[str, Turns]:
@@ -119,9 +121,8 @@ def build_chat(get_pipeline: Callable[[], Pipeline], run: Callable[..., Awaitabl
             return "⚠️ Only a file sent from this page can be added.", listed()
         try:
             data = await asyncio.to_thread(Path(path).read_bytes)
-            # on a thread of its own, as POST /documents: questions go on meanwhile on the pipeline's thread
-            added = await asyncio.to_thread(get_pipeline().library.add, Path(path).name, data,
-                                            lambda stage: progress(None, desc=stage))
+            # as POST /documents does (ui.app.DocumentChanges): questions go on meanwhile
+            added = await changes.add(Path(path).name, data, lambda stage: progress(None, desc=stage))
         except QAError as exc:
             return f"⚠️ {inert(str(exc))}", listed()
         finally:
@@ -137,7 +138,7 @@ def build_chat(get_pipeline: Callable[[], Pipeline], run: Callable[..., Awaitabl
                     title="Ask the documents",
                     description="Answers are exact quotes from the documents, highlighted in their passage, with "
                     "numbered citations. When the documents don't say, the chat says so.",
-                    examples=[[question, []] for question in EXAMPLES],
+                    examples=[[question, []] for question, _ in EXAMPLES],
                     run_examples_on_click=True,
                     cache_examples=False,
                     flagging_mode="never",

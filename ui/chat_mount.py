@@ -45,9 +45,9 @@ class LazyChat:
         self._page = CHAT_STARTING
 
     @asynccontextmanager
-    async def loading(self, get_pipeline, run, settings: Settings, gate: AdminGate):
+    async def loading(self, get_pipeline, run, changes, settings: Settings, gate: AdminGate):
         async with AsyncExitStack() as stack:
-            task = asyncio.create_task(self._load(stack, get_pipeline, run, settings, gate))
+            task = asyncio.create_task(self._load(stack, get_pipeline, run, changes, settings, gate))
             try:
                 yield
             finally:
@@ -55,9 +55,10 @@ class LazyChat:
                 with suppress(asyncio.CancelledError):
                     await task
 
-    async def _load(self, stack: AsyncExitStack, get_pipeline, run, settings: Settings, gate: AdminGate) -> None:
+    async def _load(self, stack: AsyncExitStack, get_pipeline, run, changes, settings: Settings,
+                    gate: AdminGate) -> None:
         try:
-            host = await asyncio.to_thread(chat_app, get_pipeline, run, settings, gate)
+            host = await asyncio.to_thread(chat_app, get_pipeline, run, changes, settings, gate)
             # mount_gradio_app put Gradio's start-up (its queue) in the host's lifespan: run it now.
             await stack.enter_async_context(host.router.lifespan_context(host))
             self._app = host.routes[-1].app
@@ -85,7 +86,7 @@ def public_origin(settings: Settings) -> str:
     return f"http://{host}:{settings.port}"
 
 
-def chat_app(get_pipeline, run, settings: Settings, gate: AdminGate) -> FastAPI:
+def chat_app(get_pipeline, run, changes, settings: Settings, gate: AdminGate) -> FastAPI:
     """Build the chat and mount it on a host app of its own, whose /ui route is then served by LazyChat."""
     import gradio as gr
 
@@ -93,7 +94,7 @@ def chat_app(get_pipeline, run, settings: Settings, gate: AdminGate) -> FastAPI:
 
     host = FastAPI()
     add_cors(host, settings.cors_origins, ("GET", "POST"))  # so Gradio leaves CORS to the same policy as the API
-    chat = build_chat(get_pipeline, run, gate, delete_cache=(UPLOADS_KEPT_SECONDS, UPLOADS_KEPT_SECONDS))
+    chat = build_chat(get_pipeline, run, changes, gate, delete_cache=(UPLOADS_KEPT_SECONDS, UPLOADS_KEPT_SECONDS))
     _poll_less(chat)
     host = gr.mount_gradio_app(host, chat, path=CHAT_PATH, show_error=False, footer_links=[], run_history=False,
                                max_file_size=settings.max_upload_bytes if gate.enabled else 1)

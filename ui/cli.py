@@ -54,13 +54,24 @@ def main() -> None:
     quiet_libraries()
 
 
+RAY_HELP = ("On a Ray cluster: at ADDRESS (host:port of its head, or 'auto'), or a local one started for the run "
+            "when no ADDRESS is given (default: QA_RAY_ADDRESS). Needs the cluster extra: pip install -e .[cluster].")
+
+
 @main.command("index")
 @click.option("--force", is_flag=True, help="Rebuild even if the stored index is current.")
-def index_command(force: bool) -> None:
+@click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
+              help=RAY_HELP + " Always a full build.")
+@click.option("--workers", type=click.IntRange(1, 1024), default=2, show_default=True,
+              help="With --ray: workers embedding passages, each loading the encoder once.")
+def index_command(force: bool, ray_address: str | None, workers: int) -> None:
     """Build or refresh the passage index and report what was done."""
     from qa.library import load_configured_index
 
     settings = _settings()
+    if ray_address or settings.ray_address:
+        _index_on_ray(settings, ray_address or settings.ray_address, workers)
+        return
     loaded, _ = load_configured_index(settings, force=force)
     _report_skipped(loaded)
     manifest = loaded.index.manifest
@@ -68,6 +79,37 @@ def index_command(force: bool) -> None:
         f"Index {loaded.action} ({loaded.reason}): {manifest.documents} document(s), {manifest.passages} passages, "
         f"model {manifest.model}, {manifest.dimension}-d {manifest.index_kind} FAISS index in {settings.store_dir}."
     )
+
+
+def _index_on_ray(settings, address: str, workers: int) -> None:
+    import time
+
+    from index.documents import DOCUMENT_SUFFIXES
+    from index.embedder import SentenceEmbedder
+    from index.store import write_index
+
+    ray = _ray()
+    ray.init(address=None if address == "local" else address, include_dashboard=False, ignore_reinit_error=True)
+    from index.distributed import build_index_on_ray
+
+    started = time.perf_counter()
+    files = sorted(p for p in settings.seeds_dir.iterdir() if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES)
+    index, skipped = build_index_on_ray(files, settings.model, workers=workers, limits=settings.document_limits,
+                                        approximate_from=settings.approximate_search_from)
+    for item in skipped:
+        click.echo(f"Skipped {item.source}: {item.reason}", err=True)
+    write_index(index, settings.store_dir, SentenceEmbedder(settings.model))
+    manifest = index.manifest
+    click.echo(f"Index built on Ray with {workers} worker(s) in {time.perf_counter() - started:.1f} s: "
+               f"{manifest.documents} document(s), {manifest.passages} passages in {settings.store_dir}.")
+
+
+def _ray():
+    try:
+        import ray
+    except ImportError:
+        raise InputError("Ray is not installed: pip install -e '.[cluster]' (or make serve without --ray).") from None
+    return ray
 
 
 def _report_skipped(loaded) -> None:
@@ -312,7 +354,14 @@ def _write_threshold(threshold: float) -> None:
 @click.option("--access-log/--no-access-log", default=True, show_default=True,
               help="Log a line per request. It is written before the response is sent: about 0.2 ms a request "
                    "(README, Performance); behind a proxy that logs requests, turn it off.")
-def serve(host: str | None, port: int | None, workers: int, access_log: bool) -> None:
+@click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
+              help=RAY_HELP)
+@click.option("--replicas", type=click.IntRange(1, 256), default=2, show_default=True,
+              help="With --ray: replicas of the JSON endpoint (the least, with --max-replicas).")
+@click.option("--max-replicas", type=click.IntRange(1, 1024), default=None,
+              help="With --ray: scale the replicas between --replicas and this with the load.")
+def serve(host: str | None, port: int | None, workers: int, access_log: bool, ray_address: str | None,
+          replicas: int, max_replicas: int | None) -> None:
     """Serve the JSON endpoint (/ask, /search, /docs) and the chat (/ui), building the index on first run."""
     import uvicorn
 
@@ -322,6 +371,16 @@ def serve(host: str | None, port: int | None, workers: int, access_log: bool) ->
 
     settings = _settings()
     host, port = host or settings.host, port or settings.port
+    ray_address = ray_address or settings.ray_address
+    if ray_address:
+        _ray()
+        from ui.cluster import serve_on_ray
+
+        settings = settings.model_copy(update={"host": host, "port": port})
+        click.echo(f"Serving on Ray ({'a local cluster' if ray_address == 'local' else ray_address}): {replicas} "
+                   f"replica(s). Chat: http://{host}:{port}/ui")
+        serve_on_ray(settings, None if ray_address == "local" else ray_address, replicas, max_replicas)
+        return
     SpanModel(settings.reader_model).load()  # a missing or damaged reader stops here, in one line
     click.echo("Checking the index (the first run builds it: embeddings, parses, an ONNX copy of the model) …")
     loaded, _ = load_configured_index(settings)

@@ -9,11 +9,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from qa.errors import DocumentExists, DocumentNotFound, QAError, QuestionError
+from qa.errors import DocumentExists, DocumentNotFound, QAError, QuestionError, Unavailable
 from ui.auth import AdminRefused
 
 log = logging.getLogger("qa.http")
-ERROR_STATUS = {QuestionError: 400, DocumentNotFound: 404, DocumentExists: 409}  # any other QAError is a 400
+ERROR_STATUS = {QuestionError: 400, DocumentNotFound: 404, DocumentExists: 409, Unavailable: 503}  # else 400
+RETRY_AFTER_SECONDS = 2
 
 
 def add_error_handlers(app: FastAPI) -> None:
@@ -28,7 +29,9 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(QAError)
     async def project_error(request: Request, exc: QAError) -> JSONResponse:
-        return JSONResponse(status_code=ERROR_STATUS.get(type(exc), 400), content={"detail": str(exc)})
+        status = next((code for kind, code in ERROR_STATUS.items() if isinstance(exc, kind)), 400)
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
+        return JSONResponse(status_code=status, content={"detail": str(exc)}, headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -82,6 +82,8 @@ class AskResponse(BaseModel):
         description="Cited passages: the answer's first, then the other passages the reader read, by its best span "
                     "in each, then the rest by retrieval score."
     )
+    index_version: int = Field(0, description="The version of the documents it was answered from (it grows by one "
+                                              "with every document added or removed).")
     timings_ms: dict[str, float]
 
 
@@ -100,6 +102,7 @@ class HealthResponse(BaseModel):
         description='"flat" (exact search) or, for large corpora, "pq-refine" (product-quantised search whose best '
         "candidates are re-scored exactly)"
     )
+    index_version: int = Field(0, description="The version of the documents this server answers from.")
 
 
 class PageOut(BaseModel):
@@ -182,5 +185,6 @@ def ask_response(result: AskResult) -> AskResponse:
         message=message,
         read_as=result.read_as,
         evidence=evidence_out(result.citations),
+        index_version=result.index_version,
         timings_ms=result.timings_ms,
     )
