@@ -132,9 +132,9 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     async def in_pipeline_thread(function, *args, **kwargs):
         return await asyncio.get_running_loop().run_in_executor(app.state.executor, partial(function, *args, **kwargs))
 
-    async def light(function, *args):
+    async def light(pipeline, function, *args):
         """A cheap call: at once on a local pipeline; on a thread when the pipeline waits on a cluster."""
-        if getattr(app.state.pipeline, "parallel_calls", 1) == 1:
+        if getattr(pipeline, "parallel_calls", 1) == 1:
             return function(*args)
         return await in_pipeline_thread(function, *args)
 
@@ -165,7 +165,7 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
 
     @app.get("/health", response_model=HealthResponse, tags=["service"])
     async def health(pipeline: Pipeline = Depends(get_pipeline)) -> HealthResponse:
-        status = await light(pipeline.status)
+        status = await light(pipeline, pipeline.status)
         return HealthResponse(
             status="ok", documents=status.documents, passages=status.passages, model=status.model,
             reader=status.reader, index_kind=status.index_kind, index_version=status.index_version,
@@ -174,7 +174,7 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     @app.get("/documents", response_model=DocumentList, tags=["documents"])
     async def documents(pipeline: Pipeline = Depends(get_pipeline)) -> DocumentList:
         """The documents being answered from."""
-        documents = await light(lambda: pipeline.documents)
+        documents = await light(pipeline, lambda: pipeline.documents)
         return DocumentList(documents=[document_summary(d) for d in documents.values()])
 
     @app.get("/documents/{doc_id}", response_model=DocumentOut, responses={404: {"model": ErrorResponse}},
@@ -182,7 +182,7 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     async def document(doc_id: str, pipeline: Pipeline = Depends(get_pipeline)) -> DocumentOut:
         """The full text a citation points into (``text[start:end]`` is the cited span), with where it came from
         and its pages or sections."""
-        return document_out(await light(pipeline.document, doc_id))
+        return document_out(await light(pipeline, pipeline.document, doc_id))
 
     @app.post("/documents", response_model=DocumentSummary, status_code=201, dependencies=[Depends(administrator)],
               responses={**ADMIN_ERRORS, 409: {"model": ErrorResponse, "description": "Already loaded."}},
