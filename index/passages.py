@@ -2,7 +2,7 @@
 
 A passage is a run of consecutive sentences of one paragraph (line), at most ``PASSAGE_CHARS`` characters long
 unless a single sentence is longer: about one reading window of the reader, and the unit that is retrieved and
-cited. Retrieval finds the answer's passage far more often than its single sentence (docs/design.md).
+cited. Retrieval finds the answer's passage far more often than its single sentence (docs/experiments.md).
 
 Invariant (tested): ``document.text[p.start:p.end] == p.text`` for every passage ``p``; passages are in order and
 do not overlap. A heading is never a passage of its own: it is the context of the passages under it (their

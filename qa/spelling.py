@@ -2,7 +2,7 @@
 replaced by the nearest word of the documents, one or two edits away ("organizatin" -> "organizations").
 
 A misspelt word stems to something else ("organizatin" is no "organ" to Snowball), so it would miss the passages
-that hold it; docs/design.md has what the correction changed.
+that hold it; docs/experiments.md has what the correction changed.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ SQuAD v1.1's 428 training articles (the set ``squad1-train`` of :mod:`qa.dataset
 questions, ten times what the SQuAD 2.0 articles give. Reading them through the product's retriever, as
 :mod:`train.examples` does for the few SQuAD 2.0 articles, would cost an index of every article and a search per
 question; and a whole passage per example costs twice the tokens of a window around its answer. At a fixed
-training budget, more distinct questions beat more passes over fewer (docs/design.md), so each question here
+training budget, more distinct questions beat more passes over fewer (docs/experiments.md), so each question here
 makes:
 
 - ``answer``: the answer's sentence(s) and, while they fit in a window of ``window_chars`` characters (drawn
