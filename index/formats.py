@@ -433,7 +433,8 @@ def _running_lines(pages: list[list[str]]) -> set[str]:
 
 
 def _without_running(lines: list[str], running: set[str]) -> list[str]:
-    """A page's lines without the running ones at its top and bottom."""
+    """A page's lines without the running ones at its top and bottom; a page of nothing else keeps them (a header
+    runs above a page's own text: a page that is only such lines has no text of its own to run above)."""
     kept = [line for line in lines if line.strip()]
     top = 0
     while top < min(EDGE_LINES, len(kept)) and _shape(kept[top]) in running:
@@ -441,7 +442,7 @@ def _without_running(lines: list[str], running: set[str]) -> list[str]:
     bottom = len(kept)
     while bottom > top and len(kept) - bottom < EDGE_LINES and _shape(kept[bottom - 1]) in running:
         bottom -= 1
-    return kept[top:bottom]
+    return kept[top:bottom] if top < bottom else kept
 
 
 def _reflowed(page: str) -> str:

@@ -36,6 +36,18 @@ def test_a_pdf_loses_its_running_header_and_footer_and_keeps_footnote_marks_apar
         "Harbour Authority Annual Report 2025", "Finances", "Outlook"]
 
 
+def test_a_pdf_whose_pages_hold_only_a_repeating_line_keeps_them():
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=9)
+    for number in range(6):
+        pdf.add_page()
+        pdf.cell(0, 5, f"Page {number + 1}: the harbour handled cargo and ferries on this day.")
+    document = read_document("log.pdf", bytes(pdf.output()))
+    assert len(document.pages) == 6 and document.text.count("the harbour handled cargo") == 6
+
+
 def test_a_news_page_keeps_its_article_without_navigation_ads_scripts_or_footer():
     document = read_document("bridge.html", sample_files.NEWS_HTML.encode())
     assert document.format == "html" and document.title == "Bridge reopens after repairs"
