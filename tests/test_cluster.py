@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import threading
 import time
 
@@ -127,12 +126,17 @@ def test_sixteen_clients_while_documents_come_and_go(cluster):
     assert errors == [] and checked[0] > 16
 
 
-def test_a_killed_replica_gives_only_503s_and_comes_back(cluster):
-    from ray.util.state import list_actors
+def _answerers() -> set[str]:
+    """The names of the live Answerer replicas (Serve names each replica actor after its deployment)."""
+    return {entry["name"] for entry in ray.util.list_named_actors(all_namespaces=True)
+            if entry["namespace"] == "serve" and "Answerer" in entry["name"]}
 
+
+def test_a_killed_replica_gives_only_503s_and_comes_back(cluster):
     _, url = cluster
-    answerers = [a for a in list_actors(filters=[("state", "=", "ALIVE")]) if "Answerer" in (a.class_name or "")]
+    answerers = _answerers()
     assert len(answerers) == 2
+    victim = sorted(answerers)[0]
     statuses, stop = [], threading.Event()
 
     def client() -> None:
@@ -143,13 +147,14 @@ def test_a_killed_replica_gives_only_503s_and_comes_back(cluster):
     threads = [threading.Thread(target=client) for _ in range(4)]
     for thread in threads:
         thread.start()
-    time.sleep(1.0)  # under load
-    os.kill(answerers[0].pid, signal.SIGKILL)
+    while len(statuses) < 4:  # under load
+        time.sleep(0.05)
+    ray.kill(ray.get_actor(victim, namespace="serve"), no_restart=True)  # its process ends at once, as a crash's
     deadline = time.monotonic() + 120
     try:
         while time.monotonic() < deadline:
-            alive = [a for a in list_actors(filters=[("state", "=", "ALIVE")]) if "Answerer" in (a.class_name or "")]
-            if len(alive) == 2 and all(a.pid != answerers[0].pid for a in alive):
+            alive = _answerers()
+            if len(alive) == 2 and victim not in alive:
                 break
             time.sleep(1.0)
         else:
