@@ -77,32 +77,42 @@ def auc(results: Sequence[ItemResult]) -> float:
 def threshold_for(validation: Sequence[ItemResult], seed: Sequence[ItemResult]) -> float:
     """The serving threshold by the rule of this module's docstring (rounded to 4 places; the middle of the
     plateau of equal scores, so a small move of a score does not cross it)."""
-    candidates = sorted({r.response.no_answer_score for r in [*validation, *seed]} | {0.0, 1.0})
+    candidates = np.array(sorted({r.response.no_answer_score for r in [*validation, *seed]} | {0.0, 1.0}))
     seed_answerable = [r for r in seed if r.item.answerable]
-    scored = []
-    for threshold in candidates:
-        refused = sum(_refused(r, threshold) for r in seed_answerable)
-        allowed = refused <= MAX_WRONGLY_REFUSED * len(seed_answerable)
-        scored.append((threshold, allowed, (f1_at(validation, threshold) + f1_at(seed, threshold)) / 2))
-    best = max(score for _, allowed, score in scored if allowed)
-    low = min(t for t, allowed, score in scored if allowed and score >= best - 1e-9)
-    high = min((t for t, allowed, score in scored if t > low and (not allowed or score < best - 1e-9)), default=1.0)
-    return round((low + high) / 2, 4)
+    refused = _refusals(seed_answerable, candidates).sum(axis=1)
+    allowed = refused <= MAX_WRONGLY_REFUSED * len(seed_answerable)
+    score = (_f1_curve(validation, candidates) + _f1_curve(seed, candidates)) / 2
+    best = score[allowed].max()
+    at_best = allowed & (score >= best - 1e-9)
+    low = candidates[at_best].min()
+    beyond = (candidates > low) & (~allowed | (score < best - 1e-9))
+    high = candidates[beyond].min() if beyond.any() else 1.0
+    return round(float(low + high) / 2, 4)
 
 
 def f1_at(results: Sequence[ItemResult], threshold: float) -> float:
     """The SQuAD v2 F1 of ``results`` (0-100) when refusing above ``threshold``."""
-    total = 0.0
-    for r in results:
-        if _refused(r, threshold):
-            total += not r.item.answerable
-        else:
-            total += item_scores(r.item, r.response.raw_answer_text)[1]
-    return 100.0 * total / max(1, len(results))
+    return float(_f1_curve(results, np.array([threshold]))[0])
 
 
-def _refused(result: ItemResult, threshold: float) -> bool:
-    return not result.response.raw_answer_text or result.response.no_answer_score > threshold
+def _f1_curve(results: Sequence[ItemResult], thresholds: np.ndarray) -> np.ndarray:
+    """:func:`f1_at` at each of ``thresholds``: each answer is scored once, whatever the threshold."""
+    if not results:
+        return np.zeros(len(thresholds))
+    answered = np.array([item_scores(r.item, r.response.raw_answer_text)[1] if r.response.raw_answer_text else 0.0
+                         for r in results])
+    unanswerable = np.array([float(not r.item.answerable) for r in results])
+    refused = _refusals(results, thresholds)
+    return 100.0 * np.where(refused, unanswerable, answered).sum(axis=1) / len(results)
+
+
+def _refusals(results: Sequence[ItemResult], thresholds: np.ndarray) -> np.ndarray:
+    """Whether each result is refused at each threshold (rows: thresholds)."""
+    if not results:
+        return np.zeros((len(thresholds), 0), dtype=bool)
+    scores = np.array([r.response.no_answer_score for r in results])
+    empty = np.array([not r.response.raw_answer_text for r in results])
+    return empty[None, :] | (scores[None, :] > thresholds[:, None])
 
 
 def _matrix(results: Sequence[ItemResult], features: Sequence[str]) -> np.ndarray:
