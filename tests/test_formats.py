@@ -93,7 +93,7 @@ def test_the_projects_readme_reads_as_clean_text():
     document = read_document("README.md", (ROOT / "README.md").read_bytes())
     # no markup left: what remains of `*`, `|` is what code spans held ("QA_*", "user"|"assistant")
     assert not re.search(r"`|\*\*|^\s*\||^#|\]\(", document.text, re.M)
-    assert "make test installs the same packages, and Debian's chromium for the browser tests" in document.text
+    assert "make test installs the same packages, the test tools and Ray, and Debian's chromium for the browser tests" in document.text
 
 
 def test_plain_text_is_read_as_it_is():

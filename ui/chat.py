@@ -24,7 +24,7 @@ EXAMPLES = [
     ("How much is the reward for Maduro's arrest?", "$50 million"),
     ("Who is the U.S. Defense Secretary?", "Pete Hegseth"),
     ("What did Hegseth say about military strikes?", "nothing is off the table"),
-    ("Who won the July 2024 election?", None),
+    ("When will the covert operations start?", None),
 ]
 MARKDOWN_SPECIALS = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~>:"}
 SIGN_IN = """async (token) => {
