@@ -52,15 +52,17 @@ def test_chat_answers_highlights_cites_follows_up_and_abstains(page, server):
     assert citation.startswith("[1] U.S. Escalates Pressure") and "characters 2352–2752" in citation
 
     first = send(page, "Who is the U.S. Defense Secretary?", 2)
-    follow_up = send(page, "What did he say about military strikes?", 3)
-    assert "Hegseth clarified" in follow_up.locator("blockquote").first.inner_text()
+    follow_up = send(page, "What did he say the designation would open?", 3)
+    assert "Reading “he” as “Pete Hegseth”" in follow_up.inner_text()
     # The chat must pass the conversation on: its follow-up answer is what the API gives with that history.
     history = [
         {"role": "user", "content": "Who is the U.S. Defense Secretary?"},
         {"role": "assistant", "content": first.locator("mark").inner_text()},
     ]
-    api = httpx.post(server + "/ask", json={"question": "What did he say about military strikes?", "history": history})
-    assert follow_up.locator("mark").inner_text() == api.json()["answer"]["text"]
+    api = httpx.post(server + "/ask", json={"question": "What did he say the designation would open?",
+                                           "history": history}).json()
+    assert api["answer"] is not None and follow_up.locator("mark").inner_text() == api["answer"]["text"]
+    assert "Hegseth" in follow_up.locator("blockquote").first.inner_text()
 
     abstention = send(page, "What is the capital of France?", 4)
     assert "The documents don't say." in abstention.inner_text()
