@@ -169,7 +169,9 @@ def test_added_documents_outlive_a_restart_and_a_bad_seed_is_skipped_with_a_reas
         assert {"harbour-report", SEED_ID} <= listed and "scanned" not in listed
         body = httpx.post(again + "/ask", json={"question": "Who is the chief executive of the harbour authority?"},
                           timeout=60).json()
-        assert body["answer"]["text"] == "Ingrid Solberg" and body["answer"]["page"] == 3
+        cited = body["evidence"][0]  # the added document is searched again after the restart, its pages kept
+        assert (cited["doc_id"], cited["page"]) == ("harbour-report", 3) and "Ingrid Solberg" in cited["text"]
+        assert body["answer"] is None or body["answer"]["text"] == "Ingrid Solberg"
     finally:
         stop_server(restarted)
     log = (base / f"server-{again.rsplit(':', 1)[1]}.log").read_text(errors="replace")
