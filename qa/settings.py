@@ -118,6 +118,12 @@ def quiet_libraries() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+def for_ray_cluster() -> None:
+    """Give Ray Serve's HTTP proxies a minute to start before they are declared dead (Ray's default is 5 s, which
+    a busy machine misses). Read by the cluster's processes: set before a local cluster is started."""
+    os.environ.setdefault("RAY_SERVE_PROXY_READY_CHECK_TIMEOUT_S", "60")
+
+
 def for_server(host: str, port: int, workers: int) -> None:
     """Make the settings that the server's processes read (uvicorn starts the app in each of its workers) say
     where it listens and how many workers share the cores."""

@@ -14,10 +14,12 @@ import httpx
 import numpy as np
 import pytest
 
+from qa.settings import for_ray_cluster
 from tests.conftest import ADMIN_TOKEN, SEEDS, free_port
 
 # A single-machine cluster on the loopback interface: Ray otherwise connects its nodes at the machine's own address
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+for_ray_cluster()  # the cluster's processes inherit this process's environment
 ray = pytest.importorskip("ray", reason="the cluster extra is not installed: pip install -e .[cluster]")
 pytestmark = [pytest.mark.cluster, pytest.mark.integration]
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}

@@ -41,7 +41,7 @@ from qa.errors import Unavailable
 from qa.library import DocumentLibrary
 from qa.pipeline import AskResult, Pipeline, Status
 from qa.question import checked_question
-from qa.settings import Settings, get_settings
+from qa.settings import Settings, for_ray_cluster, get_settings
 
 NAMESPACE = "extractive-qa"
 WRITER = "qa-document-writer"
@@ -311,10 +311,11 @@ def serve_on_ray(settings: Settings, address: str | None, replicas: int, max_rep
     (autoscaling up to ``max_replicas`` when given), the JSON endpoint and the chat. Blocks until stopped unless
     ``blocking`` is off (tests)."""
     values = settings.model_dump(mode="json")
+    for_ray_cluster()
     if not ray.is_initialized():
         ray.init(address=address, namespace=NAMESPACE, include_dashboard=False)
     environment = {"env_vars": as_environment(values)}  # every replica's settings object reads these
-    serve.start(http_options={"host": settings.host, "port": settings.port})
+    _start_serve(settings)
     ray.get(start_writer(values).current_version.remote())  # the index built (or found) and published
     scaling = ({"num_replicas": replicas} if max_replicas is None else
                {"autoscaling_config": {"min_replicas": replicas, "max_replicas": max_replicas}})
@@ -325,6 +326,20 @@ def serve_on_ray(settings: Settings, address: str | None, replicas: int, max_rep
     chat = serve.deployment(serve.ingress(chat_app)(), name="Chat", num_replicas=1, ray_actor_options=light)
     serve.run(gateway.bind(answerer.bind()), name="qa", route_prefix="/")
     serve.run(chat.bind(), name="chat", route_prefix="/ui", blocking=blocking)
+
+
+def _start_serve(settings: Settings, attempts: int = 3) -> None:
+    """``serve.start``, again if its first HTTP proxy died while starting (on a busy machine the controller may give
+    up on it before it is ready; it then starts another, and a second call finds the running controller)."""
+    from ray.exceptions import ActorDiedError
+
+    for attempt in range(1, attempts + 1):
+        try:
+            serve.start(http_options={"host": settings.host, "port": settings.port})
+            return
+        except (ActorDiedError, TimeoutError):
+            if attempt == attempts:
+                raise
 
 
 def as_environment(values: dict) -> dict[str, str]:
