@@ -70,8 +70,8 @@ def gold_questions() -> list[GoldItem]:
 def every_gold_question() -> list[GoldItem]:
     """The answerable single-turn questions of every gold file about the seed article, tuned on or not (about
     five times as many as the shipped set)."""
-    return [item for path in sorted(GOLD.parent.glob("**/*.jsonl")) for item in load_gold(path)
-            if item.answerable and not item.history]
+    files = [GOLD, *sorted((GOLD.parent / "tuned").glob("*.jsonl")), *sorted((GOLD.parent / "unseen").glob("*.jsonl"))]
+    return [item for path in files for item in load_gold(path) if item.answerable and not item.history]
 
 
 # --- in-process ---------------------------------------------------------------------------------------------
