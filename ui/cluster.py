@@ -86,15 +86,15 @@ class DocumentWriter:
 
     async def add(self, name: str, data: bytes) -> tuple[Document, int]:
         """Add a document and publish the new version; returns once every live replica serves it."""
-        async with self.lock:
-            document = await asyncio.to_thread(self.library.add, name, data)
-            version = await self._published()
-        await self._served_everywhere(version)
-        return document, version
+        return await self._applied(self.library.add, name, data)
 
     async def remove(self, doc_id: str) -> tuple[Document, int]:
+        """Remove a document, likewise."""
+        return await self._applied(self.library.remove, doc_id)
+
+    async def _applied(self, change, *args) -> tuple[Document, int]:
         async with self.lock:
-            document = await asyncio.to_thread(self.library.remove, doc_id)
+            document = await asyncio.to_thread(change, *args)
             version = await self._published()
         await self._served_everywhere(version)
         return document, version
@@ -294,15 +294,11 @@ class _FullPaths:
         await self.app({**scope, "root_path": ""} if scope["type"] in ("http", "websocket") else scope, receive, send)
 
 
-
-
 def start_writer(values: dict):
     """The writer actor, started once (a named, restartable actor: Ray starts it again if it dies)."""
     return ray.remote(DocumentWriter).options(
         name=WRITER, namespace=NAMESPACE, get_if_exists=True, lifetime="detached", max_restarts=-1,
         max_concurrency=64, runtime_env={"env_vars": as_environment(values)}).remote(values)
-
-
 
 
 def serve_on_ray(settings: Settings, address: str | None, replicas: int, max_replicas: int | None = None,
