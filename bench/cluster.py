@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.cluster --out bench-out      # about 20 minutes on 2 cores (needs .[cluster])
 
 1. Load: plain ``qa serve`` against Ray Serve with 1 and with 2 answerers (every model with one thread), each
-   asked by ``--clients`` concurrent clients for ``--seconds``: requests a second, p50 and p99 latency, errors.
+   asked by ``--clients`` concurrent clients for ``--seconds``: requests a second, p50 and p99 latency, errors,
+   and how many of the machine's cores were busy.
 2. Indexing: ``qa index`` against ``qa index --ray`` with 1 and 2 workers, on ``--articles`` articles of SQuAD
    v1.1's training set (written as text files; from the data folder).
 3. Read-your-writes: from an upload to every answerer answering from it (the upload returns only then; the
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -56,8 +58,17 @@ def _wait(url: str, seconds: float = 300) -> None:
     raise RuntimeError(f"{url} did not start")
 
 
+def _cpu_seconds() -> tuple[float, float]:
+    """The machine's busy and total CPU seconds so far, all cores together (Linux's ``/proc/stat``)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle and iowait
+    tick = os.sysconf("SC_CLK_TCK")
+    return (sum(values) - idle) / tick, sum(values) / tick
+
+
 def load(url: str, clients: int, seconds: float) -> dict:
-    """``clients`` clients asking in a loop for ``seconds``: requests a second, p50, p99 (ms), errors."""
+    """``clients`` clients asking in a loop for ``seconds``: requests a second, p50, p99 (ms), errors, and how
+    many of the machine's cores were busy meanwhile (the clients included)."""
     latencies: list[float] = []
     errors = [0]
     stop = time.monotonic() + seconds
@@ -71,23 +82,24 @@ def load(url: str, clients: int, seconds: float) -> dict:
                 errors[0] += reply.status_code != 200
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    busy, total = _cpu_seconds()
     started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
+    busy_after, total_after = _cpu_seconds()
+    cores = os.cpu_count() or 1
     latencies.sort()
     return {"rps": round(len(latencies) / elapsed, 1), "p50": round(statistics.median(latencies), 1),
             "p99": round(latencies[int(0.99 * (len(latencies) - 1))], 1), "errors": errors[0],
-            "requests": len(latencies)}
+            "requests": len(latencies), "cores_busy": round(cores * (busy_after - busy) / (total_after - total), 2)}
 
 
 def _plain_server(folder: Path, port: int) -> subprocess.Popen:
     environment = {"QA_SEEDS_DIR": str(folder / "seeds"), "QA_STORE_DIR": str(folder / "store"),
                    "QA_MODEL_THREADS": "1", "QA_CACHE_SIZE": "0", "GRADIO_ANALYTICS_ENABLED": "False"}
-    import os
-
     return subprocess.Popen([sys.executable, "-m", "ui.cli", "serve", "--port", str(port), "--no-access-log"],
                             env=os.environ | environment, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
@@ -179,11 +191,12 @@ def main() -> None:
     plain = served[0][1]
     lines = [f"Ray against one machine's server, side by side (command: `.venv/bin/python -m bench.cluster`; "
              f"{args.clients} clients, {args.seconds:.0f} s each, every model with one thread).", "",
-             "| server | requests a second | p50 (ms) | p99 (ms) | errors | p50 / plain | throughput / 1 answerer |",
-             "|---|---|---|---|---|---|---|"]
+             f"| server | requests a second | p50 (ms) | p99 (ms) | errors | cores busy (of {os.cpu_count()}) | "
+             "p50 / plain | throughput / 1 answerer |",
+             "|---|---|---|---|---|---|---|---|"]
     one = next(row for name, row in served if "1 answerer" in name)
     for name, row in served:
-        lines.append(f"| {name} | {row['rps']} | {row['p50']} | {row['p99']} | {row['errors']} | "
+        lines.append(f"| {name} | {row['rps']} | {row['p50']} | {row['p99']} | {row['errors']} | {row['cores_busy']} | "
                      f"{row['p50'] / plain['p50']:.2f} | {row['rps'] / one['rps']:.2f} |")
     lines += ["", f"An upload until every answerer answers from it (2 answerers, median of {len(uploads)}): "
               f"{statistics.median(uploads):.2f} s.", "", "| indexing | seconds | against qa index |", "|---|---|---|"]

@@ -317,9 +317,12 @@ def serve_on_ray(settings: Settings, address: str | None, replicas: int, max_rep
                {"autoscaling_config": {"min_replicas": replicas, "max_replicas": max_replicas}})
     answerer = serve.deployment(Answerer, name="Answerer", max_ongoing_requests=8, health_check_period_s=5,
                                 ray_actor_options={"runtime_env": environment}, **scaling)
-    light = {"num_cpus": 0, "runtime_env": environment}  # the faces wait on answerers; they do not compute
-    gateway = serve.deployment(serve.ingress(gateway_app)(), name="Gateway", num_replicas=1, ray_actor_options=light)
-    chat = serve.deployment(serve.ingress(chat_app)(), name="Chat", num_replicas=1, ray_actor_options=light)
+    # The faces wait on answerers; they do not compute. They take as many requests at once as their pipeline hands
+    # on: with Serve's default of 5, one face kept a single answerer idle nearly half the time.
+    face = {"num_replicas": 1, "max_ongoing_requests": RemotePipeline.parallel_calls,
+            "ray_actor_options": {"num_cpus": 0, "runtime_env": environment}}
+    gateway = serve.deployment(serve.ingress(gateway_app)(), name="Gateway", **face)
+    chat = serve.deployment(serve.ingress(chat_app)(), name="Chat", **face)
     serve.run(gateway.bind(answerer.bind()), name="qa", route_prefix="/")
     serve.run(chat.bind(), name="chat", route_prefix="/ui", blocking=blocking)
 
