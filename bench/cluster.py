@@ -128,7 +128,7 @@ def serving(args) -> tuple[list[tuple[str, dict]], list[float]]:
             settings = Settings(seeds_dir=base / "seeds", store_dir=base / f"ray-store-{replicas}", host="127.0.0.1",
                                 port=port, cache_size=0, model_threads=1, admin_token=TOKEN)
             try:
-                serve_on_ray(settings, None, replicas, blocking=False)
+                serve_on_ray(settings, None, replicas, blocking=False, access_log=False)  # as the plain server
                 url = f"http://127.0.0.1:{port}"
                 _wait(url)
                 rows.append((f"Ray Serve, {replicas} answerer(s)", load(url, args.clients, args.seconds)))

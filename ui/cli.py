@@ -379,7 +379,8 @@ def serve(host: str | None, port: int | None, workers: int, access_log: bool, ra
         settings = settings.model_copy(update={"host": host, "port": port})
         click.echo(f"Serving on Ray ({'a local cluster' if ray_address == 'local' else ray_address}): {replicas} "
                    f"replica(s). Chat: http://{host}:{port}/ui")
-        serve_on_ray(settings, None if ray_address == "local" else ray_address, replicas, max_replicas)
+        serve_on_ray(settings, None if ray_address == "local" else ray_address, replicas, max_replicas,
+                     access_log=access_log)
         return
     SpanModel(settings.reader_model).load()  # a missing or damaged reader stops here, in one line
     click.echo("Checking the index (the first run builds it: embeddings, parses, an ONNX copy of the model) …")
