@@ -11,7 +11,9 @@ same or a higher level). The text is made for reading and for answering:
   (PyYAML) is metadata, not text: its ``title`` is the document's title.
 - HTML (trafilatura): the page's main text without navigation, ads, scripts or footers, as Markdown, then read as
   Markdown above; the page title and canonical URL are kept. Scripts are parsed as markup, never run. Links that
-  headings carry for the page's own machinery ("[edit]", permalink marks such as "¶") go first (lxml).
+  headings carry for the page's own machinery ("[edit]", permalink marks such as "¶") go first (lxml), and each
+  heading goes through trafilatura as a marked paragraph, made a heading again after: its heuristics drop some
+  headings (a chapter's, in DocBook's HTML) with the sections they name.
 - PDF (pypdf): each page's text layer, lines of a paragraph joined (a hyphen at a line's end joins the word), pages
   numbered from 1. Lines that repeat at the top or bottom of most pages (running headers and footers, page
   numbers) are dropped; footnote marks (digits set smaller and raised above their line) are kept apart from the
@@ -276,14 +278,14 @@ def _path(parents: list[tuple[int, str, int]], title: str) -> str:
 def _html(name: str, data: bytes) -> Extracted:
     import trafilatura
 
-    html = _without_heading_chrome(data.decode("utf-8", errors="replace"))
+    html = _headings_marked(data.decode("utf-8", errors="replace"))
     main = trafilatura.extract(html, output_format="markdown", include_tables=True, include_formatting=True,
                                include_comments=False, include_links=False, include_images=False)
     if not main or not main.strip():
         raise DocumentError(f"{name!r} has no main text that could be found (is it a page of links or a script?).")
-    text, sections = markdown_text(main)
+    text, sections = markdown_text(_headings_restored(main))
     metadata = trafilatura.extract_metadata(html)
-    title = (metadata.title if metadata and metadata.title else "") or (sections[0].title if sections else "")
+    title = (_unmarked(metadata.title) if metadata and metadata.title else "") or (sections[0].title if sections else "")
     url = metadata.url if metadata and metadata.url else ""
     return Extracted(text, title or _first_line(text), "html", url=url, sections=sections)
 
@@ -291,9 +293,14 @@ def _html(name: str, data: bytes) -> Extracted:
 HEADING_CHROME = frozenset({"edit", "edit source", "¶", "#", "§", "link", "permalink", "anchor", "🔗"})
 
 
-def _without_heading_chrome(html: str) -> str:
-    """The page without the links its headings carry for the page's own machinery: an "[edit]" link to the
-    editor, a permalink mark to the heading itself. The heading's words stay."""
+HEADING_MARK = "qaheadingmark"  # "qaheadingmark2 Key terms": an h2 kept through trafilatura as a paragraph
+MARKED_HEADING = re.compile(rf"^[ \t]*{HEADING_MARK}([1-6]) (.*)$", re.MULTILINE)
+
+
+def _headings_marked(html: str) -> str:
+    """The page with each heading a paragraph that says its level ("qaheadingmark2 Key terms"), without the links
+    headings carry for the page's own machinery: an "[edit]" link to the editor, a permalink mark to the heading
+    itself. The heading's words stay."""
     from lxml import etree
     from lxml import html as lxml_html
 
@@ -301,16 +308,28 @@ def _without_heading_chrome(html: str) -> str:
         tree = lxml_html.fromstring(html)
     except (etree.ParserError, ValueError):
         return html
-    removed = False
-    for heading in tree.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+    for heading in list(tree.iter("h1", "h2", "h3", "h4", "h5", "h6")):
         for link in list(heading.iter("a", "span")):
             words = " ".join(link.text_content().split()).strip("[]()| ").lower()
             href = link.get("href", "") if link.tag == "a" else ""
             if words in HEADING_CHROME or "action=edit" in href or (link.tag == "a" and href.startswith("#")
                                                                        and words in ("", *HEADING_CHROME)):
                 _drop_keeping_tail(link)
-                removed = True
-    return lxml_html.tostring(tree, encoding="unicode") if removed else html
+        words = " ".join(heading.text_content().split())
+        if words:
+            level, tail = heading.tag[1], heading.tail
+            heading.clear()  # its children and attributes, and its tail, which stays
+            heading.tag, heading.text, heading.tail = "p", f"{HEADING_MARK}{level} {words}", tail
+    return lxml_html.tostring(tree, encoding="unicode")
+
+
+def _headings_restored(markdown: str) -> str:
+    """trafilatura's Markdown with the marked paragraphs as headings again; a mark left inside a line goes."""
+    return _unmarked(MARKED_HEADING.sub(lambda m: f"{'#' * int(m[1])} {m[2]}", markdown))
+
+
+def _unmarked(text: str) -> str:
+    return re.sub(rf"{HEADING_MARK}[1-6] ?", "", text)
 
 
 def _drop_keeping_tail(element) -> None:

@@ -59,6 +59,20 @@ def test_a_news_page_keeps_its_article_without_navigation_ads_scripts_or_footer(
     assert "edit" not in document.text and "¶" not in document.text  # the headings' own links are gone
 
 
+def test_a_docbook_page_keeps_the_chapter_headings_trafilatura_would_drop():
+    # DocBook's HTML (Debian's manuals): a rule, then the chapter's heading opening with an empty anchor
+    intro = "The base-passwd package holds the master copies of the password and group files. " * 3
+    entries = "The daemon user runs services that need no user of their own and no files of their own. " * 3
+    page = (f'<html><head><title>Users and Groups</title></head><body><div class="BOOK">'
+            f'<div class="CHAPTER"><hr><h1><a name="INTRODUCTION"></a>Chapter 1. Introduction</h1><p>{intro}</p></div>'
+            f'<div class="CHAPTER"><hr><h1><a name="ENTRIES"></a>Chapter 2. Entries</h1><p>{entries}</p>'
+            f'<p>{entries}</p></div></div></body></html>')
+    document = read_document("users.html", page.encode())
+    assert document.section_at(document.text.index("master copies")) == "Chapter 1. Introduction"
+    assert document.section_at(document.text.index("daemon user")) == "Chapter 2. Entries"
+    assert "qaheadingmark" not in document.text and "qaheadingmark" not in document.title
+
+
 def test_a_word_document_keeps_headings_as_sections_and_table_rows_as_sentences():
     document = read_document("lease.docx", sample_files.docx_bytes())  # with a comment, tracked changes, a field
     assert document.format == "docx" and document.title == "Lease Agreement"
