@@ -285,7 +285,7 @@ def _html(name: str, data: bytes) -> Extracted:
         raise DocumentError(f"{name!r} has no main text that could be found (is it a page of links or a script?).")
     text, sections = markdown_text(_headings_restored(main))
     metadata = trafilatura.extract_metadata(html)
-    title = (_unmarked(metadata.title) if metadata and metadata.title else "") or (sections[0].title if sections else "")
+    title = _unmarked(metadata.title if metadata and metadata.title else "") or (sections[0].title if sections else "")
     url = metadata.url if metadata and metadata.url else ""
     return Extracted(text, title or _first_line(text), "html", url=url, sections=sections)
 
