@@ -13,7 +13,7 @@ same or a higher level). The text is made for reading and for answering:
   Markdown above; the page title and canonical URL are kept. Scripts are parsed as markup, never run. Links that
   headings carry for the page's own machinery ("[edit]", permalink marks such as "¶") go first (lxml), and each
   heading goes through trafilatura as a marked paragraph, made a heading again after: its heuristics drop some
-  headings (a chapter's, in DocBook's HTML) with the sections they name.
+  headings (a chapter's, in DocBook's HTML) with the sections they name. A backslash in prose stays one.
 - PDF (pypdf): each page's text layer, lines of a paragraph joined (a hyphen at a line's end joins the word), pages
   numbered from 1. Lines that repeat at the top or bottom of most pages (running headers and footers, page
   numbers) are dropped; footnote marks (digits set smaller and raised above their line) are kept apart from the
@@ -278,7 +278,7 @@ def _path(parents: list[tuple[int, str, int]], title: str) -> str:
 def _html(name: str, data: bytes) -> Extracted:
     import trafilatura
 
-    html = _headings_marked(data.decode("utf-8", errors="replace"))
+    html = _prepared_for_markdown(data.decode("utf-8", errors="replace"))
     main = trafilatura.extract(html, output_format="markdown", include_tables=True, include_formatting=True,
                                include_comments=False, include_links=False, include_images=False)
     if not main or not main.strip():
@@ -295,12 +295,16 @@ HEADING_CHROME = frozenset({"edit", "edit source", "¶", "#", "§", "link", "per
 
 HEADING_MARK = "qaheadingmark"  # "qaheadingmark2 Key terms": an h2 kept through trafilatura as a paragraph
 MARKED_HEADING = re.compile(rf"^[ \t]*{HEADING_MARK}([1-6]) (.*)$", re.MULTILINE)
+# A backslash before the punctuation trafilatura leaves unescaped would read as a Markdown escape and vanish
+# ("the '\' character" read "the '' character"); trafilatura escapes the rest (* _ ` ~ [ ] <) itself.
+BARE_BACKSLASH = re.compile(r"\\(?=[!\"#$%&'()+,\-./:;=>?@^{|}])")
+LITERAL_TAGS = frozenset({"code", "pre", "kbd", "samp", "tt", "script", "style"})  # Markdown keeps their text as is
 
 
-def _headings_marked(html: str) -> str:
+def _prepared_for_markdown(html: str) -> str:
     """The page with each heading a paragraph that says its level ("qaheadingmark2 Key terms"), without the links
     headings carry for the page's own machinery: an "[edit]" link to the editor, a permalink mark to the heading
-    itself. The heading's words stay."""
+    itself. The heading's words stay. Backslashes in its prose are escaped for the Markdown it becomes."""
     from lxml import etree
     from lxml import html as lxml_html
 
@@ -308,6 +312,12 @@ def _headings_marked(html: str) -> str:
         tree = lxml_html.fromstring(html)
     except (etree.ParserError, ValueError):
         return html
+    for element in tree.iter(tag=etree.Element):
+        if element.text and "\\" in element.text and not _literal(element):
+            element.text = BARE_BACKSLASH.sub(r"\\\\", element.text)
+        parent = element.getparent()
+        if element.tail and "\\" in element.tail and parent is not None and not _literal(parent):
+            element.tail = BARE_BACKSLASH.sub(r"\\\\", element.tail)
     for heading in list(tree.iter("h1", "h2", "h3", "h4", "h5", "h6")):
         for link in list(heading.iter("a", "span")):
             words = " ".join(link.text_content().split()).strip("[]()| ").lower()
@@ -321,6 +331,11 @@ def _headings_marked(html: str) -> str:
             heading.clear()  # its children and attributes, and its tail, which stays
             heading.tag, heading.text, heading.tail = "p", f"{HEADING_MARK}{level} {words}", tail
     return lxml_html.tostring(tree, encoding="unicode")
+
+
+def _literal(element) -> bool:
+    """Whether ``element``'s text is code (or script), where a backslash is not an escape."""
+    return element.tag in LITERAL_TAGS or any(parent.tag in LITERAL_TAGS for parent in element.iterancestors())
 
 
 def _headings_restored(markdown: str) -> str:

@@ -73,6 +73,17 @@ def test_a_docbook_page_keeps_the_chapter_headings_trafilatura_would_drop():
     assert "qaheadingmark" not in document.text and "qaheadingmark" not in document.title
 
 
+def test_a_web_page_keeps_its_backslashes_in_prose_and_in_code():
+    prose = ("The '\\' and ',' characters in family names must be preceded by a '\\' character; "
+             "the path C:\\temp\\ holds a\\_b and \\- marks.")
+    code = "grep '\\.' notes.txt"
+    page = (f"<html><head><title>Escapes</title></head><body><h1>Escapes</h1><p>{prose}</p>"
+            f"<p>Run <code>{code}</code> to find the lines with a full stop, then read the lines it prints.</p>"
+            "</body></html>")
+    document = read_document("escapes.html", page.encode())
+    assert prose in document.text and code in document.text
+
+
 def test_a_word_document_keeps_headings_as_sections_and_table_rows_as_sentences():
     document = read_document("lease.docx", sample_files.docx_bytes())  # with a comment, tracked changes, a field
     assert document.format == "docx" and document.title == "Lease Agreement"
