@@ -311,8 +311,8 @@ def serve_on_ray(settings: Settings, address: str | None, replicas: int, max_rep
     if not ray.is_initialized():
         ray.init(address=address, namespace=NAMESPACE, include_dashboard=False)
     environment = {"env_vars": as_environment(values)}  # every replica's settings object reads these
-    logging = {"enable_access_log": access_log}
-    _start_serve(settings, logging)
+    log_config = {"enable_access_log": access_log}
+    _start_serve(settings, log_config)
     ray.get(start_writer(values).current_version.remote())  # the index built (or found) and published
     scaling = ({"num_replicas": replicas} if max_replicas is None else
                {"autoscaling_config": {"min_replicas": replicas, "max_replicas": max_replicas}})
@@ -324,18 +324,18 @@ def serve_on_ray(settings: Settings, address: str | None, replicas: int, max_rep
             "ray_actor_options": {"num_cpus": 0, "runtime_env": environment}}
     gateway = serve.deployment(serve.ingress(gateway_app)(), name="Gateway", **face)
     chat = serve.deployment(serve.ingress(chat_app)(), name="Chat", **face)
-    serve.run(gateway.bind(answerer.bind()), name="qa", route_prefix="/", logging_config=logging)
-    serve.run(chat.bind(), name="chat", route_prefix="/ui", blocking=blocking, logging_config=logging)
+    serve.run(gateway.bind(answerer.bind()), name="qa", route_prefix="/", logging_config=log_config)
+    serve.run(chat.bind(), name="chat", route_prefix="/ui", blocking=blocking, logging_config=log_config)
 
 
-def _start_serve(settings: Settings, logging: dict, attempts: int = 3) -> None:
+def _start_serve(settings: Settings, log_config: dict, attempts: int = 3) -> None:
     """``serve.start``, again if its first HTTP proxy died while starting (on a busy machine the controller may give
     up on it before it is ready; it then starts another, and a second call finds the running controller)."""
     from ray.exceptions import ActorDiedError
 
     for attempt in range(1, attempts + 1):
         try:
-            serve.start(http_options={"host": settings.host, "port": settings.port}, logging_config=logging)
+            serve.start(http_options={"host": settings.host, "port": settings.port}, logging_config=log_config)
             return
         except (ActorDiedError, TimeoutError):
             if attempt == attempts:
