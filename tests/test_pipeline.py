@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from qa.errors import QuestionError
@@ -219,4 +221,8 @@ def test_a_follow_up_pronoun_resolves_to_the_entity_in_the_earlier_answer(pipeli
     assert follow_up.read_as == "What did Pete Hegseth say about military strikes?"
     assert "Hegseth" in follow_up.citations[0].passage.text
     alone = pipeline.ask(follow_up.read_as)  # answered as the resolved question is, asked alone
-    assert (follow_up.answer, follow_up.no_answer_score) == (alone.answer, alone.no_answer_score)
+    assert follow_up.answer is not None and follow_up.answer.text == "nothing is off the table"
+    # the same span, scores and passages; only the retrieval similarity feature moves, as the earlier turns
+    # steer retrieval (qa.retrieve.CONTEXT_WEIGHT), and the shipped decision does not weigh it
+    assert replace(follow_up.answer, features=()) == replace(alone.answer, features=())
+    assert follow_up.no_answer_score == alone.no_answer_score
