@@ -6,11 +6,15 @@ by a pronoun ("What did he say?"), a demonstrative ("When will those operations 
 ("And the defense minister?"), is resolved against the last exchange:
 
 - a personal pronoun is read as the last person named there (spaCy's entities: the answer first, then the
-  question), "it"/"they" as the thing the question asked about (its object, else its first noun phrase that is
-  not a person, with what hangs on it), or else the answer;
+  question); "they" as the people or group the answer names, else the first the question names; "it"/"they"
+  otherwise as the thing the question asked about (its object, else its first noun phrase that is not a person,
+  with what hangs on it), or else the answer;
 - a demonstrative with a noun is read as the earlier noun phrase with the same head ("those operations" -> "the
   CIA covert operations");
 - a fragment is read together with the question it follows.
+
+When the earlier question itself referred back ("How many members sit on its board?"), it is read resolved first,
+so a chain of pronouns keeps its first antecedent.
 
 The resolved question is what retrieval and the reader get, so a refusal is judged on the question as resolved;
 the earlier turns also steer retrieval, at a lower weight (:data:`qa.retrieve.CONTEXT_WEIGHT`). Answers still come
@@ -32,6 +36,7 @@ DEMONSTRATIVE = frozenset({"this", "that", "these", "those"})
 FRAGMENT_WORDS = 5  # a question of at most this many words without a verb is a fragment
 FRAGMENT_OPENERS = ("and ", "what about ", "how about ", "and what about ")
 PERSON_LABELS = frozenset({"PERSON"})
+AGENT_LABELS = frozenset({"PERSON", "ORG", "NORP"})  # what "they" names when the earlier turn names one
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +64,10 @@ def resolve(question: str, history: list[Turn]) -> Resolution:
     fragment = _is_fragment(parsed)
     if reference is None and not fragment:
         return Resolution(question)
-    asked, answered = _last_exchange(history)
+    asked, answered, before = _last_exchange(history)
+    if asked and before:  # a chain: "How many members sit on its board?", then "Who chairs it?"
+        earlier = resolve(asked, before)
+        asked = earlier.question if earlier.referring else asked  # a pronoun replaced, not a fragment joined
     context = f"{asked} {answered}".strip()
     if reference is not None:
         start, end, kind, word = reference
@@ -74,20 +82,20 @@ def resolve(question: str, history: list[Turn]) -> Resolution:
     return Resolution(question, context=context)
 
 
-def _last_exchange(history: list[Turn]) -> tuple[str, str]:
-    """The last question the conversation got an answer to, and that answer (a refused turn, an off-topic one
-    say, set no topic to refer back to); else the last question."""
-    pairs, question = [], ""
-    for role, content in history:
+def _last_exchange(history: list[Turn]) -> tuple[str, str, list[Turn]]:
+    """The last question the conversation got an answer to, that answer (a refused turn, an off-topic one say,
+    sets no topic to refer back to), and the turns before that question; else the last question."""
+    pairs, question, asked_at = [], "", 0
+    for position, (role, content) in enumerate(history):
         if role == "user":
-            question = content.strip()
+            question, asked_at = content.strip(), position
         elif role == "assistant" and question:
-            pairs.append((question, content.strip()))
+            pairs.append((question, content.strip(), history[:asked_at]))
             question = ""
     if question:
-        pairs.append((question, ""))
+        pairs.append((question, "", history[:asked_at]))
     answered = [pair for pair in pairs if pair[1]]
-    return answered[-1] if answered else (pairs[-1] if pairs else ("", ""))
+    return answered[-1] if answered else (pairs[-1] if pairs else ("", "", []))
 
 
 def follow_up_context(question: str, history: list[Turn]) -> str:
@@ -141,9 +149,13 @@ def _antecedent(kind: str, word: str, span, asked: str, answered: str) -> str:
                     return answered if _asks_which(chunk) and answered else chunk.text
         return ""
     if word in ("they", "them", "their", "theirs") and answered and any(
-            entity.label_ in ("PERSON", "ORG", "NORP") for entity in parse(answered).ents):
+            entity.label_ in AGENT_LABELS for entity in parse(answered).ents):
         return answered  # "What were they accused of?" after an answer naming people
     asked_parse = parse(asked) if asked else None
+    if word in ("they", "them", "their", "theirs") and asked_parse is not None:
+        agents = [entity for entity in asked_parse.ents if entity.label_ in AGENT_LABELS]
+        if agents:  # "When did they sign …?" after "What did the FARC use the border region for?": the group
+            return _with_article(agents[0])
     people = {token.i for entity in (asked_parse.ents if asked_parse else ()) if entity.label_ in PERSON_LABELS
               for token in entity}
     chunks = [chunk for chunk in (asked_parse.noun_chunks if asked_parse else ()) if chunk.root.pos_ != "PRON"
@@ -154,6 +166,12 @@ def _antecedent(kind: str, word: str, span, asked: str, answered: str) -> str:
             return answered
         return asked_parse[chunk.start : chunk.root.right_edge.i + 1].text.rstrip("?! ")
     return answered
+
+
+def _with_article(entity) -> str:
+    """An entity's text with the article before it ("the FARC"), as the earlier question wrote it."""
+    before = entity.doc[entity.start - 1] if entity.start > 0 else None
+    return f"{before.text} {entity.text}" if before is not None and before.lower_ == "the" else entity.text
 
 
 def _asks_which(chunk) -> bool:

@@ -37,6 +37,13 @@ def test_an_answers_marks_balance(text, span, expected):
         ("When will those operations start?", [("user", "What did the CIA covert operations involve?"),
                                               ("assistant", "lethal action")],
          "When will the CIA covert operations start?", "those operations"),
+        # a chain: the earlier question's own "it" is read first
+        ("When was it doubled?", [*REWARD, ("user", "Who announced it?"), ("assistant", "The U.S. Justice Department")],
+         "When was the reward for Maduro's arrest doubled?", "it"),
+        # "they" after a question that names a group is the group, not the place it used
+        ("When did they sign their peace agreement?",
+         [("user", "What did the FARC use the Venezuela-Colombia border region for?"), ("assistant", "a safe haven")],
+         "When did the FARC sign their peace agreement?", "they"),
     ],
 )
 def test_a_follow_up_is_read_with_what_it_refers_to(question, history, read_as, referring):
