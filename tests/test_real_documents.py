@@ -238,3 +238,44 @@ def test_summary_keeps_tuning_and_heldout_apart_per_format_and_overall():
     report = rd.render(figures, 16, "python -m bench.real_documents --out x", [])
     assert "**Tuning documents**" in report and "**Held-out documents**" in report
     assert "| PDF | 1 (1/0) | 100.0 | 100.0 | 0.0 | – |" in report
+
+
+# --- the technical-documentation collection ---------------------------------------------------------------------
+
+TECHNICAL = rd.load_manifest(rd.TECHNICAL_MANIFEST)
+TECHNICAL_GOLD = {name: rd.load_questions(path, name) for name, path in rd.TECHNICAL_GOLD_FILES.items()}
+
+
+def test_the_technical_split_is_by_document_drawn_with_its_seed_and_names_only_its_documents():
+    import random
+
+    by_id = {d.id: d for d in TECHNICAL}
+    assert len(by_id) == len(TECHNICAL) >= 12 and not set(by_id) & set(BY_ID)  # none of the real-document set
+    ids = sorted(by_id)
+    heldout = set(random.Random(44).sample(ids, round(len(ids) / 3)))
+    assert {d.id for d in TECHNICAL if d.split == "heldout"} == heldout
+    assert {d.split for d in TECHNICAL} == {"train", "heldout"}
+    for d in TECHNICAL:
+        assert re.fullmatch(r"[0-9a-f]{64}", d.sha256) and d.format in rd.SUFFIXES and d.licence
+        assert d.source.body in ("", "long-description") and (d.source.body == "") == (d.source.registry != "pypi")
+    asked = {}
+    for name, questions in TECHNICAL_GOLD.items():
+        for question in questions:
+            document = by_id[question.document]
+            assert document.split == name and question.format == document.format and question.id not in asked
+            asked[question.id] = question
+    assert len(asked) >= 250 and {q.document for q in asked.values()} == set(by_id)
+    assert 0.1 <= sum(not q.answerable for q in asked.values()) / len(asked) <= 0.25
+
+
+def test_a_package_long_description_is_its_metadata_after_the_headers(tmp_path, monkeypatch):
+    metadata = b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n\n# demo\n\nSet `DEMO_HOME`.\n\nMore.\n"
+    body = b"# demo\n\nSet `DEMO_HOME`.\n\nMore.\n"
+    wheel = tmp_path / "demo-1.0-py3-none-any.whl"
+    import zipfile
+
+    with zipfile.ZipFile(wheel, "w") as bundle:
+        bundle.writestr("demo-1.0.dist-info/METADATA", metadata)
+    monkeypatch.setattr(rd, "_download", lambda document, scratch: wheel)
+    document = _document(body, archive="wheel", path="demo-1.0.dist-info/METADATA", body="long-description")
+    assert rd.fetch(tmp_path / "docs", [document])[0].read_bytes() == body
