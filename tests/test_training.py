@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -326,3 +327,25 @@ def test_measuring_again_rewrites_the_card_without_training(tmp_path, monkeypatc
     text = (tmp_path / "README.md").read_text(encoding="utf-8")
     assert "threshold 0.42" in text and "| margin (shipped) | margin | 0.7 | 50.0 | 80.0 | 0.42 |" in text
     assert "| | validation (dev-validation) | seed article | held out: dev-heldout |" in text
+
+
+def test_technical_questions_are_located_in_their_own_train_document(tmp_path, monkeypatch):
+    from bench.real_documents import RealQuestion
+    from train import technical
+
+    guide = tmp_path / "demo-guide.md"
+    guide.write_text("# Demo\n\nInstall it with `pip install demo` and set DEMO_HOME.\n", encoding="utf-8")
+    documents = [SimpleNamespace(id="demo-guide", split="train"), SimpleNamespace(id="other", split="heldout")]
+    monkeypatch.setattr(technical, "load_manifest", lambda path: documents)
+    monkeypatch.setattr(technical, "fetch", lambda folder, chosen: [guide for _ in chosen])
+    monkeypatch.setattr(technical, "load_questions", lambda path, name: [
+        RealQuestion("demo-guide-1", "demo-guide", "markdown", "How do I install it?", ["pip install demo"]),
+        RealQuestion("demo-guide-2", "demo-guide", "markdown", "Which port?", []),
+        RealQuestion("demo-guide-3", "demo-guide", "markdown", "Where?", ["not in the guide"]),
+    ])
+    corpus = technical.technical_corpus(tmp_path)
+    assert [d.doc_id for d in corpus.documents] == ["demo-guide"]  # held-out documents are never fetched
+    install, port = corpus.items  # an answer not in its document drops its question
+    span = install.spans[0]
+    assert corpus.documents[0].text[span.start:span.end] == "pip install demo" and install.article == "demo-guide"
+    assert not port.answerable and port.id == "technical/demo-guide-2"

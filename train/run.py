@@ -28,6 +28,7 @@ from qa.settings import PROJECT_ROOT, Settings
 from train import decision as deciding
 from train import examples as making
 from train.fit import Hyperparameters, export, features, fit, load_tokenizer, logits
+from train.technical import TECHNICAL_GOLD_FILE, TECHNICAL_MANIFEST, technical_corpus
 from train.windows import MAX_WINDOW_CHARS, MIN_WINDOW_CHARS, NEGATIVE_SHARE, window_examples
 from train.windows import PERTURBED_SHARE as WINDOW_PERTURBED_SHARE
 
@@ -53,6 +54,7 @@ class TrainingRun:
     measure: bool = True  # choose the decision and threshold on the validation articles, measure the held-out ones
     measure_limit: int | None = None  # articles of each set measured (a quick trial)
     progress: bool = True
+    technical: bool = False  # also the technical documents' train questions (train.technical)
 
 
 def train_reader(run: TrainingRun) -> dict:
@@ -61,6 +63,13 @@ def train_reader(run: TrainingRun) -> dict:
     base = Path(resolve_model(BUNDLED_MODEL))
     corpora = [squad_corpus(squad_set(name, run.data_dir), name) for name in TRAINING_SETS]
     training = making.training_set(corpora, PROJECT_ROOT / "seeds", SEED_GOLD_FILES)
+    technical_items = 0
+    if run.technical:
+        corpus = technical_corpus()
+        technical_items = len(corpus.items)
+        training = replace(training, documents=[*training.documents, *corpus.documents],
+                           items=[*training.items, *corpus.items],
+                           repeated=training.repeated | {item.id for item in corpus.items})
     if run.limit:
         drawn = random.Random(run.hyperparameters.seed).sample(training.items, min(run.limit, len(training.items)))
         training = replace(training, items=drawn)
@@ -93,12 +102,14 @@ def train_reader(run: TrainingRun) -> dict:
         "data": {
             "training": [file_digest(name, run.data_dir) for name in TRAINING_SETS]
                         + ([file_digest(WINDOW_SET, run.data_dir)] if window_questions else [])
-                        + [_described(path) for path in SEED_GOLD_FILES],
+                        + [_described(path) for path in SEED_GOLD_FILES]
+                        + ([_described(TECHNICAL_GOLD_FILE), _described(TECHNICAL_MANIFEST)] if run.technical else []),
             "seed_documents": [_described(path) for path in sorted((PROJECT_ROOT / "seeds").glob("*.txt"))],
             "validation": file_digest(VALIDATION_SET, run.data_dir),
             "heldout": [file_digest(name, run.data_dir) for name in HELDOUT_SETS],
             "articles": {name: _titles(SETS[name]) for name in (*TRAINING_SETS, VALIDATION_SET, *HELDOUT_SETS)},
             "questions": len(training.items),
+            "technical_questions": technical_items,
             "examples": dict(Counter(e.kind for e in examples)),
             "window_questions": window_questions,
             "window_examples": dict(Counter(e.kind for e in windows)),
@@ -144,6 +155,8 @@ def _command(run: TrainingRun) -> str:
         words.append(f"--window-questions {run.window_questions}")
     if run.limit:
         words.append(f"--limit {run.limit}")
+    if run.technical:
+        words.append("--technical")
     return " ".join(words)
 
 

@@ -292,8 +292,12 @@ def data_download(data_dir: Path | None, base_url: str | None) -> None:
 @click.option("--no-measure", is_flag=True, help="Skip choosing the threshold and measuring the held-out articles.")
 @click.option("--measure-only", is_flag=True,
               help="Do not train: choose the decision and threshold of the reader in --out again and measure it.")
+@click.option("--technical", is_flag=True,
+              help="Also train on the technical documents' train questions (gold/technical/train.jsonl; the "
+                   "documents are fetched as bench.real_documents --collection technical fetches them).")
 def train(out: Path | None, data_dir: Path | None, epochs: int, learning_rate: float, seed: int, limit: int | None,
-          window_questions: str, measure_articles: int | None, no_measure: bool, measure_only: bool) -> None:
+          window_questions: str, measure_articles: int | None, no_measure: bool, measure_only: bool,
+          technical: bool) -> None:
     """Rebuild the reader from SQuAD and gold/tuned/: fine-tune, export to ONNX, choose when to refuse, measure it,
     write its card.
 
@@ -323,7 +327,8 @@ def train(out: Path | None, data_dir: Path | None, epochs: int, learning_rate: f
         hyperparameters = Hyperparameters(epochs=epochs, learning_rate=learning_rate, seed=seed)
         # Progress bars even in a log file: an hours-long run in the background should say how far it has got.
         card = train_reader(TrainingRun(target, data, hyperparameters, limit=limit, window_questions=questions,
-                                        measure=not no_measure, measure_limit=measure_articles, progress=True))
+                                        measure=not no_measure, measure_limit=measure_articles, progress=True,
+                                        technical=technical))
         click.echo(f"Reader written to {target}/ in {card['minutes']} minutes (model card: {target / 'README.md'}).")
     if "threshold" in card:
         for name in ("dev-heldout", "squad2-heldout", "squad1-heldout"):
