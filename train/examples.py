@@ -73,7 +73,7 @@ def training_set(corpora: list[GoldCorpus], seeds_dir: Path, seed_gold_files: li
         for item in load_gold(path):
             if item.history:
                 continue
-            spans = tuple(_located(answer, seeds) for answer in item.answers)
+            spans = tuple(located(answer, seeds) for answer in item.answers)
             spans = tuple(span for span in spans if span is not None)
             if item.answerable and not spans:
                 continue
@@ -83,7 +83,8 @@ def training_set(corpora: list[GoldCorpus], seeds_dir: Path, seed_gold_files: li
     return TrainingSet(documents, items, frozenset(repeated))
 
 
-def _located(answer: str, documents: list[Document]) -> GoldSpan | None:
+def located(answer: str, documents: list[Document]) -> GoldSpan | None:
+    """Where ``answer`` first appears in ``documents`` (the first document holding it), or ``None``."""
     for document in documents:
         start = document.text.find(answer)
         if start >= 0:

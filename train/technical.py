@@ -7,7 +7,8 @@ from __future__ import annotations
 from bench.real_documents import DEFAULT_FOLDER, TECHNICAL_GOLD_FILES, TECHNICAL_MANIFEST, fetch, load_manifest
 from bench.real_documents import load_questions
 from index.documents import read_document
-from qa.gold import GoldCorpus, GoldItem, GoldSpan
+from qa.gold import GoldCorpus, GoldItem
+from train.examples import located
 
 TECHNICAL_GOLD_FILE = TECHNICAL_GOLD_FILES["train"]
 __all__ = ["TECHNICAL_GOLD_FILE", "TECHNICAL_MANIFEST", "technical_corpus"]
@@ -22,8 +23,7 @@ def technical_corpus(folder=DEFAULT_FOLDER) -> GoldCorpus:
     items = []
     for question in load_questions(TECHNICAL_GOLD_FILE, "train"):
         document = documents[question.document]
-        spans = tuple(GoldSpan(document.doc_id, start, start + len(answer), answer)
-                      for answer in question.answers if (start := document.text.find(answer)) >= 0)
+        spans = tuple(span for answer in question.answers if (span := located(answer, [document])) is not None)
         if question.answers and not spans:
             continue
         items.append(GoldItem(f"technical/{question.id}", question.question, [s.text for s in spans], spans=spans,
