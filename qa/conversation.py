@@ -104,12 +104,13 @@ def follow_up_context(question: str, history: list[Turn]) -> str:
 
 
 def _reference(parsed) -> tuple[int, int, str, str] | None:
-    """The first words of the question that point back: ``(start, end, kind, word)`` in tokens."""
+    """The first words of the question that point back: ``(start, end, kind, word)`` in tokens. A pronoun the
+    question binds itself ("What does U.S. intelligence say about Maduro and his top officials?") does not."""
     for token in parsed:
         word = token.lower_
-        if token.pos_ == "PRON" and word in PERSONAL:
+        if token.pos_ == "PRON" and word in PERSONAL and not _bound_in_question(token):
             return token.i, token.i + 1, "person", word
-        if token.pos_ == "PRON" and word in THING and not _expletive(token):
+        if token.pos_ == "PRON" and word in THING and not _expletive(token) and not _bound_in_question(token):
             return token.i, token.i + 1, "thing", word
         if word in DEMONSTRATIVE and token.tag_ == "DT":
             if token.dep_ == "det" and token.head.pos_ in ("NOUN", "PROPN"):
@@ -125,6 +126,39 @@ def _expletive(token) -> bool:
         child.dep_ in ("ccomp", "xcomp", "csubj") for child in token.head.children))
 
 
+def _bound_in_question(pronoun) -> bool:
+    """Whether an earlier noun phrase of the question can be what ``pronoun`` stands for: one that agrees with it
+    (a person for "he"/"his", a singular thing for "it"/"its", plural things or a group for "they"/"their"), is
+    not what the question asks for ("which group"), and, unless the pronoun is a possessive, sits outside the
+    pronoun's own clause, where a plain pronoun cannot mean its subject or object ("Through whom has Maduro been
+    trying to reach him?" asks about someone else; "When did Maduro say he would leave?" about Maduro)."""
+    word, doc = pronoun.lower_, pronoun.doc
+    possessive = pronoun.dep_ == "poss" or pronoun.tag_ == "PRP$"
+    people = {token.i for entity in doc.ents if entity.label_ in PERSON_LABELS for token in entity}
+    groups = {token.i for entity in doc.ents if entity.label_ in AGENT_LABELS for token in entity}
+    for chunk in doc.noun_chunks:
+        root = chunk.root
+        if root.i >= pronoun.i or root.pos_ == "PRON" or _asks_which(chunk):
+            continue
+        if word in PERSONAL:
+            agrees = root.i in people
+        elif word in ("it", "its"):
+            agrees = root.tag_ in ("NN", "NNP") and root.i not in people
+        else:
+            agrees = root.tag_ in ("NNS", "NNPS") or (root.i in groups and root.i not in people)
+        if agrees and (possessive or _clause(root).i != _clause(pronoun).i):
+            return True
+    return False
+
+
+def _clause(token):
+    """The verb heading ``token``'s clause; a verb that shares its subject ("trying to reach") is one clause."""
+    head = token
+    while head.head is not head and not (head.pos_ in ("VERB", "AUX") and head.dep_ not in ("xcomp", "aux", "auxpass")):
+        head = head.head
+    return head
+
+
 def _is_fragment(parsed) -> bool:
     words = [token for token in parsed if not token.is_punct]
     opens = parsed.text.lower().lstrip().startswith(FRAGMENT_OPENERS)
@@ -134,9 +168,10 @@ def _is_fragment(parsed) -> bool:
 
 def _antecedent(kind: str, word: str, span, asked: str, answered: str) -> str:
     parse = _parser()
-    if kind == "person":
+    if kind == "person":  # not a person the question names itself: "reach him" is not Maduro in "Has Maduro …?"
         for text in (answered, asked):
-            people = [entity.text for entity in parse(text).ents if entity.label_ in PERSON_LABELS] if text else []
+            people = [entity.text for entity in parse(text).ents
+                      if entity.label_ in PERSON_LABELS and entity.text not in span.doc.text] if text else []
             if people:
                 return people[-1]
         return ""

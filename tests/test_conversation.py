@@ -55,13 +55,32 @@ def test_a_follow_up_is_read_with_what_it_refers_to(question, history, read_as, 
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("question", ["Who won the 2022 World Cup?", "Is it true that the cartel exists?",
-                                      "Which organization published the report that Maduro cites?"])
-def test_a_question_that_stands_alone_ignores_the_conversation(question):
+@pytest.mark.parametrize(("question", "history"), [
+    ("Who won the 2022 World Cup?", REWARD),
+    ("Is it true that the cartel exists?", REWARD),
+    ("Which organization published the report that Maduro cites?", REWARD),
+    # pronouns the question binds itself: a possessive, and a subject of a clause inside the question
+    ("What does U.S. intelligence say about Maduro and his top officials?", HEGSETH),
+    ("When did Maduro say he would leave?", HEGSETH),
+    ("What did the company say about its profits?", REWARD),
+])
+def test_a_question_that_stands_alone_ignores_the_conversation(question, history):
     from qa.conversation import resolve
 
-    read = resolve(question, REWARD)
+    read = resolve(question, history)
     assert read.question == question and not read.context and not read.referring
+
+
+@pytest.mark.integration
+def test_a_pronoun_is_not_read_as_the_person_its_own_clause_names():
+    from qa.conversation import resolve
+
+    read = resolve("Through whom has Maduro been trying to reach him?",
+                   [("user", "Who has Maduro tried to contact?"), ("assistant", "Trump")])
+    assert read.antecedent != "Maduro" and "reach Maduro" not in read.question
+    read = resolve("Through whom has Maduro been trying to reach him?",
+                   [("user", "Who has Maduro tried to contact?"), ("assistant", "President Donald Trump")])
+    assert read.question == "Through whom has Maduro been trying to reach Donald Trump?"
 
 
 @pytest.mark.integration
