@@ -3,7 +3,8 @@
 A turn is ``(role, content)`` with role ``"user"`` or ``"assistant"``. A question that stands on its own is read,
 retrieved and judged exactly as if asked alone: the conversation is not looked at. A question that refers back,
 by a pronoun ("What did he say?"), a demonstrative ("When will those operations start?") or by being a fragment
-("And the defense minister?"), is resolved against the last exchange:
+("And the defense minister?"), is resolved against the last exchange; a pronoun the question binds itself ("What
+does U.S. intelligence say about Maduro and his top officials?") does not refer back:
 
 - a personal pronoun is read as the last person named there (spaCy's entities: the answer first, then the
   question); "they" as the people or group the answer names, else the first the question names; "it"/"they"
