@@ -155,7 +155,7 @@ def _bound_in_question(pronoun) -> bool:
 def _clause(token):
     """The verb heading ``token``'s clause; a verb that shares its subject ("trying to reach") is one clause."""
     head = token
-    while head.head is not head and not (head.pos_ in ("VERB", "AUX") and head.dep_ not in ("xcomp", "aux", "auxpass")):
+    while head.head.i != head.i and not (head.pos_ in ("VERB", "AUX") and head.dep_ not in ("xcomp", "aux", "auxpass")):
         head = head.head
     return head
 

@@ -84,6 +84,20 @@ def test_a_pronoun_is_not_read_as_the_person_its_own_clause_names():
 
 
 @pytest.mark.integration
+def test_a_verbless_question_with_a_pronoun_after_a_name_is_read():
+    """A question without a verb has no clause to climb to: reading it must end (it once looped for ever)."""
+    import threading
+
+    from qa.conversation import resolve
+
+    read = []
+    worker = threading.Thread(target=lambda: read.append(resolve("Maduro and him?", HEGSETH)), daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert read and read[0].question == "Maduro and Pete Hegseth?"
+
+
+@pytest.mark.integration
 def test_a_fragment_is_read_with_the_question_it_follows():
     from qa.conversation import resolve
 
