@@ -38,6 +38,7 @@ FRAGMENT_WORDS = 5  # a question of at most this many words without a verb is a 
 FRAGMENT_OPENERS = ("and ", "what about ", "how about ", "and what about ")
 PERSON_LABELS = frozenset({"PERSON"})
 AGENT_LABELS = frozenset({"PERSON", "ORG", "NORP"})  # what "they" names when the earlier turn names one
+GROUP_LABELS = AGENT_LABELS | {"GPE"}  # what "their" can stand for inside a question ("When did Germany found …?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,15 +117,27 @@ def _reference(parsed) -> tuple[int, int, str, str] | None:
         if word in DEMONSTRATIVE and token.tag_ == "DT":
             if token.dep_ == "det" and token.head.pos_ in ("NOUN", "PROPN"):
                 return token.i, token.head.i + 1, "demonstrative", word
-            if token.pos_ == "PRON":
+            # "those at other schools", "those suffering from it" say what they mean where they stand
+            if token.pos_ == "PRON" and not any(child.dep_ in ("prep", "acl", "relcl") for child in token.children):
                 return token.i, token.i + 1, "thing", word
     return None
 
 
 def _expletive(token) -> bool:
-    """An "it" that stands for a clause, not a thing: "Is it true that …?", "Was it hard to …?"."""
-    return token.dep_ == "expl" or (token.lower_ == "it" and any(
-        child.dep_ in ("ccomp", "xcomp", "csubj") for child in token.head.children))
+    """An "it" that stands for a clause, not a thing: "Is it true that …?", "Was it hard to …?", "Why is it
+    important to …?", "How many years did it take for the plague to spread?"."""
+    if token.dep_ == "expl":
+        return True
+    if token.lower_ != "it":
+        return False
+    head = token.head
+    if any(child.dep_ in ("ccomp", "xcomp", "csubj") for child in head.children):
+        return True
+    if head.lemma_ == "take" and any(child.dep_ == "advcl" for child in head.children):
+        return True
+    adjective = head if head.pos_ == "ADJ" else next((c for c in head.children if c.dep_ == "acomp"), None)
+    after = token.doc[adjective.i + 1] if adjective is not None and adjective.i + 1 < len(token.doc) else None
+    return after is not None and after.lower_ in ("to", "for", "that")
 
 
 def _bound_in_question(pronoun) -> bool:
@@ -136,20 +149,40 @@ def _bound_in_question(pronoun) -> bool:
     word, doc = pronoun.lower_, pronoun.doc
     possessive = pronoun.dep_ == "poss" or pronoun.tag_ == "PRP$"
     people = {token.i for entity in doc.ents if entity.label_ in PERSON_LABELS for token in entity}
-    groups = {token.i for entity in doc.ents if entity.label_ in AGENT_LABELS for token in entity}
+    groups = {token.i for entity in doc.ents if entity.label_ in GROUP_LABELS for token in entity}
+    entities = {token.i for entity in doc.ents for token in entity}
     for chunk in doc.noun_chunks:
         root = chunk.root
-        if root.i >= pronoun.i or root.pos_ == "PRON" or _asks_which(chunk):
+        if root.i >= pronoun.i:
             continue
-        if word in PERSONAL:
+        if _asks_which(chunk) or root.tag_ in ("WP", "WDT"):
+            # what the question asks for binds only as the subject: "Who moved his court?", "Which companies
+            # never expanded their platform?"; not "Which group is it linked to?"
+            if root.dep_ not in ("nsubj", "nsubjpass"):
+                continue
+        elif root.pos_ == "PRON":
+            continue
+        if root.lower_ == "who":
+            agrees = word in PERSONAL or word in ("they", "them", "their", "theirs")
+        elif word in PERSONAL:
             agrees = root.i in people
         elif word in ("it", "its"):
-            agrees = root.tag_ in ("NN", "NNP") and root.i not in people
-        else:
-            agrees = root.tag_ in ("NNS", "NNPS") or (root.i in groups and root.i not in people)
-        if agrees and (possessive or _clause(root).i != _clause(pronoun).i):
+            agrees = root.tag_ in ("NN", "NNP") or (root.i in entities and root.i not in people)
+        else:  # "their" of a clause's own subject, a collective one too: "When did BSkyB end their service?"
+            own_subject = word == "their" and root.dep_ in ("nsubj", "nsubjpass") and root.i not in people and (
+                _clause(root).i == _clause(pronoun).i)
+            agrees = own_subject or root.tag_ in ("NNS", "NNPS") or (root.i in groups and root.i not in people)
+        if agrees and (possessive or _clause(root).i != _domain(pronoun).i):
             return True
     return False
+
+
+def _domain(pronoun):
+    """The clause a plain pronoun must not be bound in: its own, or for "him"/"her"/"them" as the subject of a
+    bare clause ("Who helped them move the cocaine?") the clause that governs it."""
+    if pronoun.dep_ == "nsubj" and pronoun.lower_ in ("him", "her", "them") and pronoun.tag_ == "PRP":
+        return _clause(pronoun.head.head)
+    return _clause(pronoun)
 
 
 def _clause(token):

@@ -44,6 +44,10 @@ def test_an_answers_marks_balance(text, span, expected):
         ("When did they sign their peace agreement?",
          [("user", "What did the FARC use the Venezuela-Colombia border region for?"), ("assistant", "a safe haven")],
          "When did the FARC sign their peace agreement?", "they"),
+        # "them" is the object of "helped", not bound by "Who"
+        ("Who helped them move the cocaine?",
+         [("user", "What did the FARC use the Venezuela-Colombia border region for?"), ("assistant", "a safe haven")],
+         "Who helped the FARC move the cocaine?", "them"),
     ],
 )
 def test_a_follow_up_is_read_with_what_it_refers_to(question, history, read_as, referring):
@@ -63,6 +67,12 @@ def test_a_follow_up_is_read_with_what_it_refers_to(question, history, read_as, 
     ("What does U.S. intelligence say about Maduro and his top officials?", HEGSETH),
     ("When did Maduro say he would leave?", HEGSETH),
     ("What did the company say about its profits?", REWARD),
+    ("Who moved his family to Caracas?", HEGSETH),  # bound by the subject the question asks for
+    ("When did the company end their service?", HEGSETH),  # a collective subject's "their"
+    # an "it" that stands for a clause, and a demonstrative that says what it means where it stands
+    ("Why is it important to sanction the cartel?", REWARD),
+    ("How many years did it take for the reward to double?", REWARD),
+    ("How does the new reward compare to those offered before?", REWARD),
 ])
 def test_a_question_that_stands_alone_ignores_the_conversation(question, history):
     from qa.conversation import resolve
