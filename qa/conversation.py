@@ -3,8 +3,11 @@
 A turn is ``(role, content)`` with role ``"user"`` or ``"assistant"``. A question that stands on its own is read,
 retrieved and judged exactly as if asked alone: the conversation is not looked at. A question that refers back,
 by a pronoun ("What did he say?"), a demonstrative ("When will those operations start?") or by being a fragment
-("And the defense minister?"), is resolved against the last exchange; a pronoun the question binds itself ("What
-does U.S. intelligence say about Maduro and his top officials?") does not refer back:
+("And the defense minister?"), is resolved against the last exchange. A pronoun the question binds itself does
+not refer back: one after an agreeing noun phrase of the question, outside the pronoun's own clause unless it is a
+possessive ("What does U.S. intelligence say about Maduro and his top officials?", "Who moved his court?"; not
+"Through whom has Maduro been trying to reach him?"); nor does an "it" that stands for a clause ("Why is it
+important to …?") or a demonstrative with its own modifier ("those at other schools"). The others are read so:
 
 - a personal pronoun is read as the last person named there (spaCy's entities: the answer first, then the
   question); "they" as the people or group the answer names, else the first the question names; "it"/"they"
