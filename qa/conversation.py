@@ -145,10 +145,11 @@ def _expletive(token) -> bool:
 
 def _bound_in_question(pronoun) -> bool:
     """Whether an earlier noun phrase of the question can be what ``pronoun`` stands for: one that agrees with it
-    (a person for "he"/"his", a singular thing for "it"/"its", plural things or a group for "they"/"their"), is
-    not what the question asks for ("which group"), and, unless the pronoun is a possessive, sits outside the
-    pronoun's own clause, where a plain pronoun cannot mean its subject or object ("Through whom has Maduro been
-    trying to reach him?" asks about someone else; "When did Maduro say he would leave?" about Maduro)."""
+    (a person or "who" for "he"/"his"; a singular noun or a named thing for "it"/"its"; plural nouns, a group,
+    "who", or for "their" its clause's own subject), is not what the question asks for unless it is the subject,
+    and, unless the pronoun is a possessive, sits outside the pronoun's own clause, where a plain pronoun cannot
+    mean its subject or object ("Through whom has Maduro been trying to reach him?" asks about someone else;
+    "When did Maduro say he would leave?" about Maduro)."""
     word, doc = pronoun.lower_, pronoun.doc
     possessive = pronoun.dep_ == "poss" or pronoun.tag_ == "PRP$"
     people = {token.i for entity in doc.ents if entity.label_ in PERSON_LABELS for token in entity}
