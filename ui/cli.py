@@ -108,7 +108,7 @@ def _ray():
     try:
         import ray
     except ImportError:
-        raise InputError("Ray is not installed: pip install -e '.[cluster]' (or make serve without --ray).") from None
+        raise InputError("Ray is not installed: pip install -e '.[cluster]' (or serve without --ray: make serve).") from None
     return ray
 
 
@@ -355,17 +355,18 @@ def _write_threshold(threshold: float) -> None:
 @click.option("--host", default=None, help="Interface to bind (default: QA_HOST, 127.0.0.1); keep 127.0.0.1 unless "
                                            "behind a proxy.")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default: QA_PORT, 8000).")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="uvicorn worker processes (default: QA_SERVE_WORKERS, 1).")
 @click.option("--access-log/--no-access-log", default=True, show_default=True,
               help="Log a line per request. It is written before the response is sent: about 0.2 ms a request "
-                   "(README, Performance); behind a proxy that logs requests, turn it off.")
+                   "(docs/performance.md); behind a proxy that logs requests, turn it off.")
 @click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
               help=RAY_HELP)
 @click.option("--replicas", type=click.IntRange(1, 256), default=2, show_default=True,
               help="With --ray: replicas of the JSON endpoint (the least, with --max-replicas).")
 @click.option("--max-replicas", type=click.IntRange(1, 1024), default=None,
               help="With --ray: scale the replicas between --replicas and this with the load.")
-def serve(host: str | None, port: int | None, workers: int, access_log: bool, ray_address: str | None,
+def serve(host: str | None, port: int | None, workers: int | None, access_log: bool, ray_address: str | None,
           replicas: int, max_replicas: int | None) -> None:
     """Serve the JSON endpoint (/ask, /search, /docs) and the chat (/ui), building the index on first run."""
     import uvicorn
@@ -376,6 +377,7 @@ def serve(host: str | None, port: int | None, workers: int, access_log: bool, ra
 
     settings = _settings()
     host, port = host or settings.host, port or settings.port
+    workers = workers or settings.serve_workers
     ray_address = ray_address or settings.ray_address
     if ray_address:
         _ray()
