@@ -2,7 +2,7 @@
 
 The ONNX copy is exported from the loaded sentence-transformers model when the index is built, checked to give
 the same vectors, and stored with the index. Serving then needs neither torch nor sentence-transformers: it
-starts in a fraction of the time and encodes a question several times faster (see the README's benchmark).
+starts in a fraction of the time and encodes a question several times faster (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ class SentenceEmbedder:
 
         One text (a question) of a mean-pooled model goes straight through the network: the same vector as
         ``SentenceTransformer.encode`` (tested), without its batching machinery, which cost 1-5 ms a call here
-        (README "Performance"). Several texts (passages) are batched by sentence-transformers.
+        (docs/performance.md). Several texts (passages) are batched by sentence-transformers.
         """
         self.warm_up()
         if len(texts) == 1 and self._direct is not None:

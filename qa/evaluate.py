@@ -3,7 +3,7 @@
 ``normalize_answer``, ``exact_score``, ``f1_score`` and ``best_threshold`` follow the official
 ``evaluate-v2.0.py`` line for line in behaviour (lower-case, strip punctuation and articles, collapse spaces;
 an unanswerable item scores 1 only for an empty prediction; the best threshold sweeps the no-answer
-probabilities), so our numbers and the official script's agree on the same predictions.
+probabilities), so these numbers and the official script's agree on the same predictions.
 """
 
 from __future__ import annotations
@@ -240,7 +240,7 @@ def metrics(results: list[ItemResult]) -> dict:
 
     na_probs = {r.item.id: r.response.no_answer_score for r in results}
     answerable = {r.item.id: r.item.answerable for r in results}
-    # As the official script: the best threshold over the predictions as submitted (empty where we abstained).
+    # As the official script: the best threshold over the predictions as submitted (empty where the reader abstained).
     submitted = {r.item.id: (r.response.answer.text if r.response.answer else "") for r in results}
     exact = {r.item.id: r.exact for r in results}
     f1 = {r.item.id: r.f1 for r in results}

@@ -29,7 +29,7 @@ PARAGRAPH_SEPARATOR = "\n\n"
 
 
 class GoldFormatError(QAError):
-    """The gold file is neither our JSONL nor SQuAD v2.0 JSON, or its answers do not point at their text."""
+    """The gold file is neither the project's JSONL nor SQuAD v2.0 JSON, or its answers do not point at their text."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +73,7 @@ class GoldCorpus:
 
 
 def load_gold(path: Path) -> list[GoldItem]:
-    """Read our JSONL (``{"id", "question", "answers", "history"?}``) or an official SQuAD v2.0 JSON file, whose
+    """Read the project's JSONL (``{"id", "question", "answers", "history"?}``) or an official SQuAD v2.0 JSON file, whose
     questions are then asked against other documents (see :func:`load_squad_corpus` for its own).
 
     Raises:
