@@ -1,4 +1,4 @@
-"""The ``qa`` command: ``index``, ``add``, ``remove``, ``ask``, ``search``, ``eval``, ``train``, ``serve``. Each command is a thin face over ``qa``."""
+"""The ``qa`` command: ``index``, ``add``, ``remove``, ``ask``, ``search``, ``eval``, ``data``, ``train``, ``serve``. Each command is a thin face over ``qa``."""
 
 from __future__ import annotations
 
