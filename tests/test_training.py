@@ -160,10 +160,79 @@ def test_an_interrupted_run_resumes_from_its_checkpoint_as_if_never_stopped(toke
     assert steps == [1, 2, 3, 4, 5, 6]  # three recorded, three taken
     for (name, a), b in zip(whole.state_dict().items(), resumed.state_dict().values(), strict=True):
         assert torch.allclose(a, b, atol=1e-6), name
+    assert torch.load(checkpoint, weights_only=False)["step"] == 6  # the finished run is kept too
     other = Hyperparameters(epochs=3, batch_size=1, learning_rate=1e-4, seed=1)
     steps.clear()
     fit(base, labelled, other, progress=False, checkpoint=checkpoint, on_step=lambda s, _: steps.append(s))
     assert steps == [1, 2, 3, 4, 5, 6]  # another run's checkpoint is not resumed
+
+
+def test_a_finished_run_started_again_returns_its_model_without_a_step(tokenizer, tmp_path, monkeypatch):
+    import torch
+
+    import train.fit as fitting
+    from index.embedder import BUNDLED_MODEL, resolve_model
+    from train.examples import Example
+
+    text = "Pete Hegseth is the U.S. Defense Secretary."
+    labelled = fitting.features([Example("Who is the Defense Secretary?", text, (0, 12), "answer", "a")],
+                                tokenizer, ReaderConfig())
+    settings = fitting.Hyperparameters(epochs=2, batch_size=1, learning_rate=3e-4, seed=1)
+    base, checkpoint = Path(resolve_model(BUNDLED_MODEL)), tmp_path / "checkpoint.pt"
+    whole = fitting.fit(base, labelled, settings, progress=False, checkpoint=checkpoint)
+    taken = []
+    real_loss = fitting.batch_loss
+    monkeypatch.setattr(fitting, "batch_loss", lambda *a: taken.append(1) or real_loss(*a))
+    again = fitting.fit(base, labelled, settings, progress=False, checkpoint=checkpoint)
+    assert taken == []
+    for (name, a), b in zip(whole.state_dict().items(), again.state_dict().values(), strict=True):
+        assert torch.equal(a, b), name
+
+
+def test_a_second_pass_starts_from_the_weights_it_is_given(tokenizer, tmp_path, monkeypatch):
+    import torch
+
+    import train.fit as fitting
+    from index.embedder import BUNDLED_MODEL, resolve_model
+    from train.examples import Example
+
+    text = "Pete Hegseth is the U.S. Defense Secretary."
+    labelled = fitting.features([Example("Who is the Defense Secretary?", text, (0, 12), "answer", "a")],
+                                tokenizer, ReaderConfig())
+    base = Path(resolve_model(BUNDLED_MODEL))
+    trained = fitting.fit(base, labelled, fitting.Hyperparameters(epochs=2, batch_size=1, learning_rate=3e-4, seed=1),
+                          progress=False).state_dict()
+    still = fitting.Hyperparameters(epochs=1, batch_size=1, learning_rate=0.0, seed=2)  # steps that change nothing
+    checkpoint = tmp_path / "second.pt"
+    second = fitting.fit(base, labelled, still, progress=False, initial=trained, checkpoint=checkpoint).state_dict()
+    fresh = fitting.fit(base, labelled, still, progress=False).state_dict()
+    assert all(torch.equal(trained[name], second[name]) for name in trained)
+    assert not torch.equal(second["answerable.weight"], fresh["answerable.weight"])
+    # a checkpoint of a pass from other weights is not resumed
+    taken = []
+    real_loss = fitting.batch_loss
+    monkeypatch.setattr(fitting, "batch_loss", lambda *a: taken.append(1) or real_loss(*a))
+    fitting.fit(base, labelled, still, progress=False, initial=fresh, checkpoint=checkpoint)
+    assert taken == [1]
+
+
+def test_the_second_pass_reads_each_squad_question_on_its_own_paragraph():
+    from qa.gold import squad_corpus
+    from train.examples import paragraph_examples
+
+    first, second = "Maduro was indicted in 2020 in New York.", "The reward is $50 million, doubled in August."
+    data = {"data": [{"title": "Venezuela", "paragraphs": [
+        {"context": first, "qas": [{"id": "a", "question": "When was Maduro indicted?",
+                                    "answers": [{"text": "2020", "answer_start": first.index("2020")}]}]},
+        {"context": second, "qas": [
+            {"id": "b", "question": "How much is the reward?",
+             "answers": [{"text": "$50 million", "answer_start": second.index("$50")}]},
+            {"id": "c", "question": "Who doubled the penalty?", "answers": [], "is_impossible": True,
+             "plausible_answers": [{"text": "August", "answer_start": second.index("August")}]}]}]}]}
+    made = {e.question_id: e for e in paragraph_examples([squad_corpus(data, "tiny")])}
+    assert made["a"].text == first and first[slice(*made["a"].answer)] == "2020"
+    assert made["b"].text == second and second[slice(*made["b"].answer)] == "$50 million"
+    assert made["c"].text == second and made["c"].answer is None and made["c"].kind == "unanswerable"
 
 
 def test_the_shipped_reader_gives_the_training_frameworks_spans():

@@ -112,6 +112,25 @@ def build_examples(training: TrainingSet, encoder: SentenceEmbedder, *, seed: in
     return examples
 
 
+def paragraph_examples(corpora: list[GoldCorpus]) -> list[Example]:
+    """Each SQuAD question read on the whole paragraph it was written on, as its writers read it: labelled with
+    its first answer's span there, or "no answer" (the reader's second pass, after it has learned to read
+    passages). Questions without a paragraph (not from SQuAD) are left out."""
+    examples = []
+    for corpus in corpora:
+        for item in corpus.items:
+            paragraph = item.paragraph
+            if paragraph is None:
+                continue
+            answer = next(((s.start - paragraph.start, s.end - paragraph.start) for s in item.spans
+                           if paragraph.start <= s.start and s.end <= paragraph.end), None)
+            if item.answerable and answer is None:
+                continue
+            kind = "unanswerable" if answer is None else "answer"
+            examples.append(Example(item.question, paragraph.text, answer, kind, item.id))
+    return examples
+
+
 def _repeats(item: GoldItem, training: TrainingSet) -> int:
     if item.id in training.repeated:
         return SEED_REPEAT

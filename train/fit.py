@@ -94,7 +94,7 @@ def fit(
     base_model: Path, training: Sequence[Feature], settings: Hyperparameters, *, max_steps: int | None = None,
     progress: bool = True, on_step: Callable[[int, float], None] | None = None,
     on_epoch: Callable[[object, int], None] | None = None, checkpoint: Path | None = None,
-    checkpoint_minutes: float = 10.0,
+    checkpoint_minutes: float = 10.0, initial: dict | None = None,
 ):
     """Fine-tune ``BertForQuestionAnswering`` from ``base_model`` on ``training``; returns the model (eval mode).
 
@@ -106,7 +106,11 @@ def fit(
     With ``checkpoint`` (a file), the run's state (weights, optimiser, schedule, step, losses) is saved there
     every ``checkpoint_minutes`` and the run resumes from it when it was saved by the same run (the same
     settings and features): the batches are drawn from the seed, so the resumed run skips the steps already
-    taken and goes on as the interrupted one would have.
+    taken and goes on as the interrupted one would have. The finished run is saved there too, so that a run
+    started again after it (a later stage failed) returns its model at once.
+
+    ``initial``, a state dict of this model, is where fine-tuning starts instead of ``base_model``'s weights with
+    new heads (a second pass over other data); it is part of what a checkpoint must match.
     """
     import torch
     from tqdm import tqdm
@@ -116,6 +120,8 @@ def fit(
     np.random.seed(settings.seed)
     torch.manual_seed(settings.seed)
     model = reader_model(base_model)
+    if initial is not None:
+        model.load_state_dict(initial)
     model.train()
     no_decay = ("bias", "LayerNorm.weight")
     groups = [
@@ -128,7 +134,7 @@ def fit(
     total = sum(map(len, epochs)) if max_steps is None else min(max_steps, sum(map(len, epochs)))
     scheduler = get_linear_schedule_with_warmup(optimizer, int(settings.warmup_share * total), total)
     step, smoothed, losses = 0, None, []
-    key = _run_key(settings, training, total)
+    key = _run_key(settings, training, total, _state_digest(initial) if initial is not None else "")
     if checkpoint is not None and checkpoint.is_file():
         state = torch.load(checkpoint, weights_only=False)
         if state.get("key") == key:
@@ -141,6 +147,7 @@ def fit(
                 if on_step:
                     on_step(at, value)
             print(f"Resuming from {checkpoint} at step {step} of {total}.", flush=True)
+    resumed_finished = step >= total
     saved_at = time.monotonic()
     bar = tqdm(total=total, initial=step, desc="Training the reader", unit="step", disable=not progress)
     taken = 0
@@ -176,6 +183,11 @@ def fit(
         if on_epoch and taken >= sum(map(len, epochs[:epoch])):
             on_epoch(model, epoch)
     bar.close()
+    if checkpoint is not None and not resumed_finished:
+        _save_checkpoint(checkpoint, {
+            "key": key, "step": step, "smoothed": smoothed, "losses": losses, "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "rng": torch.get_rng_state(),
+        })
     return model.eval()
 
 
@@ -221,11 +233,22 @@ def batch_loss(model, batch: Sequence[Feature], settings: Hyperparameters):
     return loss
 
 
-def _run_key(settings: Hyperparameters, training: Sequence[Feature], total: int) -> str:
-    """What a checkpoint must match to be resumed: the settings, the steps and the features."""
+def _run_key(settings: Hyperparameters, training: Sequence[Feature], total: int, start: str = "") -> str:
+    """What a checkpoint must match to be resumed: the settings, the steps, the features and, for a run that
+    starts from trained weights, their digest."""
     digest = hashlib.sha256(repr((asdict(settings), total, len(training))).encode())
+    if start:
+        digest.update(start.encode())
     for feature in training:
         digest.update(repr((feature.slice.ids, feature.first, feature.last, feature.group)).encode())
+    return digest.hexdigest()
+
+
+def _state_digest(state: dict) -> str:
+    digest = hashlib.sha256()
+    for name, tensor in state.items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().float().cpu().numpy().tobytes())
     return digest.hexdigest()
 
 

@@ -37,6 +37,8 @@ WINDOW_SET = "squad1-train"  # SQuAD v1.1's articles, read in windows (train.win
 VALIDATION_SET = "dev-validation"  # chooses the decision and the threshold; never trained on
 HELDOUT_SETS = ("dev-heldout", "squad2-heldout", "squad1-heldout")  # only measured
 CHECKPOINT_FILE = "checkpoint.pt"  # in the output folder while training; removed once the reader is exported
+PARAGRAPH_CHECKPOINT_FILE = "checkpoint-paragraphs.pt"  # the second pass's, likewise
+PARAGRAPH_WARMUP_SHARE = 0.06
 SEED_GOLD_FILES = sorted((PROJECT_ROOT / "gold" / "tuned").glob("*.jsonl"))
 SEED_GOLD_FILE = PROJECT_ROOT / "gold" / "seed-article.jsonl"  # never trained on: with validation, sets the threshold
 PARITY_FILE = "parity.json"
@@ -55,6 +57,8 @@ class TrainingRun:
     measure_limit: int | None = None  # articles of each set measured (a quick trial)
     progress: bool = True
     technical: bool = False  # also the technical documents' train questions (train.technical)
+    paragraph_epochs: int = 0  # a second pass: TRAINING_SETS' questions each on its own paragraph (0: none)
+    paragraph_learning_rate: float = 3e-5
 
 
 def train_reader(run: TrainingRun) -> dict:
@@ -87,8 +91,12 @@ def train_reader(run: TrainingRun) -> dict:
     model = fit(base, labelled, run.hyperparameters, progress=run.progress, on_step=lambda _, loss: losses.append(loss),
                 checkpoint=run.out / CHECKPOINT_FILE)
     trained = time.perf_counter()
+    second_pass = {}
+    if run.paragraph_epochs:
+        model, second_pass = _second_pass(run, base, corpora, tokenizer, model)
     export(model, base / "tokenizer.json", run.config, run.out)
     (run.out / CHECKPOINT_FILE).unlink(missing_ok=True)
+    (run.out / PARAGRAPH_CHECKPOINT_FILE).unlink(missing_ok=True)
     parity = _parity_record(model, tokenizer, run.config, run.out, run.data_dir)
     card = {
         "model": {
@@ -133,6 +141,7 @@ def train_reader(run: TrainingRun) -> dict:
             "fitting_minutes": round((trained - fitting) / 60, 1),
             # slices read per second of fitting (each slice once per epoch; a resumed run counts only its own part)
             "examples_per_second": round(len(labelled) * run.hyperparameters.epochs / (trained - fitting), 1),
+            **({"second_pass": second_pass} if second_pass else {}),
             "software": _versions(),
             "command": _command(run),
         },
@@ -143,6 +152,26 @@ def train_reader(run: TrainingRun) -> dict:
     card["minutes"] = round((time.perf_counter() - started) / 60, 1)
     _write_card(card, run.out)
     return card
+
+
+def _second_pass(run: TrainingRun, base: Path, corpora: list, tokenizer, model) -> tuple[object, dict]:
+    """Fine-tune ``model`` again on the SQuAD 2.0 training articles' questions, each read on the paragraph it was
+    written on (a third of them unanswerable there), at a lower learning rate; returns the model and what the card
+    says of the pass."""
+    examples = making.paragraph_examples(corpora)
+    labelled = features(examples, tokenizer, run.config)
+    settings = replace(run.hyperparameters, epochs=run.paragraph_epochs, learning_rate=run.paragraph_learning_rate,
+                       warmup_share=PARAGRAPH_WARMUP_SHARE)
+    losses: list[float] = []
+    started = time.perf_counter()
+    model = fit(base, labelled, settings, progress=run.progress, on_step=lambda _, loss: losses.append(loss),
+                checkpoint=run.out / PARAGRAPH_CHECKPOINT_FILE, initial=model.state_dict())
+    return model, {
+        "sets": list(TRAINING_SETS), "examples": dict(Counter(e.kind for e in examples)), "features": len(labelled),
+        "hyperparameters": asdict(settings), "steps": len(losses),
+        "last_loss": round(sum(losses[-20:]) / max(1, len(losses[-20:])), 4),
+        "fitting_minutes": round((time.perf_counter() - started) / 60, 1),
+    }
 
 
 def _titles(chosen) -> dict:
@@ -157,6 +186,8 @@ def _command(run: TrainingRun) -> str:
         words.append(f"--limit {run.limit}")
     if run.technical:
         words.append("--technical")
+    if run.paragraph_epochs:
+        words.append(f"--paragraph-epochs {run.paragraph_epochs}")
     return " ".join(words)
 
 
@@ -332,7 +363,13 @@ def model_card_text(card: dict) -> str:
         f"Hyperparameters: {json.dumps(training['hyperparameters'])}. Reader settings: "
         f"{json.dumps(card['model']['reader'])}. {training['steps']} steps, loss {training['first_loss']} -> "
         f"{training['last_loss']}, {training['minutes']} minutes ({training['fitting_minutes']} fitting, "
-        f"{training['examples_per_second']} examples a second). Software: {json.dumps(training['software'])}.",
+        f"{training['examples_per_second']} examples a second). Software: {json.dumps(training['software'])}."
+        + (" Then a second pass over the questions of {sets}, each on its own paragraph ({examples}; {features} slices): "
+           "{hyperparameters}, {steps} steps, loss {last_loss} at the end, {fitting_minutes} minutes fitting.".format(
+               **{**training["second_pass"], "sets": ", ".join(f"`{n}`" for n in training["second_pass"]["sets"]),
+                  "examples": ", ".join(f"{c} {k}" for k, c in training["second_pass"]["examples"].items()),
+                  "hyperparameters": json.dumps(training["second_pass"]["hyperparameters"])})
+           if "second_pass" in training else ""),
         "",
         f"Parity: the int8 ONNX copy gives the training framework's span on {card['parity']['agreeing']} of "
         f"{card['parity']['questions']} validation questions (`{PARITY_FILE}`; checked by the tests).",

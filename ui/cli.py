@@ -295,9 +295,12 @@ def data_download(data_dir: Path | None, base_url: str | None) -> None:
 @click.option("--technical", is_flag=True,
               help="Also train on the technical documents' train questions (gold/technical/train.jsonl; the "
                    "documents are fetched as bench.real_documents --collection technical fetches them).")
+@click.option("--paragraph-epochs", type=click.IntRange(0, 10), default=0, show_default=True,
+              help="Then a second pass at a lower learning rate: the SQuAD 2.0 training articles' questions, each read "
+                   "on the paragraph it was written on (0: none).")
 def train(out: Path | None, data_dir: Path | None, epochs: int, learning_rate: float, seed: int, limit: int | None,
           window_questions: str, measure_articles: int | None, no_measure: bool, measure_only: bool,
-          technical: bool) -> None:
+          technical: bool, paragraph_epochs: int) -> None:
     """Rebuild the reader from SQuAD and gold/tuned/: fine-tune, export to ONNX, choose when to refuse, measure it,
     write its card.
 
@@ -328,7 +331,7 @@ def train(out: Path | None, data_dir: Path | None, epochs: int, learning_rate: f
         # Progress bars even in a log file: an hours-long run in the background should say how far it has got.
         card = train_reader(TrainingRun(target, data, hyperparameters, limit=limit, window_questions=questions,
                                         measure=not no_measure, measure_limit=measure_articles, progress=True,
-                                        technical=technical))
+                                        technical=technical, paragraph_epochs=paragraph_epochs))
         click.echo(f"Reader written to {target}/ in {card['minutes']} minutes (model card: {target / 'README.md'}).")
     if "threshold" in card:
         for name in ("dev-heldout", "squad2-heldout", "squad1-heldout"):
