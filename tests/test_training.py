@@ -418,3 +418,16 @@ def test_technical_questions_are_located_in_their_own_train_document(tmp_path, m
     span = install.spans[0]
     assert corpus.documents[0].text[span.start:span.end] == "pip install demo" and install.article == "demo-guide"
     assert not port.answerable and port.id == "technical/demo-guide-2"
+
+
+def test_the_model_card_tells_of_a_second_pass_when_there_was_one():
+    from train.run import model_card_text
+
+    card = json.loads((Settings().reader_model / "card.json").read_text(encoding="utf-8"))
+    assert "second pass" not in model_card_text(card)
+    card["training"]["second_pass"] = {
+        "sets": ["squad2-train", "dev-train"], "examples": {"answer": 6182, "unanswerable": 2775}, "features": 15603,
+        "hyperparameters": {"epochs": 1, "learning_rate": 3e-05}, "steps": 488, "last_loss": 2.1, "fitting_minutes": 20.0}
+    text = model_card_text(card)
+    assert ("Then a second pass over the questions of `squad2-train`, `dev-train`, each on its own paragraph "
+            "(6182 answer, 2775 unanswerable; 15603 slices)") in text and "488 steps" in text

@@ -319,6 +319,16 @@ SET_NAMES = {"validation": "validation (dev-validation)", "seed": "seed article"
              "squad2-heldout": "held out: squad2-heldout", "squad1-heldout": "held out: squad1-heldout (all answerable)"}
 
 
+def _second_pass_text(second: dict | None) -> str:
+    if not second:
+        return ""
+    sets = ", ".join(f"`{name}`" for name in second["sets"])
+    examples = ", ".join(f"{count} {kind}" for kind, count in second["examples"].items())
+    return (f" Then a second pass over the questions of {sets}, each on its own paragraph ({examples}; "
+            f"{second['features']} slices): {json.dumps(second['hyperparameters'])}, {second['steps']} steps, loss "
+            f"{second['last_loss']} at the end, {second['fitting_minutes']} minutes fitting.")
+
+
 def model_card_text(card: dict) -> str:
     """The model card as markdown, from ``card.json``'s contents."""
     data, training = card["data"], card["training"]
@@ -364,12 +374,7 @@ def model_card_text(card: dict) -> str:
         f"{json.dumps(card['model']['reader'])}. {training['steps']} steps, loss {training['first_loss']} -> "
         f"{training['last_loss']}, {training['minutes']} minutes ({training['fitting_minutes']} fitting, "
         f"{training['examples_per_second']} examples a second). Software: {json.dumps(training['software'])}."
-        + (" Then a second pass over the questions of {sets}, each on its own paragraph ({examples}; {features} slices): "
-           "{hyperparameters}, {steps} steps, loss {last_loss} at the end, {fitting_minutes} minutes fitting.".format(
-               **{**training["second_pass"], "sets": ", ".join(f"`{n}`" for n in training["second_pass"]["sets"]),
-                  "examples": ", ".join(f"{c} {k}" for k, c in training["second_pass"]["examples"].items()),
-                  "hyperparameters": json.dumps(training["second_pass"]["hyperparameters"])})
-           if "second_pass" in training else ""),
+        + _second_pass_text(training.get("second_pass")),
         "",
         f"Parity: the int8 ONNX copy gives the training framework's span on {card['parity']['agreeing']} of "
         f"{card['parity']['questions']} validation questions (`{PARITY_FILE}`; checked by the tests).",
@@ -387,9 +392,10 @@ def model_card_text(card: dict) -> str:
                          f"{row['seed_f1']} | {row['threshold']} |")
         weights = ", ".join(f"{w} * {n}" for n, w in card["decision"]["weights"].items())
         lines += ["", f"Shipped: no-answer score `1 - sigmoid({weights} + {card['decision']['intercept']})`, fitted "
-                  f"on all validation articles; threshold {card['threshold']} (chosen again on that fit): of the thresholds at which the seed "
-                  "article's shipped set (`gold/seed-article.jsonl`, never trained on) keeps 95% of its answerable "
-                  "questions answered, the best mean of the validation and seed-set F1.", "", "## Figures", ""]
+                  f"on all validation articles; threshold {card['threshold']} (chosen again on that fit): of the "
+                  "thresholds at which the seed article's shipped set (`gold/seed-article.jsonl`, never trained on) "
+                  "keeps 95% of its answerable questions answered, the best mean of the validation and seed-set F1.",
+                  "", "## Figures", ""]
         splits = [split for split in SET_NAMES if split in card]
         lines += ["| | " + " | ".join(SET_NAMES[split] for split in splits) + " |", "|---" * (len(splits) + 1) + "|"]
         for label, key in (("questions (unanswerable)", "total"), ("F1 (all questions)", "f1"),
