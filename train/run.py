@@ -159,6 +159,8 @@ def _second_pass(run: TrainingRun, base: Path, corpora: list, tokenizer, model) 
     written on (a third of them unanswerable there), at a lower learning rate; returns the model and what the card
     says of the pass."""
     examples = making.paragraph_examples(corpora)
+    if run.limit:  # a quick trial, as in the first pass
+        examples = random.Random(run.hyperparameters.seed).sample(examples, min(run.limit, len(examples)))
     labelled = features(examples, tokenizer, run.config)
     settings = replace(run.hyperparameters, epochs=run.paragraph_epochs, learning_rate=run.paragraph_learning_rate,
                        warmup_share=PARAGRAPH_WARMUP_SHARE)
