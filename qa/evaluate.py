@@ -240,7 +240,7 @@ def metrics(results: list[ItemResult]) -> dict:
 
     na_probs = {r.item.id: r.response.no_answer_score for r in results}
     answerable = {r.item.id: r.item.answerable for r in results}
-    # As the official script: the best threshold over the predictions as submitted (empty where the reader abstained).
+    # As the official script: the best threshold over the predictions as submitted (empty where it abstained).
     submitted = {r.item.id: (r.response.answer.text if r.response.answer else "") for r in results}
     exact = {r.item.id: r.exact for r in results}
     f1 = {r.item.id: r.f1 for r in results}

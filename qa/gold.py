@@ -73,8 +73,8 @@ class GoldCorpus:
 
 
 def load_gold(path: Path) -> list[GoldItem]:
-    """Read the project's JSONL (``{"id", "question", "answers", "history"?}``) or an official SQuAD v2.0 JSON file, whose
-    questions are then asked against other documents (see :func:`load_squad_corpus` for its own).
+    """Read the project's JSONL (``{"id", "question", "answers", "history"?}``) or an official SQuAD v2.0 JSON file,
+    whose questions are then asked against other documents (see :func:`load_squad_corpus` for its own).
 
     Raises:
         GoldFormatError: the file is empty, unreadable, or in neither format.

@@ -427,7 +427,8 @@ def test_the_model_card_tells_of_a_second_pass_when_there_was_one():
     assert "second pass" not in model_card_text(card)
     card["training"]["second_pass"] = {
         "sets": ["squad2-train", "dev-train"], "examples": {"answer": 6182, "unanswerable": 2775}, "features": 15603,
-        "hyperparameters": {"epochs": 1, "learning_rate": 3e-05}, "steps": 488, "last_loss": 2.1, "fitting_minutes": 20.0}
+        "hyperparameters": {"epochs": 1, "learning_rate": 3e-05}, "steps": 488, "last_loss": 2.1,
+        "fitting_minutes": 20.0}
     text = model_card_text(card)
     assert ("Then a second pass over the questions of `squad2-train`, `dev-train`, each on its own paragraph "
             "(6182 answer, 2775 unanswerable; 15603 slices)") in text and "488 steps" in text

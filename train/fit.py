@@ -174,20 +174,13 @@ def fit(
             if on_step:
                 on_step(step, value)
             if checkpoint is not None and time.monotonic() - saved_at > checkpoint_minutes * 60 and step < total:
-                _save_checkpoint(checkpoint, {
-                    "key": key, "step": step, "smoothed": smoothed, "losses": losses, "model": model.state_dict(),
-                    "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                    "rng": torch.get_rng_state(),
-                })
+                _save_checkpoint(checkpoint, _run_state(key, step, smoothed, losses, model, optimizer, scheduler))
                 saved_at = time.monotonic()
         if on_epoch and taken >= sum(map(len, epochs[:epoch])):
             on_epoch(model, epoch)
     bar.close()
     if checkpoint is not None and not resumed_finished:
-        _save_checkpoint(checkpoint, {
-            "key": key, "step": step, "smoothed": smoothed, "losses": losses, "model": model.state_dict(),
-            "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "rng": torch.get_rng_state(),
-        })
+        _save_checkpoint(checkpoint, _run_state(key, step, smoothed, losses, model, optimizer, scheduler))
     return model.eval()
 
 
@@ -242,6 +235,14 @@ def _run_key(settings: Hyperparameters, training: Sequence[Feature], total: int,
     for feature in training:
         digest.update(repr((feature.slice.ids, feature.first, feature.last, feature.group)).encode())
     return digest.hexdigest()
+
+
+def _run_state(key: str, step: int, smoothed, losses: list[float], model, optimizer, scheduler) -> dict:
+    """What a checkpoint holds: enough to go on as if never stopped (dropout's random numbers included)."""
+    import torch
+
+    return {"key": key, "step": step, "smoothed": smoothed, "losses": losses, "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "rng": torch.get_rng_state()}
 
 
 def _state_digest(state: dict) -> str:

@@ -1,4 +1,5 @@
-"""The ``qa`` command: ``index``, ``add``, ``remove``, ``ask``, ``search``, ``eval``, ``data``, ``train``, ``serve``. Each command is a thin face over ``qa``."""
+"""The ``qa`` command: ``index``, ``add``, ``remove``, ``ask``, ``search``, ``eval``, ``data``, ``train``, ``serve``.
+Each command is a thin face over ``qa``."""
 
 from __future__ import annotations
 
@@ -108,7 +109,8 @@ def _ray():
     try:
         import ray
     except ImportError:
-        raise InputError("Ray is not installed: pip install -e '.[cluster]' (or serve without --ray: make serve).") from None
+        raise InputError("Ray is not installed: pip install -e '.[cluster]' "
+                         "(or serve without --ray: make serve).") from None
     return ray
 
 
