@@ -374,6 +374,26 @@ def test_the_threshold_keeps_the_seed_sets_answerable_questions_answered():
     assert 0.6 <= threshold < 0.9 and f1_at(seed, threshold) == 100.0
 
 
+def test_the_real_documents_tuning_set_moves_the_threshold_as_much_as_the_other_sets():
+    """Each set counts as one in the rule's mean F1: real documents whose answerable questions score higher than
+    SQuAD's unanswerable ones raise the threshold that SQuAD alone would choose."""
+    from types import SimpleNamespace
+
+    from train.decision import f1_at, threshold_for
+
+    def result(answerable: bool, no_answer: float):
+        item = SimpleNamespace(answerable=answerable, answers=["x"] if answerable else [])
+        return SimpleNamespace(item=item, response=SimpleNamespace(raw_answer_text="x", no_answer_score=no_answer))
+
+    validation = [result(False, 0.4)] * 30 + [result(True, 0.2)] * 10
+    seed = [result(True, 0.1)] * 20 + [result(False, 0.9)] * 5
+    documents = [result(True, 0.5)] * 40 + [result(False, 0.95)] * 5
+    assert 0.2 <= threshold_for(validation, seed) < 0.4
+    assert threshold_for(validation, seed, ()) == threshold_for(validation, seed)
+    threshold = threshold_for(validation, seed, documents)
+    assert 0.5 <= threshold < 0.9 and f1_at(documents, threshold) == f1_at(seed, threshold) == 100.0
+
+
 def test_measuring_again_rewrites_the_card_without_training(tmp_path, monkeypatch):
     """``qa train --measure-only``: the card's figures and threshold are replaced, the rest is kept."""
     import shutil
@@ -386,21 +406,26 @@ def test_measuring_again_rewrites_the_card_without_training(tmp_path, monkeypatc
     before = json.loads((tmp_path / "card.json").read_text(encoding="utf-8"))
     figures = before["validation"]["all"]
     measured = {"threshold": 0.42, "decision_name": "margin", "decisions": {"margin": {
-        "features": ["margin"], "validation_auc": 0.7, "validation_f1": 50.0, "seed_f1": 80.0, "threshold": 0.42}},
-        **{name: {"set": name, "all": figures} for name in ("validation", "seed", *training.HELDOUT_SETS)}}
+        "features": ["margin"], "validation_auc": 0.7, "validation_f1": 50.0, "seed_f1": 80.0, "documents_auc": 0.9,
+        "documents_f1": 65.0, "rule_f1": 65.0, "threshold": 0.42}},
+        **{name: {"set": name, "all": figures}
+           for name in ("validation", "seed", "real-documents", *training.HELDOUT_SETS)}}
     monkeypatch.setattr(training, "_measure", lambda out, data_dir, progress, limit: measured)
     card = training.measure_reader(tmp_path, tmp_path, progress=False)
     assert card["threshold"] == 0.42 and card["decision_name"] == "margin"
     assert card["training"] == before["training"] and card["parity"] == before["parity"]
     assert json.loads((tmp_path / "card.json").read_text(encoding="utf-8")) == card
     text = (tmp_path / "README.md").read_text(encoding="utf-8")
-    assert "threshold 0.42" in text and "| margin (shipped) | margin | 0.7 | 50.0 | 80.0 | 0.42 |" in text
-    assert "| | validation (dev-validation) | seed article | held out: dev-heldout |" in text
+    assert "threshold 0.42" in text and "| margin (shipped) | margin | 0.7 | 0.9 | 50.0 | 80.0 | 65.0 | 65.0 | 0.42 |" in text
+    assert "| | validation (dev-validation) | seed article | real documents (tuning) | held out: dev-heldout |" in text
+    assert "real documents' tuning set" in text
+    assert [d["file"] for d in card["data"]["threshold"]] == [
+        "gold/seed-article.jsonl", "gold/real-documents/tuning.jsonl", "bench/real_documents.json"]
 
 
 def test_technical_questions_are_located_in_their_own_train_document(tmp_path, monkeypatch):
     from bench.real_documents import RealQuestion
-    from train import technical
+    from train import documents as technical
 
     guide = tmp_path / "demo-guide.md"
     guide.write_text("# Demo\n\nInstall it with `pip install demo` and set DEMO_HOME.\n", encoding="utf-8")
@@ -418,6 +443,26 @@ def test_technical_questions_are_located_in_their_own_train_document(tmp_path, m
     span = install.spans[0]
     assert corpus.documents[0].text[span.start:span.end] == "pip install demo" and install.article == "demo-guide"
     assert not port.answerable and port.id == "technical/demo-guide-2"
+
+
+def test_the_threshold_reads_only_the_real_documents_tuning_set(tmp_path, monkeypatch):
+    from bench.real_documents import RealQuestion
+    from train import documents as real
+
+    policy = tmp_path / "policy.md"
+    policy.write_text("# Policy\n\nVisitors sign in at the front desk.\n", encoding="utf-8")
+    manifest = [SimpleNamespace(id="policy", split="tuning"), SimpleNamespace(id="other", split="heldout")]
+    monkeypatch.setattr(real, "load_manifest", lambda path: manifest)
+    monkeypatch.setattr(real, "fetch", lambda folder, chosen: [policy for _ in chosen])
+    read = []
+    monkeypatch.setattr(real, "load_questions", lambda path, name: read.append(path) or [
+        RealQuestion("policy-1", "policy", "markdown", "Where do visitors sign in?", ["at the front desk"]),
+        RealQuestion("policy-2", "policy", "markdown", "Who pays for parking?", [])])
+    corpus = real.tuning_corpus(tmp_path)
+    assert [d.doc_id for d in corpus.documents] == ["policy"] and read == [real.TUNING_GOLD_FILE]
+    desk, parking = corpus.items
+    assert desk.id == "real/policy-1" and desk.answers == ["at the front desk"] and desk.article == "policy"
+    assert not parking.answerable
 
 
 def test_the_model_card_tells_of_a_second_pass_when_there_was_one():

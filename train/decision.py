@@ -1,14 +1,16 @@
 """Whether to answer: the reader's no-answer decision fitted on validation articles, and the serving threshold.
 
 Each candidate is a logistic regression from some of the reading's features (:data:`qa.reader.FEATURES`) to "the
-question is answerable". Candidates are compared on the validation articles by predictions made without their
+question is answerable". Candidates are compared by predictions made on the validation articles without their
 own article (leave one article out), so a candidate with more features gains nothing from fitting its own
-questions: the area under the ROC curve, and the F1 at the threshold the product's rule would choose. The winner
-is then fitted on all validation articles.
+questions: the area under the ROC curve, and the mean F1 the threshold rule below maximises. The winner is then
+fitted on all validation articles.
 
 The threshold rule: of the thresholds at which the seed article's shipped questions keep at least
-``1 - MAX_WRONGLY_REFUSED`` of their answerable questions answered, the one with the best mean of the two sets'
-F1 (validation articles and the seed set), each set counted as one.
+``1 - MAX_WRONGLY_REFUSED`` of their answerable questions answered, the one with the best mean of the sets' F1
+(validation articles, the seed set and the real documents' tuning set), each set counted as one. Each set stands
+for a kind of document the product answers on: Wikipedia articles with SQuAD 2.0's adversarial unanswerable
+questions, a news article, and files people have (PDF, HTML, Word, Markdown).
 """
 
 from __future__ import annotations
@@ -74,14 +76,17 @@ def auc(results: Sequence[ItemResult]) -> float:
     return round(float(roc_auc_score(labels, [1.0 - r.response.no_answer_score for r in results])), 4)
 
 
-def threshold_for(validation: Sequence[ItemResult], seed: Sequence[ItemResult]) -> float:
-    """The serving threshold by the rule of this module's docstring (rounded to 4 places; the middle of the
-    plateau of equal scores, so a small move of a score does not cross it)."""
-    candidates = np.array(sorted({r.response.no_answer_score for r in [*validation, *seed]} | {0.0, 1.0}))
+def threshold_for(validation: Sequence[ItemResult], seed: Sequence[ItemResult],
+                  documents: Sequence[ItemResult] = ()) -> float:
+    """The serving threshold by the rule of this module's docstring, ``documents`` being the real documents'
+    tuning set (a set without results is left out of the mean). Rounded to 4 places; the middle of the plateau of
+    equal scores, so a small move of a score does not cross it."""
+    sets = [results for results in (validation, seed, documents) if results]
+    candidates = np.array(sorted({r.response.no_answer_score for s in sets for r in s} | {0.0, 1.0}))
     seed_answerable = [r for r in seed if r.item.answerable]
     refused = _refusals(seed_answerable, candidates).sum(axis=1)
     allowed = refused <= MAX_WRONGLY_REFUSED * len(seed_answerable)
-    score = (_f1_curve(validation, candidates) + _f1_curve(seed, candidates)) / 2
+    score = sum(_f1_curve(results, candidates) for results in sets) / len(sets)
     best = score[allowed].max()
     at_best = allowed & (score >= best - 1e-9)
     low = candidates[at_best].min()
