@@ -382,7 +382,7 @@ def test_the_real_documents_tuning_set_moves_the_threshold_as_much_as_the_other_
     SQuAD's unanswerable ones raise the threshold that SQuAD alone would choose."""
     from types import SimpleNamespace
 
-    from train.decision import f1_at, threshold_for
+    from train.decision import f1_at, mean_f1_at, threshold_for
 
     def result(answerable: bool, no_answer: float):
         item = SimpleNamespace(answerable=answerable, answers=["x"] if answerable else [])
@@ -395,6 +395,7 @@ def test_the_real_documents_tuning_set_moves_the_threshold_as_much_as_the_other_
     assert threshold_for(validation, seed, ()) == threshold_for(validation, seed)
     threshold = threshold_for(validation, seed, documents)
     assert 0.5 <= threshold < 0.9 and f1_at(documents, threshold) == f1_at(seed, threshold) == 100.0
+    assert mean_f1_at(validation, seed, documents, threshold) == 75.0 > mean_f1_at(validation, seed, documents, 0.3)
 
 
 def test_measuring_again_rewrites_the_card_without_training(tmp_path, monkeypatch):

@@ -95,6 +95,14 @@ def threshold_for(validation: Sequence[ItemResult], seed: Sequence[ItemResult],
     return round(float(low + high) / 2, 4)
 
 
+def mean_f1_at(validation: Sequence[ItemResult], seed: Sequence[ItemResult], documents: Sequence[ItemResult],
+               threshold: float) -> float:
+    """What the threshold rule maximises: the mean of the sets' F1 at ``threshold`` (sets without results left
+    out)."""
+    sets = [results for results in (validation, seed, documents) if results]
+    return sum(f1_at(results, threshold) for results in sets) / len(sets)
+
+
 def f1_at(results: Sequence[ItemResult], threshold: float) -> float:
     """The SQuAD v2 F1 of ``results`` (0-100) when refusing above ``threshold``."""
     return float(_f1_curve(results, np.array([threshold]))[0])

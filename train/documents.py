@@ -20,7 +20,8 @@ from train.examples import located
 
 TECHNICAL_GOLD_FILE = TECHNICAL_GOLD_FILES["train"]
 TUNING_GOLD_FILE = GOLD_FILES["tuning"]
-__all__ = ["MANIFEST", "TECHNICAL_GOLD_FILE", "TECHNICAL_MANIFEST", "TUNING_GOLD_FILE", "technical_corpus", "tuning_corpus"]
+__all__ = ["MANIFEST", "TECHNICAL_GOLD_FILE", "TECHNICAL_MANIFEST", "TUNING_GOLD_FILE", "technical_corpus",
+           "tuning_corpus"]
 
 
 def technical_corpus(folder: Path = DEFAULT_FOLDER) -> GoldCorpus:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from index.embedder import BUNDLED_MODEL, SentenceEmbedder, resolve_model
 from qa.datasets import SETS, file_digest, squad_set
-from qa.gold import GoldCorpus, squad_corpus
+from qa.gold import squad_corpus
 from qa.reader import CONFIG_FILE, MODEL_FILE, ReaderConfig, SpanModel, best_answer, encode_pairs
 from qa.settings import PROJECT_ROOT, Settings
 from train import decision as deciding
@@ -279,14 +279,17 @@ def _measure(out: Path, data_dir: Path, progress: bool, limit: int | None) -> di
         settings = Settings(reader_model=out, store_dir=Path(scratch) / "validation", no_answer_threshold=1.0,
                             cache_size=0)
 
-        def asked(name: str, corpus) -> list:
+        def asked(name: str, items: list, documents: list | None = None) -> list:
+            """Every question of ``items`` asked of ``documents`` (None: the seeds folder) in a scratch store."""
             pipeline = Pipeline.from_settings(settings.model_copy(update={"store_dir": Path(scratch) / name}),
-                                              documents=corpus.documents if corpus.documents else None)
-            return run(pipeline, corpus.items, progress=progress)
+                                              documents=documents)
+            return run(pipeline, items, progress=progress)
 
-        validation = asked("validation", _corpus(VALIDATION_SET, data_dir, limit))
-        seed = asked("seed", GoldCorpus([], load_gold(SEED_GOLD_FILE)))
-        documents = asked("documents", tuning_corpus())
+        corpus = _corpus(VALIDATION_SET, data_dir, limit)
+        validation = asked("validation", corpus.items, corpus.documents)
+        seed = asked("seed", load_gold(SEED_GOLD_FILE))
+        corpus = tuning_corpus()
+        documents = asked("documents", corpus.items, corpus.documents)
         decisions, chosen = {}, None
         for name, names in deciding.CANDIDATES.items():
             crossed = deciding.out_of_article(validation, names)
@@ -299,10 +302,10 @@ def _measure(out: Path, data_dir: Path, progress: bool, limit: int | None) -> di
                 "validation_f1": round(deciding.f1_at(crossed, threshold), 2),
                 "seed_f1": round(deciding.f1_at(seed_scored, threshold), 2),
                 "documents_auc": deciding.auc(documents_scored),
-                "documents_f1": round(deciding.f1_at(documents_scored, threshold), 2), "threshold": threshold,
+                "documents_f1": round(deciding.f1_at(documents_scored, threshold), 2),
+                "rule_f1": round(deciding.mean_f1_at(crossed, seed_scored, documents_scored, threshold), 2),
+                "threshold": threshold,
             }
-            decisions[name]["rule_f1"] = round(
-                (decisions[name]["validation_f1"] + decisions[name]["seed_f1"] + decisions[name]["documents_f1"]) / 3, 2)
             if chosen is None or decisions[name]["rule_f1"] > decisions[chosen[0]]["rule_f1"]:
                 chosen = (name, decision)
         name, decision = chosen
@@ -321,7 +324,8 @@ def _measure(out: Path, data_dir: Path, progress: bool, limit: int | None) -> di
                                      "all": _headline(metrics(at_threshold(documents, threshold)))}
         settings = settings.model_copy(update={"no_answer_threshold": threshold})
         for name in HELDOUT_SETS:
-            results = asked(name, _corpus(name, data_dir, limit))
+            corpus = _corpus(name, data_dir, limit)
+            results = asked(name, corpus.items, corpus.documents)
             figures[name] = {"set": name, "all": _headline(metrics(results)), "per_article": per_article(results)}
     return figures
 
