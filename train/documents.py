@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bench.real_documents import DEFAULT_FOLDER, GOLD_FILES, MANIFEST, TECHNICAL_GOLD_FILES, TECHNICAL_MANIFEST
 from bench.real_documents import fetch, load_manifest, load_questions
-from index.documents import read_document
+from index.documents import Document, read_document
 from qa.gold import GoldCorpus, GoldItem
 from train.examples import located
 
@@ -27,9 +27,7 @@ __all__ = ["MANIFEST", "TECHNICAL_GOLD_FILE", "TECHNICAL_MANIFEST", "TUNING_GOLD
 def technical_corpus(folder: Path = DEFAULT_FOLDER) -> GoldCorpus:
     """The train documents (read as the product reads an upload) and their questions, each answer located in its
     own document; an answer not found there is left out, and a question left without one is dropped."""
-    train = [d for d in load_manifest(TECHNICAL_MANIFEST) if d.split == "train"]
-    paths = fetch(folder, train)
-    documents = {d.id: read_document(path.name, path.read_bytes()) for d, path in zip(train, paths, strict=True)}
+    documents = _read(TECHNICAL_MANIFEST, "train", folder)
     items = []
     for question in load_questions(TECHNICAL_GOLD_FILE, "train"):
         document = documents[question.document]
@@ -44,9 +42,14 @@ def technical_corpus(folder: Path = DEFAULT_FOLDER) -> GoldCorpus:
 def tuning_corpus(folder: Path = DEFAULT_FOLDER) -> GoldCorpus:
     """The real documents' tuning documents and their questions as gold items (answers as written: the benchmark
     scores them so; unanswerable questions have none)."""
-    tuning = [d for d in load_manifest(MANIFEST) if d.split == "tuning"]
-    paths = fetch(folder, tuning)
-    documents = {d.id: read_document(path.name, path.read_bytes()) for d, path in zip(tuning, paths, strict=True)}
+    documents = _read(MANIFEST, "tuning", folder)
     items = [GoldItem(f"real/{q.id}", q.question, list(q.answers), article=documents[q.document].doc_id)
              for q in load_questions(TUNING_GOLD_FILE, "tuning")]
     return GoldCorpus(list(documents.values()), items)
+
+
+def _read(manifest: Path, split: str, folder: Path) -> dict[str, Document]:
+    """The manifest's documents of ``split`` (only those are fetched), read as the product reads an upload, by id."""
+    chosen = [d for d in load_manifest(manifest) if d.split == split]
+    paths = fetch(folder, chosen)
+    return {d.id: read_document(path.name, path.read_bytes()) for d, path in zip(chosen, paths, strict=True)}
