@@ -15,7 +15,9 @@ important to …?") or a demonstrative with its own modifier ("those at other sc
   with what hangs on it), or else the answer;
 - a demonstrative with a noun is read as the earlier noun phrase with the same head ("those operations" -> "the
   CIA covert operations");
-- a fragment is read together with the question it follows.
+- a fragment ("And the defense minister?", "In what month?", "And after the dredging?") takes the place of what it
+  stands in parallel with in the question it follows (:func:`_completed`); with nothing in parallel it is read
+  together with that question.
 
 When the earlier question itself referred back ("How many members sit on its board?"), it is read resolved first,
 so a chain of pronouns keeps its first antecedent.
@@ -39,6 +41,10 @@ THING = frozenset({"it", "its", "they", "them", "their", "theirs"})
 DEMONSTRATIVE = frozenset({"this", "that", "these", "those"})
 FRAGMENT_WORDS = 5  # a question of at most this many words without a verb is a fragment
 FRAGMENT_OPENERS = ("and ", "what about ", "how about ", "and what about ")
+FRAGMENT_LEAD = frozenset({"and", "but", "so", "also", "then"})
+QUESTION_TAGS = frozenset({"WDT", "WP", "WP$", "WRB"})
+TIME_PREPOSITIONS = frozenset({"after", "before", "during", "since", "until", "till", "by"})
+TIME_ADVERBS = frozenset({"now", "today", "currently", "then", "nowadays", "still", "yet", "originally", "first"})
 PERSON_LABELS = frozenset({"PERSON"})
 AGENT_LABELS = frozenset({"PERSON", "ORG", "NORP"})  # what "they" names when the earlier turn names one
 GROUP_LABELS = AGENT_LABELS | {"GPE"}  # what "their" can stand for inside a question ("When did Germany found …?")
@@ -54,6 +60,7 @@ class Resolution:
     referring: str = ""
     antecedent: str = ""
     context: str = ""
+    completed: bool = False  # a fragment made a whole question from the one it follows
 
     @property
     def leaned_on_history(self) -> bool:
@@ -70,9 +77,13 @@ def resolve(question: str, history: list[Turn]) -> Resolution:
     if reference is None and not fragment:
         return Resolution(question)
     asked, answered, before = _last_exchange(history)
+    whole = asked  # the earlier question as a whole question, for a fragment to complete
     if asked and before:  # a chain: "How many members sit on its board?", then "Who chairs it?"
         earlier = resolve(asked, before)
-        asked = earlier.question if earlier.referring else asked  # a pronoun replaced, not a fragment joined
+        if earlier.referring:  # a pronoun replaced
+            asked = whole = earlier.question
+        elif earlier.completed:  # "And the finance minister?" after "And the defense minister?"; but what a
+            whole = earlier.question  # later "it" stands for is in the fragment itself ("after the dredging")
     context = f"{asked} {answered}".strip()
     if reference is not None:
         start, end, kind, word = reference
@@ -83,6 +94,9 @@ def resolve(question: str, history: list[Turn]) -> Resolution:
             before, after = question[: parsed[start].idx], question[parsed[end - 1].idx + len(parsed[end - 1]) :]
             return Resolution(f"{before}{replacement}{after}", parsed[start:end].text, antecedent, context)
     if fragment and asked:
+        completed = _completed(parsed, whole, answered)
+        if completed:
+            return Resolution(completed, context=context, completed=True)
         return Resolution(f"{asked} {question}", context=context)
     return Resolution(question, context=context)
 
@@ -101,11 +115,6 @@ def _last_exchange(history: list[Turn]) -> tuple[str, str, list[Turn]]:
         pairs.append((question, "", history[:asked_at]))
     answered = [pair for pair in pairs if pair[1]]
     return answered[-1] if answered else (pairs[-1] if pairs else ("", "", []))
-
-
-def follow_up_context(question: str, history: list[Turn]) -> str:
-    """Text of the recent turns when ``question`` refers back to them, else ``""``."""
-    return resolve(question, history).context
 
 
 def _reference(parsed) -> tuple[int, int, str, str] | None:
@@ -202,6 +211,143 @@ def _is_fragment(parsed) -> bool:
     opens = parsed.text.lower().lstrip().startswith(FRAGMENT_OPENERS)
     verbless = not any(token.pos_ in ("VERB", "AUX") for token in words)
     return bool(words) and (opens or (verbless and len(words) <= FRAGMENT_WORDS))
+
+
+def _completed(fragment, asked: str, answered: str) -> str:
+    """A verbless fragment made a whole question from the question it follows, by putting it in the place of
+    what it stands in parallel with; "" when nothing stands in parallel (the fragment is then joined to it).
+
+    - a question word replaces the earlier one of its kind: "Who else?" after "Which group is still involved?"
+      asks "Who else is still involved?"; one of the other kind is asked about the earlier answer: "In what
+      month?" after "Which department sanctioned the cartel?" (the Treasury) asks "In what month the Treasury
+      sanctioned the cartel?";
+    - a noun phrase replaces the earlier one with the same head noun ("And the defense minister?" after "Who is
+      Venezuela's interior minister?"), or a name the earlier name ("What about Cabello?" after "How much is the
+      reward for Maduro's arrest?");
+    - a prepositional phrase replaces the earlier one with the same preposition, a time the earlier time ("And
+      after the dredging?" after "How deep is the channel now?"), else it is added to the earlier question.
+    """
+    words = [token for token in fragment if not token.is_punct]
+    while words and words[0].lower_ in FRAGMENT_LEAD:
+        words = words[1:]
+    if len(words) > 1 and words[0].lower_ in ("what", "how") and words[1].lower_ == "about":
+        words = words[2:]
+    if not words:
+        return ""
+    part = fragment[words[0].i : words[-1].i + 1]
+    earlier = _parser()(asked)
+    question_word = _question_phrase(earlier)
+    if any(token.tag_ in QUESTION_TAGS for token in part):
+        asked_for = _question_phrase(part)
+        if question_word is None or asked_for is None:
+            return ""
+        start, end, adverbial = question_word
+        if asked_for[2] == adverbial:  # "Who else?" for "Which group"; "Where?" for "When"
+            return _capitalised(_spliced(earlier, start, end, part.text))
+        if asked_for[2] and answered:  # "In what month?" about what the earlier question was answered
+            if _inverted(earlier, start, end):  # "What did the Treasury sanction?": the answer goes last
+                remaining = _parser()(_spliced(earlier, start, end, "").strip())
+                rest = _spliced(remaining, _last_word_end(remaining), _last_word_end(remaining), answered)
+            else:  # "Which department sanctioned the cartel?": the answer in its place
+                rest = _spliced(earlier, start, end, answered)
+            if not rest.startswith(answered) and earlier[0].pos_ != "PROPN":
+                rest = rest[:1].lower() + rest[1:]
+            return _capitalised(f"{part.text} {rest}")
+        return ""
+    taken = set(range(question_word[0], question_word[1])) if question_word else set()
+    if part[0].tag_ == "IN":
+        return _capitalised(_with_phrase(earlier, part, taken))
+    target = _parallel_noun_phrase(earlier, part, taken)
+    return _capitalised(_spliced(earlier, *target, part.text)) if target else ""
+
+
+def _question_phrase(doc) -> tuple[int, int, bool] | None:
+    """The question's question-word phrase as ``(start, end, adverbial)`` in tokens: "which group", "how many
+    members", "how deep", "in which year" (adverbial: it asks when, where, why or how, not for a thing)."""
+    word = next((token for token in doc if token.tag_ in QUESTION_TAGS), None)
+    if word is None:
+        return None
+    start, end = word.i, word.i + 1
+    if word.tag_ in ("WDT", "WP", "WP$"):  # "which Colombian guerrilla group", "whose office", "what month"
+        for token in doc[word.i + 1 :]:
+            if token.pos_ not in ("ADJ", "NOUN", "PROPN", "NUM") and token.tag_ != "POS":
+                break
+            if token.pos_ in ("NOUN", "PROPN"):
+                end = token.i + 1
+    following = doc[word.i + 1] if word.i + 1 < len(doc) else None
+    amount = following is not None and following.lower_ in ("many", "much")
+    if word.tag_ == "WRB" and following is not None and following.pos_ in ("ADJ", "ADV") and end == word.i + 1:
+        end = word.i + 2  # "how deep", "how much"
+        if amount and following.head.pos_ in ("NOUN", "PROPN") and following.head.i > following.i:
+            end = following.head.i + 1  # "how many members"
+    if start > 0 and doc[start - 1].tag_ == "IN":
+        start -= 1  # "in which year"
+    adverbial = doc[start].tag_ == "IN" or (word.tag_ == "WRB" and not amount)
+    return start, end, adverbial
+
+
+def _inverted(doc, start: int, end: int) -> bool:
+    """Whether the question phrase ``start:end`` is not the subject, an auxiliary coming next ("What did …",
+    "Who is the secretary?")."""
+    following = doc[end] if end < len(doc) else None
+    subject = any(doc[index].dep_ in ("nsubj", "nsubjpass") for index in range(start, end))
+    return following is not None and following.pos_ == "AUX" and not subject
+
+
+def _last_word_end(doc) -> int:
+    end = len(doc)
+    while end > 0 and doc[end - 1].is_punct:
+        end -= 1
+    return end
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _parallel_noun_phrase(doc, phrase, taken: set[int]) -> tuple[int, int] | None:
+    """The earlier noun phrase ``phrase`` stands in for: one with the same head noun, else the one name of the
+    question (a name among several, only of the same kind)."""
+    head = phrase.root.lemma_.lower()
+    chunks = [chunk for chunk in doc.noun_chunks if chunk.root.pos_ != "PRON" and not taken & set(range(chunk.start, chunk.end))]
+    for chunk in chunks:
+        if chunk.root.lemma_.lower() == head:
+            return chunk.start, chunk.end
+    if not any(token.pos_ == "PROPN" for token in phrase):  # "Cabello", "the Sinaloa cartel"
+        return None
+    names = [entity for entity in doc.ents if entity.root.pos_ == "PROPN" and not taken & set(range(entity.start, entity.end))]
+    kind = next((entity.label_ for entity in phrase.ents), "")
+    alike = [entity for entity in names if entity.label_ == kind] if len(names) > 1 else names
+    return (alike[0].start, alike[0].end) if len(alike) == 1 else None
+
+
+def _with_phrase(doc, phrase, taken: set[int]) -> str:
+    """``doc`` with the prepositional phrase ``phrase`` in place of its own with the same preposition, or of its
+    time when ``phrase`` tells a time; else added at its end."""
+    preposition = phrase[0].lower_
+    for token in doc:
+        if token.dep_ == "prep" and token.lower_ == preposition and token.i not in taken:
+            return _spliced(doc, token.i, token.right_edge.i + 1, phrase.text)
+    if preposition in TIME_PREPOSITIONS or any(entity.label_ in ("DATE", "TIME") for entity in phrase.ents):
+        for token in doc:
+            if token.i in taken:
+                continue
+            if token.dep_ == "advmod" and token.lower_ in TIME_ADVERBS:
+                return _spliced(doc, token.i, token.i + 1, phrase.text)
+            if token.dep_ == "prep" and any(entity.label_ in ("DATE", "TIME") for entity in doc[token.i : token.right_edge.i + 1].ents):
+                return _spliced(doc, token.i, token.right_edge.i + 1, phrase.text)
+    end = _last_word_end(doc)
+    return _spliced(doc, end, end, phrase.text)
+
+
+def _spliced(doc, start: int, end: int, text: str) -> str:
+    """``doc``'s text with its tokens ``start:end`` replaced by ``text``."""
+    begin = doc[start].idx if start < len(doc) else len(doc.text)
+    finish = doc[end - 1].idx + len(doc[end - 1]) if end > start else begin
+    before, after = doc.text[:begin], doc.text[finish:]
+    if start == end:  # an insertion: a space on the side that needs one
+        before = before.rstrip() + " "
+    return f"{before}{text}{after}"
 
 
 def _antecedent(kind: str, word: str, span, asked: str, answered: str) -> str:

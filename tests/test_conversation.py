@@ -108,11 +108,55 @@ def test_a_verbless_question_with_a_pronoun_after_a_name_is_read():
 
 
 @pytest.mark.integration
-def test_a_fragment_is_read_with_the_question_it_follows():
+@pytest.mark.parametrize(
+    ("fragment", "history", "read_as"),
+    [
+        # a noun phrase in place of the earlier one with the same head noun, or of the earlier name
+        ("And the defense minister?", [("user", "Who is Venezuela's interior minister?"), ("assistant", "Cabello")],
+         "Who is the defense minister?"),
+        ("What about Cabello?", REWARD, "How much is the reward for Cabello's arrest?"),
+        ("And the Sinaloa cartel?", [("user", "When was Tren de Aragua designated?"), ("assistant", "February")],
+         "When was the Sinaloa cartel designated?"),
+        # a question word in place of the earlier one of its kind ...
+        ("Who else?", [("user", "Which Colombian guerrilla group is still involved in the drug trade?"),
+                       ("assistant", "National Liberation Army guerrilla")], "Who else is still involved in the drug trade?"),
+        ("Where?", [("user", "When did the FARC sign the peace agreement?"), ("assistant", "2016")],
+         "Where did the FARC sign the peace agreement?"),
+        # ... or asking about the earlier answer, where the earlier question asked for a thing
+        ("In what month?", [("user", "Which department sanctioned the cartel?"), ("assistant", "The Treasury")],
+         "In what month The Treasury sanctioned the cartel?"),
+        ("When?", [("user", "What did the Treasury sanction?"), ("assistant", "the Cartel de los Soles")],
+         "When did the Treasury sanction the Cartel de los Soles?"),
+        # a prepositional phrase in place of the earlier one with its preposition, or of the earlier time
+        ("And in 2020?", [("user", "Who was indicted in 2016?"), ("assistant", "Maduro")], "Who was indicted in 2020?"),
+        ("And after the dredging?", [("user", "How deep is the shipping channel now?"), ("assistant", "38 feet")],
+         "How deep is the shipping channel after the dredging?"),
+    ],
+)
+def test_a_fragment_is_completed_from_the_question_it_follows(fragment, history, read_as):
+    from qa.conversation import resolve
+
+    read = resolve(fragment, history)
+    assert (read.question, read.completed) == (read_as, True)
+    assert read.context and not read.referring
+
+
+@pytest.mark.integration
+def test_a_fragment_after_a_completed_one_completes_the_whole_question():
+    from qa.conversation import resolve
+
+    history = [("user", "Who is Venezuela's interior minister?"), ("assistant", "Cabello"),
+               ("user", "And the defense minister?"), ("assistant", "Padrino López")]
+    assert resolve("And the finance minister?", history).question == "Who is the finance minister?"
+
+
+@pytest.mark.integration
+def test_a_fragment_with_nothing_in_parallel_is_read_with_the_question_it_follows():
     from qa.conversation import resolve
 
     read = resolve("And the defense minister?", [("user", "Who was indicted in 2020?"), ("assistant", "Maduro")])
     assert read.question == "Who was indicted in 2020? And the defense minister?" and read.context
+    assert not read.completed
 
 
 def test_dialog_metrics_count_first_turns_follow_ups_and_changes(tmp_path):

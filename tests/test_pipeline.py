@@ -213,6 +213,13 @@ def test_an_off_topic_question_after_three_on_topic_turns_is_refused(pipeline):
     assert off_topic.read_as is None  # read as if asked alone
 
 
+def test_a_fragment_asks_the_earlier_question_of_what_it_names(pipeline):
+    history = _conversation(pipeline, ["Who is Venezuela's interior minister?"])
+    follow_up = pipeline.ask("And the defense minister?", history=history)
+    assert follow_up.read_as == "Who is the defense minister?"
+    assert follow_up.answer is not None and "Padrino" in follow_up.answer.text
+
+
 def test_a_follow_up_pronoun_resolves_to_the_entity_in_the_earlier_answer(pipeline):
     history = _conversation(pipeline, ["Who is the U.S. Defense Secretary?"])
     assert history[-1] == ("assistant", "Pete Hegseth")
