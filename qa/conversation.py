@@ -10,14 +10,17 @@ possessive ("What does U.S. intelligence say about Maduro and his top officials?
 important to …?") or a demonstrative with its own modifier ("those at other schools"). The others are read so:
 
 - a personal pronoun is read as the last person named there (spaCy's entities: the answer first, then the
-  question); "they" as the people or group the answer names, else the first the question names; "it"/"they"
-  otherwise as the thing the question asked about (its object, else its first noun phrase that is not a person,
-  with what hangs on it), or else the answer;
+  question), else in the exchanges before it (:data:`LOOKBACK`); "they" as the people or group the answer names,
+  else the first the question names; "it"/"they" otherwise as what a "which …?" question was answered with, else
+  the thing the question asked about (its object, else its first noun phrase that is not a person, with what hangs
+  on it), or else the answer;
 - a demonstrative with a noun is read as the earlier noun phrase with the same head ("those operations" -> "the
-  CIA covert operations");
+  CIA covert operations"), looked for in the same exchanges as a person;
+- every such word of the question is read, a pronoun agreeing with an earlier one of it as that one ("When did
+  they sign their agreement?");
 - a fragment ("And the defense minister?", "In what month?", "And after the dredging?") takes the place of what it
-  stands in parallel with in the question it follows (:func:`_completed`); with nothing in parallel it is read
-  together with that question.
+  stands in parallel with in the question just before it, answered or not (:func:`_completed`); with nothing in
+  parallel it is read together with that question.
 
 When the earlier question itself referred back ("How many members sit on its board?"), it is read resolved first,
 so a chain of pronouns keeps its first antecedent.
@@ -39,6 +42,10 @@ CONTEXT_TURNS = 2  # the last question and its answer
 PERSONAL = frozenset({"he", "him", "his", "she", "her", "hers"})
 THING = frozenset({"it", "its", "they", "them", "their", "theirs"})
 DEMONSTRATIVE = frozenset({"this", "that", "these", "those"})
+PLURAL = frozenset({"they", "them", "their", "theirs", "these", "those"})
+AGREEING = (frozenset({"he", "him", "his"}), frozenset({"she", "her", "hers"}), frozenset({"it", "its"}),
+            frozenset({"they", "them", "their", "theirs"}))
+LOOKBACK = 3  # exchanges a person or "that study" is looked for in, the last first
 FRAGMENT_WORDS = 5  # a question of at most this many words without a verb is a fragment
 FRAGMENT_OPENERS = ("and ", "what about ", "how about ", "and what about ")
 FRAGMENT_LEAD = frozenset({"and", "but", "so", "also", "then"})
@@ -72,38 +79,39 @@ def resolve(question: str, history: list[Turn]) -> Resolution:
     if not history or not any(content.strip() for _, content in history):
         return Resolution(question)
     parsed = _parser()(question)
-    reference = _reference(parsed)
+    references = _references(parsed)
     fragment = _is_fragment(parsed)
-    if reference is None and not fragment:
+    if not references and not fragment:
         return Resolution(question)
-    asked, answered, before = _last_exchange(history)
-    whole = asked  # the earlier question as a whole question, for a fragment to complete
-    if asked and before:  # a chain: "How many members sit on its board?", then "Who chairs it?"
-        earlier = resolve(asked, before)
-        if earlier.referring:  # a pronoun replaced
-            asked = whole = earlier.question
-        elif earlier.completed:  # "And the finance minister?" after "And the defense minister?"; but what a
-            whole = earlier.question  # later "it" stands for is in the fragment itself ("after the dredging")
+    exchanges = _exchanges(history)
+    asked, answered, before = next((exchange for exchange in exchanges if exchange[1]), exchanges[0])
+    asked, whole = _read_earlier(asked, before)
     context = f"{asked} {answered}".strip()
-    if reference is not None:
-        start, end, kind, word = reference
-        antecedent = _antecedent(kind, word, parsed[start:end], asked, answered)
+    earlier = [(question, answer) for question, answer, _ in exchanges[:LOOKBACK]]
+    read, first = question, None
+    for start, end, kind, word in reversed(references):  # replaced from the end, so offsets hold
+        antecedent = _antecedent(kind, word, parsed[start:end], asked, answered, earlier)
         if antecedent:
             possessive = word in ("his", "her", "hers", "its", "their", "theirs") and kind != "demonstrative"
             replacement = antecedent + ("'s" if possessive else "")
-            before, after = question[: parsed[start].idx], question[parsed[end - 1].idx + len(parsed[end - 1]) :]
-            return Resolution(f"{before}{replacement}{after}", parsed[start:end].text, antecedent, context)
+            read = read[: parsed[start].idx] + replacement + read[parsed[end - 1].idx + len(parsed[end - 1]) :]
+            first = (parsed[start:end].text, antecedent)
+    if first is not None:
+        return Resolution(read, *first, context)
     if fragment and asked:
-        completed = _completed(parsed, whole, answered)
+        # a fragment continues the question just before it, answered or not ("And the fire chief?" after a
+        # refused "Who is the mayor?")
+        last, last_answer, last_before = exchanges[0]
+        completed = _completed(parsed, _read_earlier(last, last_before)[1], last_answer)
         if completed:
-            return Resolution(completed, context=context, completed=True)
-        return Resolution(f"{asked} {question}", context=context)
+            return Resolution(completed, context=f"{last} {last_answer}".strip(), completed=True)
+        return Resolution(f"{last} {question}", context=f"{last} {last_answer}".strip())
     return Resolution(question, context=context)
 
 
-def _last_exchange(history: list[Turn]) -> tuple[str, str, list[Turn]]:
-    """The last question the conversation got an answer to, that answer (a refused turn, an off-topic one say,
-    sets no topic to refer back to), and the turns before that question; else the last question."""
+def _exchanges(history: list[Turn]) -> list[tuple[str, str, list[Turn]]]:
+    """The conversation's questions, the last first, each with its answer ("" when refused: a refused turn, an
+    off-topic one say, sets no topic to refer back to) and the turns before it."""
     pairs, question, asked_at = [], "", 0
     for position, (role, content) in enumerate(history):
         if role == "user":
@@ -113,26 +121,52 @@ def _last_exchange(history: list[Turn]) -> tuple[str, str, list[Turn]]:
             question = ""
     if question:
         pairs.append((question, "", history[:asked_at]))
-    answered = [pair for pair in pairs if pair[1]]
-    return answered[-1] if answered else (pairs[-1] if pairs else ("", "", []))
+    return pairs[::-1] or [("", "", [])]
 
 
-def _reference(parsed) -> tuple[int, int, str, str] | None:
-    """The first words of the question that point back: ``(start, end, kind, word)`` in tokens. A pronoun the
+def _read_earlier(asked: str, before: list[Turn]) -> tuple[str, str]:
+    """An earlier question as later turns refer to it, and as a whole question for a fragment to complete: read
+    in its own conversation first (a chain: "How many members sit on its board?", then "Who chairs it?")."""
+    if not asked or not before:
+        return asked, asked
+    earlier = resolve(asked, before)
+    if earlier.referring:  # a pronoun replaced
+        return earlier.question, earlier.question
+    if earlier.completed:  # "And the finance minister?" after "And the defense minister?"; what a later "it"
+        # stands for is in the fragment itself ("And after the dredging?"), unless it names nothing ("How much?")
+        names = any(chunk.root.tag_ not in QUESTION_TAGS and chunk.root.pos_ != "PRON"
+                    for chunk in _parser()(asked).noun_chunks)
+        return (asked if names else earlier.question), earlier.question
+    return asked, asked
+
+
+def _references(parsed) -> list[tuple[int, int, str, str]]:
+    """The words of the question that point back, in order: ``(start, end, kind, word)`` in tokens. A pronoun the
     question binds itself ("What does U.S. intelligence say about Maduro and his top officials?") does not."""
+    found, after = [], 0
     for token in parsed:
-        word = token.lower_
+        if token.i < after:
+            continue
+        word, reference = token.lower_, None
         if token.pos_ == "PRON" and word in PERSONAL and not _bound_in_question(token):
-            return token.i, token.i + 1, "person", word
-        if token.pos_ == "PRON" and word in THING and not _expletive(token) and not _bound_in_question(token):
-            return token.i, token.i + 1, "thing", word
-        if word in DEMONSTRATIVE and token.tag_ == "DT":
-            if token.dep_ == "det" and token.head.pos_ in ("NOUN", "PROPN"):
-                return token.i, token.head.i + 1, "demonstrative", word
+            reference = token.i, token.i + 1, "person", word
+        elif token.pos_ == "PRON" and word in THING and not _expletive(token) and not _bound_in_question(token):
+            reference = token.i, token.i + 1, "thing", word
+        elif word in DEMONSTRATIVE and token.tag_ == "DT":
+            if token.dep_ == "det" and token.head.pos_ in ("NOUN", "PROPN") and token.head.i > token.i:
+                reference = token.i, token.head.i + 1, "demonstrative", word
             # "those at other schools", "those suffering from it" say what they mean where they stand
-            if token.pos_ == "PRON" and not any(child.dep_ in ("prep", "acl", "relcl") for child in token.children):
-                return token.i, token.i + 1, "thing", word
-    return None
+            elif token.pos_ == "PRON" and not any(child.dep_ in ("prep", "acl", "relcl") for child in token.children):
+                reference = token.i, token.i + 1, "thing", word
+        if reference is not None and not (reference[2] != "demonstrative" and any(
+                _same_referent(parsed[earlier[0]].lower_, word) for earlier in found)):
+            found.append(reference)  # a pronoun after an agreeing one is that one: "When did they sign their …?"
+            after = reference[1]
+    return found
+
+
+def _same_referent(first: str, later: str) -> bool:
+    return any(first in kind and later in kind for kind in AGREEING)
 
 
 def _expletive(token) -> bool:
@@ -237,7 +271,7 @@ def _completed(fragment, asked: str, answered: str) -> str:
     part = fragment[words[0].i : words[-1].i + 1]
     earlier = _parser()(asked)
     question_word = _question_phrase(earlier)
-    if any(token.tag_ in QUESTION_TAGS for token in part):
+    if any(_is_question_word(token) for token in part):
         asked_for = _question_phrase(part)
         if question_word is None or asked_for is None:
             return ""
@@ -264,11 +298,11 @@ def _completed(fragment, asked: str, answered: str) -> str:
 def _question_phrase(doc) -> tuple[int, int, bool] | None:
     """The question's question-word phrase as ``(start, end, adverbial)`` in tokens: "which group", "how many
     members", "how deep", "in which year" (adverbial: it asks when, where, why or how, not for a thing)."""
-    word = next((token for token in doc if token.tag_ in QUESTION_TAGS), None)
+    word = next((token for token in doc if _is_question_word(token)), None)
     if word is None:
         return None
     start, end = word.i, word.i + 1
-    if word.tag_ in ("WDT", "WP", "WP$"):  # "which Colombian guerrilla group", "whose office", "what month"
+    if word.tag_ != "WRB":  # "which Colombian guerrilla group", "whose office", "what month"
         for token in doc[word.i + 1 :]:
             if token.pos_ not in ("ADJ", "NOUN", "PROPN", "NUM") and token.tag_ != "POS":
                 break
@@ -284,6 +318,11 @@ def _question_phrase(doc) -> tuple[int, int, bool] | None:
         start -= 1  # "in which year"
     adverbial = doc[start].tag_ == "IN" or (word.tag_ == "WRB" and not amount)
     return start, end, adverbial
+
+
+def _is_question_word(token) -> bool:
+    """A question word, as tagged, or "what"/"which" tagged a plain determiner ("In what year?")."""
+    return token.tag_ in QUESTION_TAGS or token.lower_ in ("what", "which", "whose")
 
 
 def _inverted(doc, start: int, end: int) -> bool:
@@ -307,18 +346,20 @@ def _capitalised(text: str) -> str:
 
 def _parallel_noun_phrase(doc, phrase, taken: set[int]) -> tuple[int, int] | None:
     """The earlier noun phrase ``phrase`` stands in for: one with the same head noun, else the one name of the
-    question (a name among several, only of the same kind)."""
+    question (a name among several, only of the same kind), else its only noun phrase ("Who is the mayor?")."""
     head = phrase.root.lemma_.lower()
     chunks = [chunk for chunk in doc.noun_chunks if chunk.root.pos_ != "PRON" and not taken & set(range(chunk.start, chunk.end))]
     for chunk in chunks:
         if chunk.root.lemma_.lower() == head:
             return chunk.start, chunk.end
-    if not any(token.pos_ == "PROPN" for token in phrase):  # "Cabello", "the Sinaloa cartel"
-        return None
-    names = [entity for entity in doc.ents if entity.root.pos_ == "PROPN" and not taken & set(range(entity.start, entity.end))]
-    kind = next((entity.label_ for entity in phrase.ents), "")
-    alike = [entity for entity in names if entity.label_ == kind] if len(names) > 1 else names
-    return (alike[0].start, alike[0].end) if len(alike) == 1 else None
+    if any(token.pos_ == "PROPN" for token in phrase):  # "Cabello", "the Sinaloa cartel"
+        names = [entity for entity in doc.ents
+                 if entity.root.pos_ == "PROPN" and not taken & set(range(entity.start, entity.end))]
+        kind = next((entity.label_ for entity in phrase.ents), "")
+        alike = [entity for entity in names if entity.label_ == kind] if len(names) > 1 else names
+        if len(alike) == 1:
+            return alike[0].start, alike[0].end
+    return (chunks[0].start, chunks[0].end) if len(chunks) == 1 else None
 
 
 def _with_phrase(doc, phrase, taken: set[int]) -> str:
@@ -350,22 +391,28 @@ def _spliced(doc, start: int, end: int, text: str) -> str:
     return f"{before}{text}{after}"
 
 
-def _antecedent(kind: str, word: str, span, asked: str, answered: str) -> str:
+def _antecedent(kind: str, word: str, span, asked: str, answered: str, earlier: list[tuple[str, str]]) -> str:
+    """What the referring words ``span`` stand for: from the last exchange that got an answer (``asked``,
+    ``answered``), or for a person or a demonstrative with a noun, else from the ``earlier`` exchanges, the last
+    first ("What did that study find?" two turns after the question naming the study)."""
     parse = _parser()
+    exchanges = [(asked, answered)] + [exchange for exchange in earlier if exchange != (asked, answered)]
     if kind == "person":  # not a person the question names itself: "reach him" is not Maduro in "Has Maduro …?"
-        for text in (answered, asked):
-            people = [entity.text for entity in parse(text).ents
-                      if entity.label_ in PERSON_LABELS and entity.text not in span.doc.text] if text else []
-            if people:
-                return people[-1]
+        for question, answer in exchanges:
+            for text in (answer, question):
+                people = [entity.text for entity in parse(text).ents
+                          if entity.label_ in PERSON_LABELS and entity.text not in span.doc.text] if text else []
+                if people:
+                    return people[-1]
         return ""
     if kind == "demonstrative":
         head = span.root.lemma_.lower()
-        for text in (asked, answered):
-            for chunk in reversed(list(parse(text).noun_chunks) if text else []):
-                if chunk.root.lemma_.lower() == head and chunk.root.lower_ not in DEMONSTRATIVE:
-                    # "that group" after "Which group …?": the group the answer named
-                    return answered if _asks_which(chunk) and answered else chunk.text
+        for question, answer in exchanges:
+            for text in (question, answer):
+                for chunk in reversed(list(parse(text).noun_chunks) if text else []):
+                    if chunk.root.lemma_.lower() == head and chunk.root.lower_ not in DEMONSTRATIVE:
+                        # "that group" after "Which group …?": the group the answer named
+                        return answer if _asks_which(chunk) and answer else chunk.text
         return ""
     if word in ("they", "them", "their", "theirs") and answered and any(
             entity.label_ in AGENT_LABELS for entity in parse(answered).ents):
@@ -380,9 +427,10 @@ def _antecedent(kind: str, word: str, span, asked: str, answered: str) -> str:
     chunks = [chunk for chunk in (asked_parse.noun_chunks if asked_parse else ()) if chunk.root.pos_ != "PRON"
               and chunk.root.tag_ not in ("WP", "WDT") and chunk.root.i not in people and not _asks_how(chunk)]
     if chunks:  # what the question asked about: its object, else its first thing, with what hangs on it
+        which = next((c for c in chunks if _asks_which(c)), None)
+        if which is not None and answered and (which.root.tag_ in ("NNS", "NNPS")) == (word in PLURAL):
+            return answered  # "Which fire led the mayor to order the plan?" asked for the thing: the answer names it
         chunk = next((c for c in chunks if c.root.dep_ == "dobj"), chunks[0])
-        if _asks_which(chunk):  # "Which group is it linked to?" asked for the thing: the answer names it
-            return answered
         return asked_parse[chunk.start : chunk.root.right_edge.i + 1].text.rstrip("?! ")
     return answered
 

@@ -48,6 +48,17 @@ def test_an_answers_marks_balance(text, span, expected):
         ("Who helped them move the cocaine?",
          [("user", "What did the FARC use the Venezuela-Colombia border region for?"), ("assistant", "a safe haven")],
          "Who helped the FARC move the cocaine?", "them"),
+        # "it" after a question asking which thing is the thing the answer named, not the question's object
+        ("How many homes did it destroy?", [("user", "Which fire led the mayor to order the plan?"),
+                                            ("assistant", "the Cold Creek Fire")],
+         "How many homes did the Cold Creek Fire destroy?", "it"),
+        # every reference is read, a pronoun agreeing with an earlier one of the question as that one
+        ("How would he pay for it?", [("user", "What did Oyelaran propose?"), ("assistant", "a gravel track")],
+         "How would Oyelaran pay for a gravel track?", "he"),
+        # "that study" named two turns back, the turns between refused
+        ("What did that study find?", [("user", "Who carried out the traffic study?"), ("assistant", ""),
+                                       ("user", "What is her title?"), ("assistant", "")],
+         "What did the traffic study find?", "that study"),
     ],
 )
 def test_a_follow_up_is_read_with_what_it_refers_to(question, history, read_as, referring):
@@ -131,6 +142,11 @@ def test_a_verbless_question_with_a_pronoun_after_a_name_is_read():
         ("And in 2020?", [("user", "Who was indicted in 2016?"), ("assistant", "Maduro")], "Who was indicted in 2020?"),
         ("And after the dredging?", [("user", "How deep is the shipping channel now?"), ("assistant", "38 feet")],
          "How deep is the shipping channel after the dredging?"),
+        ("In what year?", [("user", "When was the grant awarded?"), ("assistant", "February")],
+         "In what year was the grant awarded?"),
+        # the question just before, though refused: its only noun phrase
+        ("And the fire chief?", [("user", "Which fire destroyed the homes?"), ("assistant", "the Cold Creek Fire"),
+                                 ("user", "Who is the mayor?"), ("assistant", "")], "Who is the fire chief?"),
     ],
 )
 def test_a_fragment_is_completed_from_the_question_it_follows(fragment, history, read_as):
