@@ -85,9 +85,9 @@ def resolve(question: str, history: list[Turn]) -> Resolution:
         return Resolution(question)
     exchanges = _exchanges(history)
     asked, answered, before = next((exchange for exchange in exchanges if exchange[1]), exchanges[0])
-    asked, whole = _read_earlier(asked, before)
+    asked = _read_earlier(asked, before)[0]
     context = f"{asked} {answered}".strip()
-    earlier = [(question, answer) for question, answer, _ in exchanges[:LOOKBACK]]
+    earlier = [(then_asked, then_answered) for then_asked, then_answered, _ in exchanges[:LOOKBACK]]
     read, first = question, None
     for start, end, kind, word in reversed(references):  # replaced from the end, so offsets hold
         antecedent = _antecedent(kind, word, parsed[start:end], asked, answered, earlier)
@@ -98,10 +98,10 @@ def resolve(question: str, history: list[Turn]) -> Resolution:
             first = (parsed[start:end].text, antecedent)
     if first is not None:
         return Resolution(read, *first, context)
-    if fragment and asked:
+    last, last_answer, last_before = exchanges[0]
+    if fragment and last:
         # a fragment continues the question just before it, answered or not ("And the fire chief?" after a
         # refused "Who is the mayor?")
-        last, last_answer, last_before = exchanges[0]
         completed = _completed(parsed, _read_earlier(last, last_before)[1], last_answer)
         if completed:
             return Resolution(completed, context=f"{last} {last_answer}".strip(), completed=True)
