@@ -34,8 +34,9 @@ follow-up) only when there is a conversation.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 Turn = tuple[str, str]
 CONTEXT_TURNS = 2  # the last question and its answer
@@ -74,10 +75,15 @@ class Resolution:
         return bool(self.context)
 
 
-def resolve(question: str, history: list[Turn]) -> Resolution:
+def resolve(question: str, history: Sequence[Turn]) -> Resolution:
     """``question`` read in its conversation (see the module's docstring)."""
     if not history or not any(content.strip() for _, content in history):
         return Resolution(question)
+    return _resolved(question, tuple((role, content) for role, content in history))
+
+
+@lru_cache(maxsize=1024)  # an earlier question is read again for each later one: once is enough
+def _resolved(question: str, history: tuple[Turn, ...]) -> Resolution:
     parsed = _parser()(question)
     references = _references(parsed)
     fragment = _is_fragment(parsed)
@@ -109,7 +115,7 @@ def resolve(question: str, history: list[Turn]) -> Resolution:
     return Resolution(question, context=context)
 
 
-def _exchanges(history: list[Turn]) -> list[tuple[str, str, list[Turn]]]:
+def _exchanges(history: Sequence[Turn]) -> list[tuple[str, str, Sequence[Turn]]]:
     """The conversation's questions, the last first, each with its answer ("" when refused: a refused turn, an
     off-topic one say, sets no topic to refer back to) and the turns before it."""
     pairs, question, asked_at = [], "", 0
@@ -124,7 +130,7 @@ def _exchanges(history: list[Turn]) -> list[tuple[str, str, list[Turn]]]:
     return pairs[::-1] or [("", "", [])]
 
 
-def _read_earlier(asked: str, before: list[Turn]) -> tuple[str, str]:
+def _read_earlier(asked: str, before: Sequence[Turn]) -> tuple[str, str]:
     """An earlier question as later turns refer to it, and as a whole question for a fragment to complete: read
     in its own conversation first (a chain: "How many members sit on its board?", then "Who chairs it?")."""
     if not asked or not before:

@@ -167,6 +167,23 @@ def test_a_fragment_after_a_completed_one_completes_the_whole_question():
 
 
 @pytest.mark.integration
+def test_a_long_chain_of_fragments_reads_each_earlier_question_once(monkeypatch):
+    """Each fragment is read from the one before, itself read in its own conversation: without reading each once,
+    ten fragments took seconds (the work doubled with every turn)."""
+    import qa.conversation
+    from qa.conversation import resolve
+
+    history = [("user", "Who is Venezuela's interior minister?"), ("assistant", "Cabello")]
+    for office in ("defense", "finance", "health", "trade", "energy", "labor", "justice", "culture", "water"):
+        history += [("user", f"And the {office} minister?"), ("assistant", "Someone")]
+    completed = []
+    reading = qa.conversation._completed
+    monkeypatch.setattr(qa.conversation, "_completed", lambda *args: completed.append(args) or reading(*args))
+    assert resolve("And the foreign minister?", history).question == "Who is the foreign minister?"
+    assert len(completed) <= 10
+
+
+@pytest.mark.integration
 def test_a_fragment_with_nothing_in_parallel_is_read_with_the_question_it_follows():
     from qa.conversation import resolve
 
