@@ -25,7 +25,7 @@ RRF_K = 5  # small: with few passages, rank 1 vs 2 should matter more than rank 
 LEXICAL_WEIGHT = 1.0
 DENSE_WEIGHT = 1.0
 CANDIDATES = 50
-CONTEXT_WEIGHT = 0.5  # earlier conversation turns count half as much as the question itself
+CONTEXT_WEIGHT = 0.75  # earlier conversation turns count three quarters as much as the question itself
 # Rank credit for a passage's document, documents ranked by question vs mean passage vector (several documents only).
 # Chosen on the tuned question sets at 100k distractor passages (0.25/0.5/1.0; docs/performance.md).
 DOCUMENT_WEIGHT = 0.5
