@@ -13,6 +13,7 @@ search reads the sentence with the name in the pronoun's place (:attr:`Passage.s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 
 from index.parses import ParsedText, ParsedToken
@@ -83,3 +84,17 @@ def _name(parse: ParsedText, token: ParsedToken) -> str:
     while first > 0 and parse[first - 1].pos_ == "PROPN" and parse[first - 1].dep_ == "compound":
         first -= 1
     return parse[first : token.i + 1].text
+
+
+def person_names(parses: Iterable[ParsedText]) -> frozenset[str]:
+    """Every name the parses label a person somewhere, and the last word of each longer one ("Cabello" of "Diosdado
+    Cabello"): the small English model labels the same name a person in one sentence and an organisation in the
+    next ("Maduro"), so a follow-up's antecedent is judged by the documents, not by one short question."""
+    names = set()
+    for parse in parses:
+        for entity in parse.ents:
+            if entity.label_ == "PERSON":
+                names.add(entity.text)
+                if len(entity) > 1 and entity.text.split()[-1][:1].isupper():
+                    names.add(entity.text.split()[-1])
+    return frozenset(names)

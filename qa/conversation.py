@@ -9,8 +9,9 @@ possessive ("What does U.S. intelligence say about Maduro and his top officials?
 "Through whom has Maduro been trying to reach him?"); nor does an "it" that stands for a clause ("Why is it
 important to …?") or a demonstrative with its own modifier ("those at other schools"). The others are read so:
 
-- a personal pronoun is read as the last person named there (spaCy's entities: the answer first, then the
-  question), else in the exchanges before it (:data:`LOOKBACK`); "they" as the people or group the answer names,
+- a personal pronoun is read as the last person named there (spaCy's entities, or a name the documents' parses
+  label a person anywhere, which a short question's parse often does not: the answer first, then the question),
+  else in the exchanges before it (:data:`LOOKBACK`); "they" as the people or group the answer names,
   else the first the question names; "it"/"they" otherwise as what a "which …?" question was answered with, else
   the thing the question asked about (its object, else its first noun phrase that is not a person, with what hangs
   on it), or else the answer;
@@ -54,6 +55,7 @@ QUESTION_TAGS = frozenset({"WDT", "WP", "WP$", "WRB"})
 TIME_PREPOSITIONS = frozenset({"after", "before", "during", "since", "until", "till", "by"})
 TIME_ADVERBS = frozenset({"now", "today", "currently", "then", "nowadays", "still", "yet", "originally", "first"})
 PERSON_LABELS = frozenset({"PERSON"})
+PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})  # a name the documents give a person is not one of these here
 AGENT_LABELS = frozenset({"PERSON", "ORG", "NORP"})  # what "they" names when the earlier turn names one
 GROUP_LABELS = AGENT_LABELS | {"GPE"}  # what "their" can stand for inside a question ("When did Germany found …?")
 
@@ -75,28 +77,29 @@ class Resolution:
         return bool(self.context)
 
 
-def resolve(question: str, history: Sequence[Turn]) -> Resolution:
-    """``question`` read in its conversation (see the module's docstring)."""
+def resolve(question: str, history: Sequence[Turn], people: frozenset[str] = frozenset()) -> Resolution:
+    """``question`` read in its conversation (see the module's docstring). ``people``: names the documents label a
+    person, which a short question's parse may not."""
     if not history or not any(content.strip() for _, content in history):
         return Resolution(question)
-    return _resolved(question, tuple((role, content) for role, content in history))
+    return _resolved(question, tuple((role, content) for role, content in history), people)
 
 
 @lru_cache(maxsize=1024)  # an earlier question is read again for each later one: once is enough
-def _resolved(question: str, history: tuple[Turn, ...]) -> Resolution:
+def _resolved(question: str, history: tuple[Turn, ...], people: frozenset[str]) -> Resolution:
     parsed = _parser()(question)
-    references = _references(parsed)
+    references = _references(parsed, people)
     fragment = _is_fragment(parsed)
     if not references and not fragment:
         return Resolution(question)
     exchanges = _exchanges(history)
     asked, answered, before = next((exchange for exchange in exchanges if exchange[1]), exchanges[0])
-    asked = _read_earlier(asked, before)[0]
+    asked = _read_earlier(asked, before, people)[0]
     context = f"{asked} {answered}".strip()
     earlier = [(then_asked, then_answered) for then_asked, then_answered, _ in exchanges[:LOOKBACK]]
     read, first = question, None
     for start, end, kind, word in reversed(references):  # replaced from the end, so offsets hold
-        antecedent = _antecedent(kind, word, parsed[start:end], asked, answered, earlier)
+        antecedent = _antecedent(kind, word, parsed[start:end], asked, answered, earlier, people)
         if antecedent:
             possessive = word in ("his", "her", "hers", "its", "their", "theirs") and kind != "demonstrative"
             replacement = antecedent + ("'s" if possessive else "")
@@ -108,7 +111,7 @@ def _resolved(question: str, history: tuple[Turn, ...]) -> Resolution:
     if fragment and last:
         # a fragment continues the question just before it, answered or not ("And the fire chief?" after a
         # refused "Who is the mayor?")
-        completed = _completed(parsed, _read_earlier(last, last_before)[1], last_answer)
+        completed = _completed(parsed, _read_earlier(last, last_before, people)[1], last_answer)
         if completed:
             return Resolution(completed, context=f"{last} {last_answer}".strip(), completed=True)
         return Resolution(f"{last} {question}", context=f"{last} {last_answer}".strip())
@@ -130,12 +133,12 @@ def _exchanges(history: Sequence[Turn]) -> list[tuple[str, str, Sequence[Turn]]]
     return pairs[::-1] or [("", "", [])]
 
 
-def _read_earlier(asked: str, before: Sequence[Turn]) -> tuple[str, str]:
+def _read_earlier(asked: str, before: Sequence[Turn], people: frozenset[str]) -> tuple[str, str]:
     """An earlier question as later turns refer to it, and as a whole question for a fragment to complete: read
     in its own conversation first (a chain: "How many members sit on its board?", then "Who chairs it?")."""
     if not asked or not before:
         return asked, asked
-    earlier = resolve(asked, before)
+    earlier = resolve(asked, before, people)
     if earlier.referring:  # a pronoun replaced
         return earlier.question, earlier.question
     if earlier.completed:  # "And the finance minister?" after "And the defense minister?"; what a later "it"
@@ -146,7 +149,7 @@ def _read_earlier(asked: str, before: Sequence[Turn]) -> tuple[str, str]:
     return asked, asked
 
 
-def _references(parsed) -> list[tuple[int, int, str, str]]:
+def _references(parsed, people: frozenset[str]) -> list[tuple[int, int, str, str]]:
     """The words of the question that point back, in order: ``(start, end, kind, word)`` in tokens. A pronoun the
     question binds itself ("What does U.S. intelligence say about Maduro and his top officials?") does not."""
     found, after = [], 0
@@ -154,9 +157,9 @@ def _references(parsed) -> list[tuple[int, int, str, str]]:
         if token.i < after:
             continue
         word, reference = token.lower_, None
-        if token.pos_ == "PRON" and word in PERSONAL and not _bound_in_question(token):
+        if token.pos_ == "PRON" and word in PERSONAL and not _bound_in_question(token, people):
             reference = token.i, token.i + 1, "person", word
-        elif token.pos_ == "PRON" and word in THING and not _expletive(token) and not _bound_in_question(token):
+        elif token.pos_ == "PRON" and word in THING and not _expletive(token) and not _bound_in_question(token, people):
             reference = token.i, token.i + 1, "thing", word
         elif word in DEMONSTRATIVE and token.tag_ == "DT":
             if token.dep_ == "det" and token.head.pos_ in ("NOUN", "PROPN") and token.head.i > token.i:
@@ -192,7 +195,7 @@ def _expletive(token) -> bool:
     return after is not None and after.lower_ in ("to", "for", "that")
 
 
-def _bound_in_question(pronoun) -> bool:
+def _bound_in_question(pronoun, names: frozenset[str]) -> bool:
     """Whether an earlier noun phrase of the question can be what ``pronoun`` stands for: one that agrees with it
     (a person or "who" for "he"/"his"; a singular noun or a named thing for "it"/"its"; plural nouns, a group,
     "who", or for "their" its clause's own subject), is not what the question asks for unless it is the subject,
@@ -201,7 +204,7 @@ def _bound_in_question(pronoun) -> bool:
     "When did Maduro say he would leave?" about Maduro)."""
     word, doc = pronoun.lower_, pronoun.doc
     possessive = pronoun.dep_ == "poss" or pronoun.tag_ == "PRP$"
-    people = {token.i for entity in doc.ents if entity.label_ in PERSON_LABELS for token in entity}
+    people = {token.i for entity in doc.ents if _is_person(entity, names) for token in entity}
     groups = {token.i for entity in doc.ents if entity.label_ in GROUP_LABELS for token in entity}
     entities = {token.i for entity in doc.ents for token in entity}
     for chunk in doc.noun_chunks:
@@ -397,7 +400,8 @@ def _spliced(doc, start: int, end: int, text: str) -> str:
     return f"{before}{text}{after}"
 
 
-def _antecedent(kind: str, word: str, span, asked: str, answered: str, earlier: list[tuple[str, str]]) -> str:
+def _antecedent(kind: str, word: str, span, asked: str, answered: str, earlier: list[tuple[str, str]],
+                names: frozenset[str]) -> str:
     """What the referring words ``span`` stand for: from the last exchange that got an answer (``asked``,
     ``answered``), or for a person or a demonstrative with a noun, else from the ``earlier`` exchanges, the last
     first ("What did that study find?" two turns after the question naming the study)."""
@@ -406,8 +410,8 @@ def _antecedent(kind: str, word: str, span, asked: str, answered: str, earlier: 
     if kind == "person":  # not a person the question names itself: "reach him" is not Maduro in "Has Maduro …?"
         for question, answer in exchanges:
             for text in (answer, question):
-                people = [entity.text for entity in parse(text).ents
-                          if entity.label_ in PERSON_LABELS and entity.text not in span.doc.text] if text else []
+                people = [entity.text for entity in _names_in(parse(text), names)
+                          if entity.text not in span.doc.text] if text else []
                 if people:
                     return people[-1]
         return ""
@@ -428,7 +432,7 @@ def _antecedent(kind: str, word: str, span, asked: str, answered: str, earlier: 
         agents = [entity for entity in asked_parse.ents if entity.label_ in AGENT_LABELS]
         if agents:  # "When did they sign …?" after "What did the FARC use the border region for?": the group
             return _with_article(agents[0])
-    people = {token.i for entity in (asked_parse.ents if asked_parse else ()) if entity.label_ in PERSON_LABELS
+    people = {token.i for entity in (asked_parse.ents if asked_parse else ()) if _is_person(entity, names)
               for token in entity}
     chunks = [chunk for chunk in (asked_parse.noun_chunks if asked_parse else ()) if chunk.root.pos_ != "PRON"
               and chunk.root.tag_ not in ("WP", "WDT") and chunk.root.i not in people and not _asks_how(chunk)]
@@ -439,6 +443,21 @@ def _antecedent(kind: str, word: str, span, asked: str, answered: str, earlier: 
         chunk = next((c for c in chunks if c.root.dep_ == "dobj"), chunks[0])
         return asked_parse[chunk.start : chunk.root.right_edge.i + 1].text.rstrip("?! ")
     return answered
+
+
+def _is_person(entity, names: frozenset[str]) -> bool:
+    """An entity spaCy labels a person, or a name the documents label one ("Maduro", labelled an organisation in
+    most short questions)."""
+    return entity.label_ in PERSON_LABELS or (entity.text in names and entity.label_ not in PLACE_LABELS)
+
+
+def _names_in(doc, names: frozenset[str]) -> list:
+    """The people ``doc`` names, in order: its entities that are people, or the whole of it when it is a name the
+    documents give a person (an answer such as "Diosdado Cabello", which alone gets no label)."""
+    people = [entity for entity in doc.ents if _is_person(entity, names)]
+    if not people and doc.text.strip() in names:
+        return [doc[:]]
+    return people
 
 
 def _with_article(entity) -> str:

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from index.antecedents import person_names
 from index.documents import Document, seed_path
 from index.embedder import Embedder, SentenceEmbedder
 from index.preparation import DocumentPreparer
@@ -34,6 +35,22 @@ from qa.settings import Settings
 from qa.spelling import Speller
 
 
+class PersonNames:
+    """The names the documents' parses label a person (:func:`index.antecedents.person_names`), read from the
+    stored parses on first use: only a follow-up needs them."""
+
+    def __init__(self, index: PassageIndex) -> None:
+        self._index = index
+        self._names: frozenset[str] | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> frozenset[str]:
+        with self._lock:
+            if self._names is None:
+                self._names = person_names(self._index.parse(row) for row in range(len(self._index.passages)))
+            return self._names
+
+
 @dataclass(frozen=True, slots=True)
 class IndexSnapshot:
     """One version of the index with everything that reads it. ``version`` counts the changes since start-up."""
@@ -41,6 +58,7 @@ class IndexSnapshot:
     loaded: LoadedIndex
     retriever: Retriever
     speller: Speller
+    people: PersonNames
     version: int = 0
 
     @property
@@ -64,7 +82,7 @@ def snapshot_of(loaded: LoadedIndex, embedder: Embedder, version: int = 0) -> In
     retriever = Retriever(loaded.index, embedder)
     retriever.warm_up()
     speller = Speller((passage.text for passage in loaded.index.passages), also=ANSWER_KIND_WORDS)
-    return IndexSnapshot(loaded, retriever, speller, version)
+    return IndexSnapshot(loaded, retriever, speller, PersonNames(loaded.index), version)
 
 
 class DocumentLibrary:

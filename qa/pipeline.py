@@ -156,7 +156,8 @@ class Pipeline:
         asked = snapshot.speller.correct(asked)  # "Which organizatin …?" asks "Which organizations …?"
         # "What did he say?" after a turn about Hegseth is read "What did Hegseth say?"; a question that stands
         # on its own is read as if asked alone
-        read = resolve(asked, [*turns, ("user", preface)] if preface else list(turns))
+        read = resolve(asked, [*turns, ("user", preface)] if preface else list(turns),
+                       people=snapshot.people.get() if turns or preface else frozenset())
         hits = snapshot.retriever.retrieve(read.question, max(RETRIEVED, top_k, self.settings.reader_passages),
                                            context=read.context)
         retrieved = time.perf_counter()

@@ -93,6 +93,21 @@ def test_a_question_that_stands_alone_ignores_the_conversation(question, history
 
 
 @pytest.mark.integration
+@pytest.mark.parametrize(("question", "history", "read_as"), [
+    # a bare name as the answer gets no label from the parser; the documents call it a person
+    ("What is his role?", [("user", "Who was indicted with Maduro?"), ("assistant", "Diosdado Cabello")],
+     "What is Diosdado Cabello's role?"),
+    # "Trump" in a short question is labelled an organisation
+    ("What did he order?", [("user", "How does Trump feel about the strikes?"), ("assistant", "satisfaction")],
+     "What did Trump order?"),
+])
+def test_a_name_the_documents_give_a_person_is_one(question, history, read_as):
+    from qa.conversation import resolve
+
+    assert resolve(question, history, people=frozenset({"Diosdado Cabello", "Cabello", "Trump"})).question == read_as
+
+
+@pytest.mark.integration
 def test_a_pronoun_is_not_read_as_the_person_its_own_clause_names():
     from qa.conversation import resolve
 

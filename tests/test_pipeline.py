@@ -213,6 +213,14 @@ def test_an_off_topic_question_after_three_on_topic_turns_is_refused(pipeline):
     assert off_topic.read_as is None  # read as if asked alone
 
 
+def test_a_follow_up_knows_the_people_the_documents_name(pipeline):
+    names = pipeline.library.snapshot.people.get()
+    assert {"Diosdado Cabello", "Cabello", "Pete Hegseth", "Hegseth"} <= names
+    assert not {"Venezuela", "Cartel de los Soles"} & names
+    history = [("user", "Who was indicted with Maduro?"), ("assistant", "Diosdado Cabello")]
+    assert pipeline.ask("What is his role?", history=history).read_as == "What is Diosdado Cabello's role?"
+
+
 def test_a_fragment_asks_the_earlier_question_of_what_it_names(pipeline):
     history = _conversation(pipeline, ["Who is Venezuela's interior minister?"])
     follow_up = pipeline.ask("And the defense minister?", history=history)
