@@ -86,15 +86,9 @@ def _name(parse: ParsedText, token: ParsedToken) -> str:
     return parse[first : token.i + 1].text
 
 
-def person_names(parses: Iterable[ParsedText]) -> frozenset[str]:
-    """Every name the parses label a person somewhere, and the last word of each longer one ("Cabello" of "Diosdado
-    Cabello"): the small English model labels the same name a person in one sentence and an organisation in the
-    next ("Maduro"), so a follow-up's antecedent is judged by the documents, not by one short question."""
-    names = set()
-    for parse in parses:
-        for entity in parse.ents:
-            if entity.label_ == "PERSON":
-                names.add(entity.text)
-                if len(entity) > 1 and entity.text.split()[-1][:1].isupper():
-                    names.add(entity.text.split()[-1])
-    return frozenset(names)
+def names_a_person(name: str, parses: Iterable[ParsedText]) -> bool:
+    """Whether any of ``parses`` labels ``name`` a person, whole or as the last word of a longer name ("Cabello" of
+    "Diosdado Cabello"): the small English model labels the same name a person in one sentence and an organisation
+    in the next ("Maduro"), so a follow-up's antecedent is judged by the documents, not by one short question."""
+    return any(entity.label_ == "PERSON" and (entity.text == name or entity.text.endswith(" " + name))
+               for parse in parses for entity in parse.ents)

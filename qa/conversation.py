@@ -357,7 +357,8 @@ def _parallel_noun_phrase(doc, phrase, taken: set[int]) -> tuple[int, int] | Non
     """The earlier noun phrase ``phrase`` stands in for: one with the same head noun, else the one name of the
     question (a name among several, only of the same kind), else its only noun phrase ("Who is the mayor?")."""
     head = phrase.root.lemma_.lower()
-    chunks = [chunk for chunk in doc.noun_chunks if chunk.root.pos_ != "PRON" and not taken & set(range(chunk.start, chunk.end))]
+    chunks = [chunk for chunk in doc.noun_chunks
+              if chunk.root.pos_ != "PRON" and not taken & set(range(chunk.start, chunk.end))]
     for chunk in chunks:
         if chunk.root.lemma_.lower() == head:
             return chunk.start, chunk.end
@@ -384,7 +385,8 @@ def _with_phrase(doc, phrase, taken: set[int]) -> str:
                 continue
             if token.dep_ == "advmod" and token.lower_ in TIME_ADVERBS:
                 return _spliced(doc, token.i, token.i + 1, phrase.text)
-            if token.dep_ == "prep" and any(entity.label_ in ("DATE", "TIME") for entity in doc[token.i : token.right_edge.i + 1].ents):
+            phrase_there = doc[token.i : token.right_edge.i + 1]
+            if token.dep_ == "prep" and any(entity.label_ in ("DATE", "TIME") for entity in phrase_there.ents):
                 return _spliced(doc, token.i, token.right_edge.i + 1, phrase.text)
     end = _last_word_end(doc)
     return _spliced(doc, end, end, phrase.text)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
-from index.antecedents import person_names
+from index.antecedents import names_a_person
 from index.documents import Document, seed_path
 from index.embedder import Embedder, SentenceEmbedder
 from index.preparation import DocumentPreparer
@@ -33,22 +33,51 @@ from qa.question import ANSWER_KIND_WORDS
 from qa.retrieve import Retriever
 from qa.settings import Settings
 from qa.spelling import Speller
+from qa.terms import STOPWORDS, WORD
+
+
+NAME_ROWS = 50  # passages read to judge a name
+NAMES_JUDGED = 32  # names of one question and its recent turns judged at most
+NAMES_KEPT = 4096  # judgements kept per snapshot
 
 
 class PersonNames:
-    """The names the documents' parses label a person (:func:`index.antecedents.person_names`), read from the
-    stored parses on first use: only a follow-up needs them."""
+    """Which names the documents label a person (:func:`index.antecedents.names_a_person`), judged from the stored
+    parses of the passages that hold each name, once per name and snapshot: only a follow-up asks."""
 
     def __init__(self, index: PassageIndex) -> None:
         self._index = index
-        self._names: frozenset[str] | None = None
+        self._known: dict[str, bool] = {}
         self._lock = threading.Lock()
 
-    def get(self) -> frozenset[str]:
+    def among(self, texts: Iterable[str]) -> frozenset[str]:
+        """The capitalised names in ``texts`` (and their last words; the first :data:`NAMES_JUDGED`) that the
+        documents label a person."""
+        candidates = list(dict.fromkeys(name for text in texts for name in capitalised_names(text)))
+        return frozenset(name for name in candidates[:NAMES_JUDGED] if self._is_person(name))
+
+    def _is_person(self, name: str) -> bool:
         with self._lock:
-            if self._names is None:
-                self._names = person_names(self._index.parse(row) for row in range(len(self._index.passages)))
-            return self._names
+            if name not in self._known:
+                if len(self._known) >= NAMES_KEPT:
+                    self._known.clear()
+                rows = [row for row, passage in enumerate(self._index.passages) if name in passage.text]
+                self._known[name] = names_a_person(name, (self._index.parse(row) for row in rows[:NAME_ROWS]))
+            return self._known[name]
+
+
+def capitalised_names(text: str) -> list[str]:
+    """Runs of capitalised words that are not stop words ("Diosdado Cabello"), each with its last word."""
+    names, run = [], []
+    for word in [*WORD.findall(text), ""]:
+        word = word.removesuffix("’s").removesuffix("'s")  # "Maduro’s arrest"
+        if word[:1].isupper() and word.lower() not in STOPWORDS:
+            run.append(word)
+            continue
+        if run:
+            names += [" ".join(run)] + ([run[-1]] if len(run) > 1 else [])
+        run = []
+    return names
 
 
 @dataclass(frozen=True, slots=True)

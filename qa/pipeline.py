@@ -16,7 +16,7 @@ from index.documents import Document
 from index.embedder import Embedder
 from index.store import LoadedIndex
 from qa.cache import AnswerCache
-from qa.conversation import Turn, resolve
+from qa.conversation import LOOKBACK, Turn, resolve
 from qa.library import DocumentLibrary, IndexSnapshot, load_configured_index
 from qa.question import checked_question, question_and_preface, question_proper
 from qa.reader import Answer, Reader
@@ -156,8 +156,10 @@ class Pipeline:
         asked = snapshot.speller.correct(asked)  # "Which organizatin …?" asks "Which organizations …?"
         # "What did he say?" after a turn about Hegseth is read "What did Hegseth say?"; a question that stands
         # on its own is read as if asked alone
-        read = resolve(asked, [*turns, ("user", preface)] if preface else list(turns),
-                       people=snapshot.people.get() if turns or preface else frozenset())
+        conversation = [*turns, ("user", preface)] if preface else list(turns)
+        recent = [text for _, text in conversation[-2 * LOOKBACK :]]  # the turns a follow-up looks back to
+        people = snapshot.people.among([asked, *recent]) if conversation else frozenset()
+        read = resolve(asked, conversation, people)
         hits = snapshot.retriever.retrieve(read.question, max(RETRIEVED, top_k, self.settings.reader_passages),
                                            context=read.context)
         retrieved = time.perf_counter()

@@ -107,6 +107,13 @@ def test_a_name_the_documents_give_a_person_is_one(question, history, read_as):
     assert resolve(question, history, people=frozenset({"Diosdado Cabello", "Cabello", "Trump"})).question == read_as
 
 
+def test_the_names_a_follow_up_may_mean_are_the_capitalised_runs_of_its_turns():
+    from qa.library import capitalised_names
+
+    assert capitalised_names("Who was indicted with Maduro’s ally Diosdado Cabello? What about Pete?") == [
+        "Maduro", "Diosdado Cabello", "Cabello", "Pete"]
+
+
 @pytest.mark.integration
 def test_a_pronoun_is_not_read_as_the_person_its_own_clause_names():
     from qa.conversation import resolve
@@ -145,7 +152,8 @@ def test_a_verbless_question_with_a_pronoun_after_a_name_is_read():
          "When was the Sinaloa cartel designated?"),
         # a question word in place of the earlier one of its kind ...
         ("Who else?", [("user", "Which Colombian guerrilla group is still involved in the drug trade?"),
-                       ("assistant", "National Liberation Army guerrilla")], "Who else is still involved in the drug trade?"),
+                       ("assistant", "National Liberation Army guerrilla")],
+         "Who else is still involved in the drug trade?"),
         ("Where?", [("user", "When did the FARC sign the peace agreement?"), ("assistant", "2016")],
          "Where did the FARC sign the peace agreement?"),
         # ... or asking about the earlier answer, where the earlier question asked for a thing

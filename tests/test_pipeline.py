@@ -214,9 +214,9 @@ def test_an_off_topic_question_after_three_on_topic_turns_is_refused(pipeline):
 
 
 def test_a_follow_up_knows_the_people_the_documents_name(pipeline):
-    names = pipeline.library.snapshot.people.get()
-    assert {"Diosdado Cabello", "Cabello", "Pete Hegseth", "Hegseth"} <= names
-    assert not {"Venezuela", "Cartel de los Soles"} & names
+    names = pipeline.library.snapshot.people.among(["Did Diosdado Cabello and Hegseth meet in Venezuela?",
+                                                     "The Cartel de los Soles"])
+    assert names == {"Diosdado Cabello", "Cabello", "Hegseth"}
     history = [("user", "Who was indicted with Maduro?"), ("assistant", "Diosdado Cabello")]
     assert pipeline.ask("What is his role?", history=history).read_as == "What is Diosdado Cabello's role?"
 
