@@ -63,14 +63,24 @@ GROUP_LABELS = AGENT_LABELS | {"GPE"}  # what "their" can stand for inside a que
 @dataclass(frozen=True, slots=True)
 class Resolution:
     """How a question was read in its conversation. ``question`` is what retrieval and the reader get;
-    ``referring`` the words that pointed back and ``antecedent`` what they were read as ("" when the question
-    stands on its own, or was read with the earlier question); ``context`` the earlier turns' text for retrieval."""
+    ``readings`` each group of words that pointed back with what it was read as, in the question's order (none
+    when the question stands on its own, or was read with the earlier question); ``context`` the earlier turns'
+    text for retrieval."""
 
     question: str
-    referring: str = ""
-    antecedent: str = ""
+    readings: tuple[tuple[str, str], ...] = ()
     context: str = ""
     completed: bool = False  # a fragment made a whole question from the one it follows
+
+    @property
+    def referring(self) -> str:
+        """The first words that pointed back ("he"), "" when none did."""
+        return self.readings[0][0] if self.readings else ""
+
+    @property
+    def antecedent(self) -> str:
+        """What :attr:`referring` was read as."""
+        return self.readings[0][1] if self.readings else ""
 
     @property
     def leaned_on_history(self) -> bool:
@@ -97,16 +107,16 @@ def _resolved(question: str, history: tuple[Turn, ...], people: frozenset[str]) 
     asked = _read_earlier(asked, before, people)[0]
     context = f"{asked} {answered}".strip()
     earlier = [(then_asked, then_answered) for then_asked, then_answered, _ in exchanges[:LOOKBACK]]
-    read, first = question, None
+    read, readings = question, []
     for start, end, kind, word in reversed(references):  # replaced from the end, so offsets hold
         antecedent = _antecedent(kind, word, parsed[start:end], asked, answered, earlier, people)
         if antecedent:
             possessive = word in ("his", "her", "hers", "its", "their", "theirs") and kind != "demonstrative"
             replacement = antecedent + ("'s" if possessive else "")
             read = read[: parsed[start].idx] + replacement + read[parsed[end - 1].idx + len(parsed[end - 1]) :]
-            first = (parsed[start:end].text, antecedent)
-    if first is not None:
-        return Resolution(read, *first, context)
+            readings.insert(0, (parsed[start:end].text, antecedent))
+    if readings:
+        return Resolution(read, tuple(readings), context)
     last, last_answer, last_before = exchanges[0]
     if fragment and last:
         # a fragment continues the question just before it, answered or not ("And the fire chief?" after a

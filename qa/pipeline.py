@@ -53,12 +53,21 @@ class AskResult:
     retrieval_query: str  # the question plus any conversation context used to retrieve
     reader_answer: Answer | None  # the reader's best span even when the pipeline abstained
     read_as: str | None = None  # the question as resolved in its conversation, when that changed it
-    referring: str = ""  # the words that pointed back ("he", "those operations") …
-    antecedent: str = ""  # … and what they were read as
+    readings: tuple[tuple[str, str], ...] = ()  # the words that pointed back ("he") and what they were read as
     answer_page: int | None = None  # where the answer (given or not) is in its document
     answer_section: str | None = None
     index_version: int = 0  # the snapshot of the documents it was answered from
     timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def referring(self) -> str:
+        """The first words that pointed back ("he", "those operations"), "" when none did."""
+        return self.readings[0][0] if self.readings else ""
+
+    @property
+    def antecedent(self) -> str:
+        """What :attr:`referring` was read as."""
+        return self.readings[0][1] if self.readings else ""
 
     @property
     def raw_answer_text(self) -> str:
@@ -177,8 +186,7 @@ class Pipeline:
             citations=citations,
             retrieval_query=f"{read.question} {read.context}".strip(),
             read_as=read.question if read.question != asked else None,
-            referring=read.referring,
-            antecedent=read.antecedent,
+            readings=read.readings,
             reader_answer=answer,
             answer_page=document.page_at(answer.start) if document else None,
             answer_section=document.section_at(answer.start) if document else None,

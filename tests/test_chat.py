@@ -34,6 +34,15 @@ def test_render_highlights_the_exact_span_and_escapes_html(pipeline):
     assert html.count("<details") == len(result.citations)
 
 
+def test_every_reading_of_a_follow_up_is_shown():
+    from qa.pipeline import AskResult
+
+    result = AskResult("How would he pay for it?", None, True, 1.0, [], "", None,
+                       read_as="How would Oyelaran pay for a gravel track?",
+                       readings=(("he", "Oyelaran"), ("it", "a gravel track")))
+    assert "<small>Reading “he” as “Oyelaran” and “it” as “a gravel track”.</small>" in render(result)
+
+
 def test_chat_route_says_it_is_starting_until_gradio_has_loaded():
     from fastapi import FastAPI
     from fastapi.testclient import TestClient

@@ -190,6 +190,14 @@ def test_a_fragment_after_a_completed_one_completes_the_whole_question():
 
 
 @pytest.mark.integration
+def test_each_reference_is_reported_with_what_it_was_read_as():
+    from qa.conversation import resolve
+
+    read = resolve("How would he pay for it?", [("user", "What did Oyelaran propose?"), ("assistant", "a gravel track")])
+    assert read.readings == (("he", "Oyelaran"), ("it", "a gravel track"))
+
+
+@pytest.mark.integration
 def test_a_long_chain_of_fragments_reads_each_earlier_question_once(monkeypatch):
     """Each fragment is read from the one before, itself read in its own conversation: without reading each once,
     ten fragments took seconds (the work doubled with every turn)."""

@@ -51,8 +51,9 @@ def render(result: AskResult) -> str:
         lines.append(f"**{REFUSAL}** No passage answers this question. The closest ones, for you to check:")
     else:
         lines.append(f"**{inert(answer.text)}** [1]")
-    if result.referring and result.antecedent:
-        lines.append(f"<small>Reading “{inert(result.referring)}” as “{inert(result.antecedent)}”.</small>")
+    if result.readings:  # "Reading “he” as “Raymond Oyelaran” and “it” as “a gravel track”."
+        read = " and ".join(f"“{inert(words)}” as “{inert(meant)}”" for words, meant in result.readings)
+        lines.append(f"<small>Reading {read}.</small>")
     elif result.read_as:
         lines.append(f"<small>Read as: “{inert(result.read_as)}”.</small>")
     for number, citation in enumerate(result.citations, start=1):
