@@ -99,7 +99,7 @@ def run_dialogs(pipeline: Pipeline, dialogs: list[Dialog], *, progress: bool = F
                 alone = pipeline.ask(turn.item.question)
             said = result.answer.text if result.answer else ""
             results.append(TurnResult(dialog.id, position, turn, result, item_scores(turn.item, said)[1], alone))
-            history += [("user", result.read_as if result.referring else turn.item.question), ("assistant", said)]  # as the chat keeps it
+            history += [("user", result.read_as if result.readings else turn.item.question), ("assistant", said)]  # as the chat keeps it
     return results
 
 

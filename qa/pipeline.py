@@ -60,16 +60,6 @@ class AskResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     @property
-    def referring(self) -> str:
-        """The first words that pointed back ("he", "those operations"), "" when none did."""
-        return self.readings[0][0] if self.readings else ""
-
-    @property
-    def antecedent(self) -> str:
-        """What :attr:`referring` was read as."""
-        return self.readings[0][1] if self.readings else ""
-
-    @property
     def raw_answer_text(self) -> str:
         return self.reader_answer.text if self.reader_answer else ""
 

@@ -232,7 +232,7 @@ def test_a_follow_up_pronoun_resolves_to_the_entity_in_the_earlier_answer(pipeli
     history = _conversation(pipeline, ["Who is the U.S. Defense Secretary?"])
     assert history[-1] == ("assistant", "Pete Hegseth")
     follow_up = pipeline.ask("What did he say about military strikes?", history=history)
-    assert (follow_up.referring, follow_up.antecedent) == ("he", "Pete Hegseth")
+    assert follow_up.readings == (("he", "Pete Hegseth"),)
     assert follow_up.read_as == "What did Pete Hegseth say about military strikes?"
     assert "Hegseth" in follow_up.citations[0].passage.text
     alone = pipeline.ask(follow_up.read_as)  # answered as the resolved question is, asked alone

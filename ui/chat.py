@@ -106,7 +106,7 @@ def build_chat(get_pipeline: Callable[[], Pipeline], run: Callable[..., Awaitabl
             return f"⚠️ {inert(str(exc))}", turns
         answered = result.answer.text if result.answer else ""
         # the question as it was read ("What did Pete Hegseth say?"), so that the next one can refer back to it
-        return render(result), [*turns, ("user", result.read_as if result.referring else message), ("assistant", answered)]
+        return render(result), [*turns, ("user", result.read_as if result.readings else message), ("assistant", answered)]
 
     def listed() -> str:
         return documents_markdown(get_pipeline())
