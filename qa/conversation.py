@@ -365,7 +365,8 @@ def _capitalised(text: str) -> str:
 
 def _parallel_noun_phrase(doc, phrase, taken: set[int]) -> tuple[int, int] | None:
     """The earlier noun phrase ``phrase`` stands in for: one with the same head noun, else the one name of the
-    question (a name among several, only of the same kind), else its only noun phrase ("Who is the mayor?")."""
+    question (a name among several, only of the same kind), else the only noun phrase of a question that asks
+    what something is ("Who is the mayor?"; not "What has Oyelaran proposed?" for "What about the second phase?")."""
     head = phrase.root.lemma_.lower()
     chunks = [chunk for chunk in doc.noun_chunks
               if chunk.root.pos_ != "PRON" and not taken & set(range(chunk.start, chunk.end))]
@@ -379,7 +380,8 @@ def _parallel_noun_phrase(doc, phrase, taken: set[int]) -> tuple[int, int] | Non
         alike = [entity for entity in names if entity.label_ == kind] if len(names) > 1 else names
         if len(alike) == 1:
             return alike[0].start, alike[0].end
-    return (chunks[0].start, chunks[0].end) if len(chunks) == 1 else None
+    copula = any(token.dep_ == "ROOT" and token.lemma_ == "be" for token in doc)  # "Who is the mayor?" asks of it
+    return (chunks[0].start, chunks[0].end) if len(chunks) == 1 and copula else None
 
 
 def _with_phrase(doc, phrase, taken: set[int]) -> str:

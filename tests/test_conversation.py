@@ -221,6 +221,9 @@ def test_a_fragment_with_nothing_in_parallel_is_read_with_the_question_it_follow
     read = resolve("And the defense minister?", [("user", "Who was indicted in 2020?"), ("assistant", "Maduro")])
     assert read.question == "Who was indicted in 2020? And the defense minister?" and read.context
     assert not read.completed
+    # the one noun phrase of a question about an act is its agent, not what a fragment stands for
+    read = resolve("What about the second phase?", [("user", "What has Oyelaran proposed?"), ("assistant", "a road")])
+    assert read.question == "What has Oyelaran proposed? What about the second phase?" and not read.completed
 
 
 def test_dialog_metrics_count_first_turns_follow_ups_and_changes(tmp_path):
