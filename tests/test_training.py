@@ -427,16 +427,27 @@ def test_measuring_again_rewrites_the_card_without_training(tmp_path, monkeypatc
         "gold/seed-article.jsonl", "gold/real-documents/tuning.jsonl", "bench/real_documents.json"]
 
 
+def _one_markdown_document(monkeypatch, folder, name: str, split: str, text: str, questions: list) -> list:
+    """``train.documents`` reading one Markdown file ``name`` of ``split`` (and a held-out one it must not fetch)
+    with ``questions``; returns the gold files it read questions from."""
+    from train import documents
+
+    path = folder / f"{name}.md"
+    path.write_text(text, encoding="utf-8")
+    manifest = [SimpleNamespace(id=name, split=split), SimpleNamespace(id="other", split="heldout")]
+    monkeypatch.setattr(documents, "load_manifest", lambda manifest_path: manifest)
+    monkeypatch.setattr(documents, "fetch", lambda into, chosen: [path for _ in chosen])
+    read = []
+    monkeypatch.setattr(documents, "load_questions", lambda gold, split_name: read.append(gold) or questions)
+    return read
+
+
 def test_technical_questions_are_located_in_their_own_train_document(tmp_path, monkeypatch):
     from bench.real_documents import RealQuestion
     from train import documents as technical
 
-    guide = tmp_path / "demo-guide.md"
-    guide.write_text("# Demo\n\nInstall it with `pip install demo` and set DEMO_HOME.\n", encoding="utf-8")
-    documents = [SimpleNamespace(id="demo-guide", split="train"), SimpleNamespace(id="other", split="heldout")]
-    monkeypatch.setattr(technical, "load_manifest", lambda path: documents)
-    monkeypatch.setattr(technical, "fetch", lambda folder, chosen: [guide for _ in chosen])
-    monkeypatch.setattr(technical, "load_questions", lambda path, name: [
+    _one_markdown_document(monkeypatch, tmp_path, "demo-guide", "train",
+                           "# Demo\n\nInstall it with `pip install demo` and set DEMO_HOME.\n", [
         RealQuestion("demo-guide-1", "demo-guide", "markdown", "How do I install it?", ["pip install demo"]),
         RealQuestion("demo-guide-2", "demo-guide", "markdown", "Which port?", []),
         RealQuestion("demo-guide-3", "demo-guide", "markdown", "Where?", ["not in the guide"]),
@@ -453,13 +464,8 @@ def test_the_threshold_reads_only_the_real_documents_tuning_set(tmp_path, monkey
     from bench.real_documents import RealQuestion
     from train import documents as real
 
-    policy = tmp_path / "policy.md"
-    policy.write_text("# Policy\n\nVisitors sign in at the front desk.\n", encoding="utf-8")
-    manifest = [SimpleNamespace(id="policy", split="tuning"), SimpleNamespace(id="other", split="heldout")]
-    monkeypatch.setattr(real, "load_manifest", lambda path: manifest)
-    monkeypatch.setattr(real, "fetch", lambda folder, chosen: [policy for _ in chosen])
-    read = []
-    monkeypatch.setattr(real, "load_questions", lambda path, name: read.append(path) or [
+    read = _one_markdown_document(monkeypatch, tmp_path, "policy", "tuning",
+                                  "# Policy\n\nVisitors sign in at the front desk.\n", [
         RealQuestion("policy-1", "policy", "markdown", "Where do visitors sign in?", ["at the front desk"]),
         RealQuestion("policy-2", "policy", "markdown", "Who pays for parking?", [])])
     corpus = real.tuning_corpus(tmp_path)
