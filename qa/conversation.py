@@ -40,7 +40,6 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 Turn = tuple[str, str]
-CONTEXT_TURNS = 2  # the last question and its answer
 PERSONAL = frozenset({"he", "him", "his", "she", "her", "hers"})
 THING = frozenset({"it", "its", "they", "them", "their", "theirs"})
 DEMONSTRATIVE = frozenset({"this", "that", "these", "those"})
