@@ -13,6 +13,7 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from itertools import islice
 
 from index.antecedents import names_a_person
 from index.documents import Document, seed_path
@@ -58,12 +59,15 @@ class PersonNames:
 
     def _is_person(self, name: str) -> bool:
         with self._lock:
-            if name not in self._known:
+            known = self._known.get(name)
+        if known is None:  # judged outside the lock: one follow-up's names do not hold up another's
+            rows = islice((row for row, passage in enumerate(self._index.passages) if name in passage.text), NAME_ROWS)
+            known = names_a_person(name, (self._index.parse(row) for row in rows))
+            with self._lock:
                 if len(self._known) >= NAMES_KEPT:
                     self._known.clear()
-                rows = [row for row, passage in enumerate(self._index.passages) if name in passage.text]
-                self._known[name] = names_a_person(name, (self._index.parse(row) for row in rows[:NAME_ROWS]))
-            return self._known[name]
+                self._known[name] = known
+        return known
 
 
 def capitalised_names(text: str) -> list[str]:
