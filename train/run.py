@@ -351,6 +351,11 @@ def _second_pass_text(second: dict | None) -> str:
             f"{second['last_loss']} at the end, {second['fitting_minutes']} minutes fitting.")
 
 
+def _total_minutes(training: dict) -> float:
+    """The run's minutes: the first pass's, and the second pass's fitting when there was one."""
+    return training["minutes"] + training.get("second_pass", {}).get("fitting_minutes", 0.0)
+
+
 def model_card_text(card: dict) -> str:
     """The model card as markdown, from ``card.json``'s contents."""
     data, training = card["data"], card["training"]
@@ -365,7 +370,7 @@ def model_card_text(card: dict) -> str:
         "no torch at serving time.",
         "",
         f"**Reproduce.** `{training['command']} --data DIR` (DIR holding the SQuAD files below; fixed seed; "
-        f"{training['minutes']:.0f} minutes on 2 CPU cores, a checkpoint every ten minutes that a rerun resumes "
+        f"{_total_minutes(training):.0f} minutes on 2 CPU cores, a checkpoint every ten minutes that a rerun resumes "
         "from) rebuilds these files and this card. Float arithmetic may round differently on another CPU or day: "
         "weights then differ a little, and the threshold with the figures at it can move by a few points.",
         "",
