@@ -322,9 +322,9 @@ def _question_phrase(doc) -> tuple[int, int, bool] | None:
     start, end = word.i, word.i + 1
     if word.tag_ != "WRB":  # "which Colombian guerrilla group", "whose office", "what month"
         for token in doc[word.i + 1 :]:
-            if token.pos_ not in ("ADJ", "NOUN", "PROPN", "NUM") and token.tag_ != "POS":
+            if token.pos_ not in ("ADJ", "NOUN", "PROPN", "NUM") and token.tag_ != "POS" and not _noun_tagged_verb(token):
                 break
-            if token.pos_ in ("NOUN", "PROPN"):
+            if token.pos_ in ("NOUN", "PROPN") or _noun_tagged_verb(token):
                 end = token.i + 1
     following = doc[word.i + 1] if word.i + 1 < len(doc) else None
     amount = following is not None and following.lower_ in ("many", "much")
@@ -336,6 +336,14 @@ def _question_phrase(doc) -> tuple[int, int, bool] | None:
         start -= 1  # "in which year"
     adverbial = doc[start].tag_ == "IN" or (word.tag_ == "WRB" and not amount)
     return start, end, adverbial
+
+
+def _noun_tagged_verb(token) -> bool:
+    """A noun the tagger took for a verb, after "which" and before the question's own finite verb ("Which
+    councilmember backs …?": two finite verbs cannot follow each other)."""
+    following = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
+    return (token.tag_ in ("VB", "VBP") and token.i > 0 and token.doc[token.i - 1].lower_ == "which"
+            and following is not None and following.tag_ in ("VBZ", "VBD", "VBP", "MD"))
 
 
 def _is_question_word(token) -> bool:

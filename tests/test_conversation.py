@@ -154,6 +154,8 @@ def test_a_verbless_question_with_a_pronoun_after_a_name_is_read():
         ("Who else?", [("user", "Which Colombian guerrilla group is still involved in the drug trade?"),
                        ("assistant", "National Liberation Army guerrilla")],
          "Who else is still involved in the drug trade?"),
+        ("Who else?", [("user", "Which councilmember backs the plan?"), ("assistant", "Teresa Halvorsen")],
+         "Who else backs the plan?"),  # the tagger reads "councilmember" as a verb
         ("Where?", [("user", "When did the FARC sign the peace agreement?"), ("assistant", "2016")],
          "Where did the FARC sign the peace agreement?"),
         # ... or asking about the earlier answer, where the earlier question asked for a thing
