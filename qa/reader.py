@@ -75,6 +75,9 @@ class Decision:
         return cls(weights, float(saved.get("intercept", 0.0)))
 
 
+MAX_QUESTION_TOKENS = 64  # word pieces of the question read, as the Hugging Face QA pipeline's max_question_len
+
+
 @dataclass(frozen=True, slots=True)
 class ReaderConfig:
     """How the model was trained to read; stored beside it in ``reader.json`` and used unchanged to serve."""
@@ -137,9 +140,14 @@ class Span:
 
 
 def encode_pairs(tokenizer, question: str, texts: Sequence[str], config: ReaderConfig) -> list[Slice]:
-    """Pair ``question`` with each text; a text too long for ``config.max_tokens`` becomes several
-    slices overlapping by ``config.stride`` tokens. ``tokenizer`` is a ``tokenizers.Tokenizer`` (WordPiece)."""
+    """Pair ``question`` (its first :data:`MAX_QUESTION_TOKENS` word pieces) with each text; a text too long for
+    ``config.max_tokens`` becomes several slices overlapping by ``config.stride`` tokens. ``tokenizer`` is a
+    ``tokenizers.Tokenizer`` (WordPiece)."""
     tokenizer.no_padding()
+    tokenizer.no_truncation()
+    pieces = tokenizer.encode(question, add_special_tokens=False).offsets
+    if len(pieces) > MAX_QUESTION_TOKENS:  # a long question must leave the text more room than the stride
+        question = question[: pieces[MAX_QUESTION_TOKENS - 1][1]]
     tokenizer.enable_truncation(config.max_tokens, stride=config.stride, strategy="only_second")
     slices = []
     for number, encoding in enumerate(tokenizer.encode_batch([(question, text) for text in texts])):

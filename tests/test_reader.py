@@ -136,6 +136,18 @@ def test_answers_are_verbatim_slices_of_their_cited_passage(pipeline):
 
 
 @pytest.mark.integration
+@pytest.mark.parametrize(("question", "history"), [
+    ("中" * 150, None),  # one word piece a character
+    ("1 " * 140, None),
+    ("Who was indicted in 2020 " + "- " * 120 + "?", None),
+    ("What did he say?", [("user", "Who is the U.S. Defense Secretary?"), ("assistant", "Pete Hegseth " * 40)]),
+])
+def test_a_question_of_many_word_pieces_is_read_by_its_first_ones(pipeline, question, history):
+    response = pipeline.ask(question, history=history)
+    assert response.abstained == (response.answer is None) and response.citations
+
+
+@pytest.mark.integration
 @pytest.mark.parametrize("damage", ["missing folder", "missing model", "truncated model", "bad config"])
 def test_a_missing_or_damaged_reader_is_one_clear_error(tmp_path, settings, damage):
     folder = tmp_path / "reader"
