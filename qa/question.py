@@ -141,7 +141,7 @@ def checked_question(question: object, max_chars: int) -> str:
         raise QuestionError("The question holds an invalid character (a lone UTF-16 surrogate); send it as UTF-8 text.")
     cleaned = "".join(c for c in unicodedata.normalize("NFC", question) if unicodedata.category(c) != "Cc" or c in "\t\n")
     cleaned = " ".join(cleaned.split())
-    if not cleaned:
+    if all(unicodedata.category(c) == "Cf" or c.isspace() for c in cleaned):  # "" or only zero-width characters
         raise QuestionError("The question is empty; type a question about the documents.")
     if len(cleaned) > max_chars:
         raise QuestionError(f"The question is {len(cleaned)} characters long; the limit is {max_chars}.")

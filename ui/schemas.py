@@ -17,15 +17,15 @@ REFUSAL = "The documents don't say."  # what every face tells a person when the 
 
 
 class Message(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     role: Literal["user", "assistant"]
     content: str = Field(max_length=20_000)
-
 
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,  # "3" or true for top_k is a mistake to report, not to guess at
         json_schema_extra={
             "examples": [
                 {"question": EXAMPLE_QUESTION},
