@@ -11,7 +11,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -103,6 +103,17 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return init_settings, env_settings, TomlConfigSettingsSource(settings_cls)
+
+
+def settings_problem(error: ValidationError) -> str:
+    """A settings error as sentences naming each setting as a person sets it, and the value it got."""
+    problems = []
+    for item in error.errors():
+        name = str(item["loc"][0]) if item["loc"] else "settings"
+        shown = not isinstance(item.get("input"), dict) and "token" not in name  # a secret is not echoed
+        got = f" (got {item['input']!r})" if shown else ""
+        problems.append(f"Setting QA_{name.upper()} ({name} in {SETTINGS_FILE.name}): {item['msg']}{got}.")
+    return " ".join(problems)
 
 
 @lru_cache

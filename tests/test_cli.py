@@ -133,3 +133,35 @@ def test_add_and_remove_change_the_seeds_and_the_index_without_a_rebuild(workdir
     assert runner.invoke(main, ["index"]).output.startswith("Index reused (seeds and model unchanged): 1 document(s)")
     missing = runner.invoke(main, ["remove", "lease"])
     assert missing.exit_code == 2 and "No document has the id 'lease'" in missing.output
+
+
+@pytest.mark.parametrize(("variable", "value", "message"), [
+    ("QA_TOP_K", "abc", "Setting QA_TOP_K (top_k in qa.toml): Input should be a valid integer"),
+    ("QA_NO_ANSWER_THRESHOLD", "2", "Setting QA_NO_ANSWER_THRESHOLD (no_answer_threshold in qa.toml): Input should be "
+                                    "less than or equal to 1 (got '2')."),
+    ("QA_ADMIN_TOKEN", "short-secret", "Setting QA_ADMIN_TOKEN (admin_token in qa.toml): String should have at least"),
+])
+def test_a_bad_setting_is_one_sentence_naming_it(runner, monkeypatch, variable, value, message):
+    monkeypatch.setenv(variable, value)
+    result = runner.invoke(main, ["ask", "Who was indicted in 2020?"])
+    assert result.exit_code == 2 and message in result.output
+    assert "Traceback" not in result.output and "short-secret" not in result.output  # a token is not echoed
+
+
+def test_a_store_that_is_a_file_is_one_sentence(runner, monkeypatch, tmp_path):
+    (tmp_path / "store").write_text("not a folder")
+    monkeypatch.setenv("QA_STORE_DIR", str(tmp_path / "store"))
+    result = runner.invoke(main, ["ask", "Who was indicted in 2020?"])
+    assert result.exit_code == 2 and "is a file where a folder is expected" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_ask_says_why_it_rebuilt_a_damaged_index(runner, settings, monkeypatch, tmp_path):
+    import shutil
+
+    store = shutil.copytree(settings.store_dir, tmp_path / "store")
+    (store / "vectors.faiss").write_bytes((store / "vectors.faiss").read_bytes()[:100])
+    monkeypatch.setenv("QA_STORE_DIR", str(store))
+    result = runner.invoke(main, ["ask", "Who was indicted in 2020?"])
+    assert result.exit_code == 0, result.output
+    assert "Index rebuilt (" in result.stderr and "Answer: Maduro" in result.stdout

@@ -14,15 +14,26 @@ from qa.errors import QAError
 
 
 def _settings():
-    from qa.settings import Settings
+    from pydantic import ValidationError
 
-    return Settings()
+    from qa.settings import Settings, settings_problem
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise InputError(settings_problem(exc)) from None
 
 
 def _pipeline():
+    from qa.library import load_configured_index
     from qa.pipeline import Pipeline
 
-    return Pipeline.from_settings(_settings())
+    settings = _settings()
+    loaded, embedder = load_configured_index(settings)
+    _report_skipped(loaded)
+    if loaded.action != "reused":  # a first or repaired index takes a while: say why
+        click.echo(f"Index {loaded.action} ({loaded.reason}): {loaded.index.manifest.passages} passages.", err=True)
+    return Pipeline.over(loaded, embedder, settings)
 
 
 def _library():
@@ -45,6 +56,11 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except QAError as exc:
             raise InputError(str(exc)) from None
+        except (FileExistsError, NotADirectoryError) as exc:  # QA_STORE_DIR or QA_SEEDS_DIR naming a file
+            raise InputError(f"{exc.filename} is a file where a folder is expected (see QA_STORE_DIR, "
+                             "QA_SEEDS_DIR).") from None
+        except OSError as exc:  # a folder it may not write to, a full disk
+            raise InputError(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)) from None
 
 
 @click.group(cls=_Group)
@@ -398,7 +414,8 @@ def serve(host: str | None, port: int | None, workers: int | None, access_log: b
     click.echo("Checking the index (the first run builds it: embeddings, parses, an ONNX copy of the model) …")
     loaded, _ = load_configured_index(settings)
     _report_skipped(loaded)
-    click.echo(f"Index {loaded.action}: {loaded.index.manifest.passages} passages. Chat: http://{host}:{port}/ui")
+    click.echo(f"Index {loaded.action} ({loaded.reason}): {loaded.index.manifest.passages} passages. "
+               f"Chat: http://{host}:{port}/ui")
     for_server(host, port, workers)  # the settings every worker process reads
     if workers == 1:
         uvicorn.run("ui.app:create_app", factory=True, host=host, port=port, log_level="info", access_log=access_log)
