@@ -18,6 +18,10 @@ class DocumentError(QAError):
     message names the file and the reason."""
 
 
+class DocumentTooLarge(DocumentError):
+    """A file over the size limit."""
+
+
 class DocumentExists(DocumentError):
     """A document with that id or that text is already loaded."""
 

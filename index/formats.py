@@ -37,7 +37,7 @@ import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from index.errors import DocumentError
+from index.errors import DocumentError, DocumentTooLarge
 
 SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
             ".pdf": "pdf", ".docx": "docx"}
@@ -83,6 +83,12 @@ class Extracted:
     metadata: tuple[tuple[str, str], ...] = ()  # a Markdown file's front matter, as labels
 
 
+
+def too_large(name: str, size: int, limit: int) -> str:
+    """The sentence for a file over the size limit, in bytes so that rounding never makes them look equal."""
+    return f"{name!r} is {size:,} bytes ({size / 2**20:.1f} MiB); the limit is {limit:,} bytes ({limit / 2**20:.1f} MiB)."
+
+
 def supported(name: str) -> bool:
     return Path(name).suffix.lower() in SUFFIXES
 
@@ -99,7 +105,7 @@ def extract(name: str, data: bytes, limits: Limits = Limits()) -> Extracted:
         known = ", ".join(sorted(SUFFIXES))
         raise DocumentError(f"{name!r} is not a supported type (supported: {known}).")
     if len(data) > MAX_FILE_BYTES:
-        raise DocumentError(f"{name!r} is {len(data) / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB.")
+        raise DocumentTooLarge(too_large(name, len(data), MAX_FILE_BYTES))
     if kind == "pdf":
         extracted = _pdf(name, data, limits.max_pages)
     else:

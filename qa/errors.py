@@ -1,9 +1,9 @@
 """The errors of asking, reading and evaluating. The faces turn these into HTTP 4xx / CLI messages."""
 
-from index.errors import DocumentError, DocumentExists, QAError
+from index.errors import DocumentError, DocumentExists, DocumentTooLarge, QAError
 
-__all__ = ["DocumentError", "DocumentExists", "DocumentNotFound", "QAError", "QuestionError", "ReaderModelError",
-           "Unavailable"]
+__all__ = ["DocumentError", "DocumentExists", "DocumentNotFound", "DocumentTooLarge", "QAError", "QuestionError",
+           "ReaderModelError", "Unavailable"]
 
 
 class QuestionError(QAError):

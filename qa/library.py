@@ -18,6 +18,7 @@ from itertools import islice
 from index.antecedents import names_a_person
 from index.documents import Document, seed_path
 from index.embedder import Embedder, SentenceEmbedder
+from index.formats import too_large
 from index.preparation import DocumentPreparer
 from index.store import (
     LoadedIndex,
@@ -29,7 +30,7 @@ from index.store import (
     without_documents,
     write_index,
 )
-from qa.errors import DocumentExists, DocumentNotFound
+from qa.errors import DocumentExists, DocumentNotFound, DocumentTooLarge
 from qa.question import ANSWER_KIND_WORDS
 from qa.retrieve import Retriever
 from qa.settings import Settings
@@ -149,8 +150,10 @@ class DocumentLibrary:
             DocumentError: the file cannot be read (type, size, damage, no text, a limit) or its name is unusable.
             DocumentExists: a document with its id, or with the same text, is already loaded.
         """
+        if len(data) > self.settings.max_upload_bytes:
+            raise DocumentTooLarge(too_large(name, len(data), self.settings.max_upload_bytes))
         tell = progress or (lambda stage: None)
-        tell(f"Reading {name} ({len(data) / 1e6:.1f} MB): its text, sentences and parses …")
+        tell(f"Reading {name} ({len(data) / 2**20:.1f} MiB): its text, sentences and parses …")
         prepared = self.preparer.prepare(name, data)
         document = prepared.document
         tell(f"Indexing {len(prepared.passages)} passages of {document.title!r} …")

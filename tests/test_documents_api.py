@@ -94,6 +94,10 @@ def test_a_file_over_the_upload_limit_is_413_and_says_the_limit(admin):
     _, url, _ = admin
     response = _upload(url, "huge.txt", b"x" * (UPLOAD_LIMIT + 100 * 1024))
     assert response.status_code == 413 and "bytes" in response.json()["detail"]
+    just_over = _upload(url, "big.txt", b"x" * (UPLOAD_LIMIT + 1))  # within the body's room for multipart headers
+    assert just_over.status_code == 413
+    assert just_over.json()["detail"] == f"'big.txt' is {UPLOAD_LIMIT + 1:,} bytes ({(UPLOAD_LIMIT + 1) / 2**20:.1f} " \
+                                         f"MiB); the limit is {UPLOAD_LIMIT:,} bytes ({UPLOAD_LIMIT / 2**20:.1f} MiB)."
 
 
 def test_adding_and_removing_need_the_token(admin, server):

@@ -152,7 +152,7 @@ def test_a_file_over_the_size_limit_says_which_limit(monkeypatch):
     from index import formats
 
     monkeypatch.setattr(formats, "MAX_FILE_BYTES", 1000)
-    with pytest.raises(DocumentError, match=r"'big.txt' is 0.0 MB; the limit is 0 MB"):
+    with pytest.raises(DocumentError, match=r"'big.txt' is 2,000 bytes \(0.0 MiB\); the limit is 1,000 bytes"):
         read_document("big.txt", b"x" * 2000)
 
 

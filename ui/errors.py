@@ -9,11 +9,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from qa.errors import DocumentExists, DocumentNotFound, QAError, QuestionError, Unavailable
+from qa.errors import DocumentExists, DocumentNotFound, DocumentTooLarge, QAError, QuestionError, Unavailable
 from ui.auth import AdminRefused
 
 log = logging.getLogger("qa.http")
-ERROR_STATUS = {QuestionError: 400, DocumentNotFound: 404, DocumentExists: 409, Unavailable: 503}  # else 400
+ERROR_STATUS = {QuestionError: 400, DocumentNotFound: 404, DocumentExists: 409, DocumentTooLarge: 413,
+                Unavailable: 503}  # else 400
 RETRY_AFTER_SECONDS = 2
 
 
