@@ -69,6 +69,23 @@ def test_chat_answers_highlights_cites_follows_up_and_abstains(page, server):
     assert abstention.locator("mark").count() == 0
 
 
+def test_an_example_is_asked_on_a_click_and_an_undone_exchange_leaves_the_conversation(browser, server):
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    try:
+        page.goto(server + "/ui/", wait_until="load")
+        page.get_by_role("textbox").wait_for(timeout=180_000)
+        page.get_by_text("Who is the U.S. Defense Secretary?").click()  # an example: asked, not only typed
+        page.locator('[data-testid="bot"] mark').first.wait_for(timeout=180_000)
+        assert page.locator('[data-testid="bot"] mark').first.inner_text() == "Pete Hegseth"
+        send(page, "Who was indicted in 2020?", 2)
+        page.get_by_role("button", name="Undo").click()
+        page.wait_for_function("document.querySelectorAll('[data-testid=\"bot\"]').length === 1", timeout=180_000)
+        follow_up = send(page, "What did he say the designation would open?", 2)
+        assert "Reading “he” as “Pete Hegseth”" in follow_up.inner_text()  # not the undone answer's Cabello
+    finally:
+        page.close()
+
+
 BAKERY = """# Riverside Bakery
 
 ## Opening hours

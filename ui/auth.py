@@ -15,6 +15,7 @@ TURNED_OFF = "Adding and removing documents is turned off; the operator turns it
 ONE_WORKER = ("Adding and removing documents needs a server with one worker (qa serve --workers 1); use qa add / "
               "qa remove and restart instead.")
 NEEDS_TOKEN = "This needs the administrator's token: send 'Authorization: Bearer <token>'."
+SIGN_IN_FIRST = "Sign in with the administrator's token first (above), then choose the file."  # the chat's words
 
 
 class AdminRefused(Exception):

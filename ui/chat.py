@@ -14,7 +14,7 @@ from pathlib import Path
 from index.formats import SUFFIXES
 from qa.errors import QAError
 from qa.pipeline import AskResult, Pipeline
-from ui.auth import SESSION_COOKIE, AdminGate, AdminRefused
+from ui.auth import SESSION_COOKIE, SIGN_IN_FIRST, AdminGate, AdminRefused
 from ui.schemas import REFUSAL
 
 # The first screen's examples, each with what it shows (an answer holding these words, or None: a refusal);
@@ -30,8 +30,9 @@ MARKDOWN_SPECIALS = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~>:"}
 SIGN_IN = """async (token) => {
   const reply = await fetch("/admin/session", {method: "POST", headers: {"Authorization": "Bearer " + token}});
   if (reply.ok) { return ["", "Signed in: choose a file and press Add."]; }
+  if (reply.status === 401) { return ["", "⚠️ That is not the administrator's token."]; }
   const body = await reply.json().catch(() => ({}));
-  return ["", "⚠️ " + (body.detail || "That is not the administrator's token.")];
+  return ["", "⚠️ " + (body.detail || "Signing in did not work; try again.")];
 }"""
 
 Turns = list[tuple[str, str]]
@@ -99,11 +100,12 @@ def build_chat(get_pipeline: Callable[[], Pipeline], run: Callable[..., Awaitabl
     import gradio as gr
 
     async def reply(message: str, history: list[dict], turns: Turns) -> tuple[str, Turns]:
-        turns = list(turns or [])
+        # two turns an exchange shown: an exchange undone or retried in the chat is gone from the conversation too
+        turns = list(turns or [])[: 2 * sum(shown["role"] == "user" for shown in history)]
         try:
             result = await run(get_pipeline().ask, message, history=turns)
         except QAError as exc:
-            return f"⚠️ {inert(str(exc))}", turns
+            return f"⚠️ {inert(str(exc))}", [*turns, ("user", ""), ("assistant", "")]  # shown, so kept in step
         answered = result.answer.text if result.answer else ""
         # the question as it was read ("What did Pete Hegseth say?"), so that the next one can refer back to it
         return render(result), [*turns, ("user", result.read_as if result.readings else message), ("assistant", answered)]
@@ -115,7 +117,7 @@ def build_chat(get_pipeline: Callable[[], Pipeline], run: Callable[..., Awaitabl
         try:
             gate.check(session=request.cookies.get(SESSION_COOKIE) if request else None)
         except AdminRefused as refused:
-            return f"⚠️ {inert(refused.detail)} Sign in with the token first.", listed()
+            return f"⚠️ {SIGN_IN_FIRST if refused.status == 401 else inert(refused.detail)}", listed()
         if not path:
             return "Choose a file first.", listed()
         if not in_upload_folder(path):
@@ -139,7 +141,7 @@ def build_chat(get_pipeline: Callable[[], Pipeline], run: Callable[..., Awaitabl
                     title="Ask the documents",
                     description="Answers are exact quotes from the documents, highlighted in their passage, with "
                     "numbered citations. When the documents don't say, the chat says so.",
-                    examples=[[question, []] for question, _ in EXAMPLES],
+                    examples=[[question, None] for question, _ in EXAMPLES],  # shown in the chat, asked on a click
                     run_examples_on_click=True,
                     cache_examples=False,
                     flagging_mode="never",

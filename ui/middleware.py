@@ -8,7 +8,7 @@ from http.cookies import SimpleCookie
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ui.auth import SESSION_COOKIE, AdminGate, AdminRefused
+from ui.auth import SESSION_COOKIE, SIGN_IN_FIRST, AdminGate, AdminRefused
 
 CHAT_PATH = "/ui"
 CHAT_UPLOAD_PATH = f"{CHAT_PATH}/gradio_api/upload"
@@ -122,8 +122,8 @@ class ChatGate:
             try:
                 self.gate.check(headers.get(b"authorization", b"").decode("latin-1"),
                                 session_cookie(headers.get(b"cookie", b"").decode("latin-1")))
-            except AdminRefused as refused:
-                return await _json(send, refused.status, refused.detail)
+            except AdminRefused as refused:  # shown in the chat as it is: its words, not the endpoint's
+                return await _json(send, refused.status, SIGN_IN_FIRST if refused.status == 401 else refused.detail)
         await self.app(scope, receive, send)
 
 
