@@ -156,7 +156,8 @@ class DocumentLibrary:
         tell(f"Reading {name} ({len(data) / 2**20:.1f} MiB): its text, sentences and parses …")
         prepared = self.preparer.prepare(name, data)
         document = prepared.document
-        tell(f"Indexing {len(prepared.passages)} passages of {document.title!r} …")
+        count = len(prepared.passages)
+        tell(f"Indexing {count} passage{'s' if count != 1 else ''} of {document.title!r} …")
         with self._change_lock:
             snapshot = self._snapshot
             documents = snapshot.documents
