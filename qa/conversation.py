@@ -445,8 +445,11 @@ def _antecedent(kind: str, word: str, span, asked: str, answered: str, earlier: 
                         # "that group" after "Which group …?": the group the answer named
                         return answer if _asks_which(chunk) and answer else chunk.text
         return ""
-    if word in ("they", "them", "their", "theirs") and answered and any(
-            entity.label_ in AGENT_LABELS for entity in parse(answered).ents):
+    answer_parse = parse(answered) if answered else None
+    agents_answered = [entity for entity in (answer_parse.ents if answer_parse else ()) if entity.label_ in AGENT_LABELS]
+    if word in ("they", "them", "their", "theirs") and agents_answered:
+        if any(token.dep_ == "ROOT" and token.pos_ in ("VERB", "AUX") for token in answer_parse):
+            return _with_article(agents_answered[0])  # an answer that is a sentence: who it names, not all it says
         return answered  # "What were they accused of?" after an answer naming people
     asked_parse = parse(asked) if asked else None
     if word in ("they", "them", "their", "theirs") and asked_parse is not None:
@@ -482,9 +485,12 @@ def _names_in(doc, names: frozenset[str]) -> list:
 
 
 def _with_article(entity) -> str:
-    """An entity's text with the article before it ("the FARC"), as the earlier question wrote it."""
+    """An entity's text with the article before it ("the FARC"), as the earlier turn wrote it, for the middle of
+    a question."""
+    if entity[0].lower_ == "the":  # spaCy's entity may hold its article: "The U.S. Justice Department"
+        return f"the {entity[1:].text}"
     before = entity.doc[entity.start - 1] if entity.start > 0 else None
-    return f"{before.text} {entity.text}" if before is not None and before.lower_ == "the" else entity.text
+    return f"the {entity.text}" if before is not None and before.lower_ == "the" else entity.text
 
 
 def _asks_which(chunk) -> bool:

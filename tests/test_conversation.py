@@ -44,6 +44,10 @@ def test_an_answers_marks_balance(text, span, expected):
         ("When did they sign their peace agreement?",
          [("user", "What did the FARC use the Venezuela-Colombia border region for?"), ("assistant", "a safe haven")],
          "When did the FARC sign their peace agreement?", "they"),
+        # "they" after an answer that is a sentence: the group it names, not the whole sentence
+        ("What did they do next?", [("user", "Who doubled the reward?"),
+                                    ("assistant", "The U.S. Justice Department doubled the reward in August.")],
+         "What did the U.S. Justice Department do next?", "they"),
         # "them" is the object of "helped", not bound by "Who"
         ("Who helped them move the cocaine?",
          [("user", "What did the FARC use the Venezuela-Colombia border region for?"), ("assistant", "a safe haven")],
