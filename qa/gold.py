@@ -82,13 +82,41 @@ def load_gold(path: Path) -> list[GoldItem]:
     text = _read(path)
     data = _json_or_none(text)
     if isinstance(data, dict) and "data" in data:  # asked against other documents: its offsets do not apply
-        return [replace(item, spans=()) for item in load_squad_corpus(path).items]
+        return [replace(item, spans=()) for item in squad_corpus(data, path.name).items]
+    if data is not None and not isinstance(data, dict):
+        raise GoldFormatError(f"{path.name!r} is not SQuAD v2.0 JSON (expected an object with a 'data' list).")
+    if data is None and path.name.removesuffix(".gz").endswith(".json"):  # one JSON document, broken somewhere
+        raise GoldFormatError(f"{path.name!r} is not valid JSON ({_json_error(text)}).")
+    items, lines = [], {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            item = _jsonl_item(line, f"{path.name!r}, line {number}")
+            if item.id in lines:
+                raise GoldFormatError(f"{path.name!r}, line {number}: the id {item.id!r} is also on line "
+                                      f"{lines[item.id]}; every question needs its own.")
+            lines[item.id] = number
+            items.append(item)
+    return items
+
+
+def _jsonl_item(line: str, where: str) -> GoldItem:
+    """One line of the project's gold JSONL. Raises GoldFormatError naming ``where``."""
     try:
-        rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-        return [GoldItem(str(r["id"]), _text(r["question"]), _answers(r["answers"]), list(r.get("history", [])))
-                for r in rows]
-    except (KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
-        raise GoldFormatError(f"{path.name!r} is neither gold JSONL nor SQuAD v2.0 JSON ({_reason(exc)}).") from None
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise GoldFormatError(f"{where} is not JSON ({exc.msg}, column {exc.colno}).") from None
+    if not isinstance(row, dict):
+        raise GoldFormatError(f"{where} is not a JSON object.")
+    missing = [name for name in ("id", "question", "answers") if name not in row]
+    if missing:
+        raise GoldFormatError(f"{where} has no {missing[0]!r}.")
+    history = row.get("history", [])
+    if not isinstance(history, list) or not all(isinstance(turn, str) for turn in history):
+        raise GoldFormatError(f"{where}: 'history' is not a list of earlier questions (strings).")
+    try:
+        return GoldItem(str(row["id"]), _text(row["question"]), _answers(row["answers"]), list(history))
+    except (TypeError, ValueError) as exc:
+        raise GoldFormatError(f"{where}: {exc}.") from None
 
 
 def load_squad_corpus(path: Path) -> GoldCorpus:
@@ -98,14 +126,18 @@ def load_squad_corpus(path: Path) -> GoldCorpus:
         GoldFormatError: the file is empty or not SQuAD v2.0 JSON, or an ``answer_start`` does not point at its
             answer's text.
     """
-    return squad_corpus(_json_or_none(_read(path)), path.name)
+    text = _read(path)
+    data = _json_or_none(text)
+    if data is None:
+        raise GoldFormatError(f"{path.name!r} is not valid JSON ({_json_error(text)}).")
+    return squad_corpus(data, path.name)
 
 
 def squad_corpus(data: object, name: str) -> GoldCorpus:
     """:func:`load_squad_corpus` of SQuAD v2.0 JSON already read (``name`` says where from, in errors)."""
     if not isinstance(data, dict) or not isinstance(data.get("data"), list):
         raise GoldFormatError(f"{name!r} is not SQuAD v2.0 JSON (expected an object with a 'data' list).")
-    documents, items, seen_ids = [], [], set()
+    documents, items, seen_ids, seen_questions = [], [], set(), set()
     for number, article in enumerate(data["data"], start=1):
         where = f"article {number}"
         title = " ".join(_field(article, "title", str, where).replace("_", " ").split()) or f"Article {number}"
@@ -120,7 +152,12 @@ def squad_corpus(data: object, name: str) -> GoldCorpus:
         documents.append(Document(doc_id=doc_id, title=title, text=text))
         for paragraph, offset in zip(paragraphs, offsets, strict=True):
             for qa in _field(paragraph, "qas", list, f"{where} ({title!r})"):
-                items.append(_squad_item(qa, paragraph["context"], doc_id, offset, title))
+                item = _squad_item(qa, paragraph["context"], doc_id, offset, title)
+                if item.id in seen_questions:
+                    raise GoldFormatError(f"{name!r}: the question id {item.id!r} is used twice; every question "
+                                          "needs its own (the official evaluation keeps one of them).")
+                seen_questions.add(item.id)
+                items.append(item)
     if not items:
         raise GoldFormatError(f"{name!r} holds no questions.")
     return GoldCorpus(documents, items)
@@ -137,7 +174,7 @@ def to_squad(items: list[GoldItem], documents: dict[str, str]) -> dict:
             "id": item.id,
             "question": item.question,
             "is_impossible": not item.answerable,
-            "answers": [{"text": a, "answer_start": context.index(a)} for a in item.answers],
+            "answers": [{"text": a, "answer_start": _start_in(context, a, item.id)} for a in item.answers],
         }
         if item.history:
             qa["history"] = item.history
@@ -151,17 +188,30 @@ def to_squad(items: list[GoldItem], documents: dict[str, str]) -> dict:
     }
 
 
+def _start_in(context: str, answer: str, qid: str) -> int:
+    start = context.find(answer)
+    if start < 0:
+        raise GoldFormatError(f"The answer {answer!r} of question {qid!r} is in no document, so it cannot be written "
+                              "as SQuAD v2.0 JSON (which needs its offset).")
+    return start
+
+
 def _squad_item(qa: object, context: str, doc_id: str, offset: int, title: str) -> GoldItem:
     qid = str(_field(qa, "id", (str, int), f"a question of {title!r}"))
     where = f"question {qid!r}"
     question = _field(qa, "question", str, where)
-    impossible = qa.get("is_impossible", False)
-    answers = [] if impossible else _field(qa, "answers", list, where)
+    if not question.strip():
+        raise GoldFormatError(f"In {where} of {title!r}, the question is empty.")
+    # answerable exactly when it has answers, as the official evaluation decides (is_impossible aside)
+    answers = (qa.get("answers") or []) if qa.get("is_impossible", False) else _field(qa, "answers", list, where)
+    if not isinstance(answers, list):
+        raise GoldFormatError(f"Not SQuAD v2.0 JSON: {where} has a 'answers' of the wrong type.")
+    impossible = not answers
     spans = []
     for answer in answers:
         answer_text = _field(answer, "text", str, where)
         start = _field(answer, "answer_start", int, where)
-        if context[start : start + len(answer_text)] != answer_text:
+        if start < 0 or context[start : start + len(answer_text)] != answer_text:
             found = context[start : start + len(answer_text)] if 0 <= start < len(context) else "(outside the paragraph)"
             raise GoldFormatError(
                 f"In {where}, answer_start {start} does not point at its answer {answer_text!r} "
@@ -186,6 +236,7 @@ def _read(path: Path) -> str:
                 text = file.read()
         else:
             text = path.read_text(encoding="utf-8")
+        text = text.removeprefix("\ufeff")  # a byte-order mark some editors write
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise GoldFormatError(f"Cannot read the gold file {path.name!r}: {type(exc).__name__}.") from None
     if not text.strip():
@@ -211,7 +262,9 @@ def _field(container: object, name: str, kind: type | tuple[type, ...], where: s
 
 def _text(value: object) -> str:
     if not isinstance(value, str):
-        raise TypeError("a question is not text")
+        raise TypeError("the question is not text")
+    if not value.strip():
+        raise ValueError("the question is empty")
     return value
 
 
@@ -221,12 +274,12 @@ def _answers(value: object) -> list[str]:
     return list(value)
 
 
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, KeyError):
-        return f"a line has no {exc.args[0]!r}"
-    if isinstance(exc, json.JSONDecodeError):
-        return f"line {exc.lineno} is not JSON"
-    return str(exc)
+def _json_error(text: str) -> str:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return f"{exc.msg} at line {exc.lineno}, column {exc.colno}"
+    return "not JSON"
 
 
 def _slug(title: str) -> str:
