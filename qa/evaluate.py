@@ -266,6 +266,7 @@ def metrics(results: list[ItemResult]) -> dict:
         "best_f1": round(best_f1, 2),
         "best_f1_thresh": best_f1_threshold,
         "calibrated_thresh": serving_threshold(results),
+        "refused": len(abstained),
         "hit@1": mean([rank == 1 for rank in ranks]),
         "hit@3": mean([rank is not None and rank <= 3 for rank in ranks]),
         "mrr": round(sum(1.0 / rank for rank in ranks if rank) / len(ranks), 4) if ranks else 0.0,

@@ -18,6 +18,12 @@ METRIC_ROWS = [
 ]
 
 
+# a figure over no questions is no figure: shown "–" (the official script leaves such keys out)
+COUNTED_OVER = {"HasAns_exact": "HasAns_total", "HasAns_f1": "HasAns_total", "hit@1": "HasAns_total",
+                "hit@3": "HasAns_total", "mrr": "HasAns_total", "wrongly_refused": "HasAns_total",
+                "NoAns_exact": "NoAns_total", "abstain_recall": "NoAns_total", "abstain_precision": "refused"}
+
+
 def metrics_table(metrics: dict, columns: dict[str, dict] | None = None) -> str:
     """A markdown table of the headline metrics; ``columns`` adds one column per named subset."""
     columns = columns or {"all": metrics}
@@ -25,7 +31,9 @@ def metrics_table(metrics: dict, columns: dict[str, dict] | None = None) -> str:
     for label, key in METRIC_ROWS:
         cells = []
         for values in columns.values():
-            if key == "best_f1":
+            if key in COUNTED_OVER and not values.get(COUNTED_OVER[key], 1):
+                cells.append("–")
+            elif key == "best_f1":
                 cells.append(f"{values['best_f1']} @ {values['best_f1_thresh']:.3f}")
             elif key == "latency_ms_p50":
                 cells.append(f"{values['latency_ms_p50']} / {values['latency_ms_p95']}")
@@ -52,27 +60,35 @@ def articles_table(articles: dict[str, dict]) -> str:
 
 def write_report(
     results: list[ItemResult], metrics: dict, out: Path, columns: dict[str, dict] | None = None,
-    articles: dict[str, dict] | None = None,
+    articles: dict[str, dict] | None = None, *, gold: str = "", threshold: float | None = None,
 ) -> None:
-    """Write metrics.json (``columns``, and ``per_article`` when given), the official predictions.json and
-    na_probs.json, no_answer.png and report.md into ``out``."""
+    """Write metrics.json (``columns``, ``per_article`` when given, and the no-answer ``threshold`` the answers
+    were refused above), the official predictions.json and na_probs.json, no_answer.png and report.md into
+    ``out``. ``gold`` names what was evaluated."""
     out.mkdir(parents=True, exist_ok=True)
     written = dict(columns or {"all": metrics}) | ({"per_article": articles} if articles else {})
+    if threshold is not None:
+        written["no_answer_threshold"] = threshold
     (out / "metrics.json").write_text(json.dumps(written, indent=2) + "\n", encoding="utf-8")
     predictions = {r.item.id: (r.response.answer.text if r.response.answer else "") for r in results}
     (out / "predictions.json").write_text(json.dumps(predictions, ensure_ascii=False, indent=1), encoding="utf-8")
     na_probs = {r.item.id: r.response.no_answer_score for r in results}
     (out / "na_probs.json").write_text(json.dumps(na_probs, indent=1), encoding="utf-8")
-    _plot(results, metrics, out / "no_answer.png")
+    _plot(results, metrics, out / "no_answer.png", threshold)
     rows = ["| id | question | gold | predicted | EM | F1 | cited passage |", "|---|---|---|---|---|---|---|"]
     for r in results:
-        gold = " / ".join(r.item.answers) if r.item.answers else "*(no answer)*"
+        expected = " / ".join(r.item.answers) if r.item.answers else "*(no answer)*"
         predicted = r.response.answer.text if r.response.answer else "*(abstained)*"
         cited = r.response.citations[0].passage.passage_id if r.response.citations else ""
-        rows.append(f"| {r.item.id} | {_cell(r.item.question)} | {_cell(gold)} | {_cell(predicted)} | {r.exact} | {r.f1:.2f} | {cited} |")
+        rows.append(f"| {r.item.id} | {_cell(r.item.question)} | {_cell(expected)} | {_cell(predicted)} | {r.exact} | {r.f1:.2f} | {cited} |")
     by_article = f"## Per article\n\n{articles_table(articles)}\n" if articles else ""
+    what = f"`{_cell(gold)}`, " if gold else ""
+    refused = f"answers refused above the no-answer score {threshold:.4f}; " if threshold is not None else ""
+    header = (f"{what}{len(results)} questions; {refused}best F1 / threshold is the official sweep over "
+              "`na_probs.json`. What each figure means: `docs/evaluation.md`.\n\n")
     report = (
-        "# Evaluation report\n\n" + metrics_table(metrics, columns) + "\n![no-answer scores](no_answer.png)\n\n"
+        "# Evaluation report\n\n" + header + metrics_table(metrics, columns)
+        + "\n![no-answer scores](no_answer.png)\n\n"
         + by_article + "## Per question\n\n" + "\n".join(rows) + "\n"
     )
     (out / "report.md").write_text(report, encoding="utf-8")
@@ -82,7 +98,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _plot(results: list[ItemResult], metrics: dict, path: Path) -> None:
+def _plot(results: list[ItemResult], metrics: dict, path: Path, threshold: float | None) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -94,6 +110,8 @@ def _plot(results: list[ItemResult], metrics: dict, path: Path) -> None:
     bins = [i / 20 for i in range(21)]
     left.hist(answerable, bins=bins, alpha=0.6, label="answerable")
     left.hist(unanswerable, bins=bins, alpha=0.6, label="unanswerable")
+    if threshold is not None:
+        left.axvline(threshold, color="r", label="threshold in force (refused above)")
     left.axvline(metrics["best_f1_thresh"], color="k", linestyle="--", label="best-F1 threshold")
     left.set_xlabel("no-answer score")
     left.set_ylabel("questions")

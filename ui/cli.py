@@ -262,7 +262,8 @@ def eval_command(gold: str, out: Path, documents_from_gold: bool, data_dir: Path
     if tuned and held and not documents_from_gold:
         columns |= {"tune half": metrics(tuned), "held-out half": metrics(held)}
     articles = per_article(results) if documents_from_gold else None
-    write_report(results, overall, out, columns, articles)
+    write_report(results, overall, out, columns, articles, gold=gold,
+                 threshold=pipeline.settings.no_answer_threshold)
     if squad_json:
         documents = {doc_id: d.text for doc_id, d in pipeline.documents.items()}
         squad_json.write_text(json.dumps(to_squad(items, documents), ensure_ascii=False, indent=1), encoding="utf-8")
