@@ -410,6 +410,7 @@ def _pdf(name: str, data: bytes, max_pages: int) -> Extracted:
 
 
 EDGE_LINES = 2  # lines at the top and at the bottom of a page where running headers and footers are looked for
+PRIVATE_BULLET = re.compile(r"^(\s*)[\ue000-\uf8ff](?=\s)")
 MARK_SIZE = 0.85  # a footnote mark is set at most this share of its line's text size, and not below the line
 # (a raise by text rise is not in the text matrix pypdf reports, so a raise is not required)
 
@@ -433,7 +434,13 @@ def _page_lines(page) -> list[str]:
             if piece:
                 line.append((piece, baseline, size))
     lines.append(line)
-    return [_with_marks_apart(line) for line in lines]
+    return [bulleted(_with_marks_apart(line)) for line in lines]
+
+
+def bulleted(line: str) -> str:
+    """A line opening with a private-use character (a Symbol or Wingdings font's bullet, such as U+F0B7, which no
+    other font shows) opens with "•" instead."""
+    return PRIVATE_BULLET.sub(r"\1•", line)
 
 
 def _with_marks_apart(line: list[tuple[str, float, float]]) -> str:

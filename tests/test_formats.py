@@ -196,3 +196,14 @@ def test_citations_locate_pages_and_innermost_sections():
                         sections=(Section("A", 0, 100), Section("A › B", 50, 80)))
     assert (document.page_at(10), document.page_at(41), document.page_at(60)) == (1, None, 2)
     assert (document.section_at(10), document.section_at(60), document.section_at(90)) == ("A", "A › B", "A")
+
+
+@pytest.mark.parametrize(("line", "shown"), [
+    ("\uf0b7 Feedback received", "• Feedback received"),
+    ("  \uf0a7 a nested point", "  • a nested point"),
+    ("a word\uf0b7 inside", "a word\uf0b7 inside"),  # only a line's opening mark is a bullet
+])
+def test_a_pdf_fonts_private_bullet_becomes_a_bullet(line, shown):
+    from index.formats import bulleted
+
+    assert bulleted(line) == shown
