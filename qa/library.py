@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from itertools import islice
 
 from index.antecedents import names_a_person
-from index.documents import Document, seed_path
+from index.documents import Document, document_id, safe_file_name, seed_path
 from index.embedder import Embedder, SentenceEmbedder
 from index.formats import too_large
 from index.preparation import DocumentPreparer
@@ -152,8 +152,11 @@ class DocumentLibrary:
         """
         if len(data) > self.settings.max_upload_bytes:
             raise DocumentTooLarge(too_large(name, len(data), self.settings.max_upload_bytes))
+        source = safe_file_name(name)
+        _refuse_a_loaded_id(document_id(source), source, self._snapshot.documents)  # before the reading
         tell = progress or (lambda stage: None)
-        tell(f"Reading {name} ({len(data) / 2**20:.1f} MiB): its text, sentences and parses …")
+        size = f"{len(data) / 2**20:.1f} MiB" if len(data) >= 2**20 else f"{max(1, round(len(data) / 1024))} kB"
+        tell(f"Reading {name} ({size}): its text, sentences and parses …")
         prepared = self.preparer.prepare(name, data)
         document = prepared.document
         count = len(prepared.passages)
@@ -161,9 +164,7 @@ class DocumentLibrary:
         with self._change_lock:
             snapshot = self._snapshot
             documents = snapshot.documents
-            if document.doc_id in documents:
-                raise DocumentExists(f"{document.source!r}: a document with the id {document.doc_id!r} is already "
-                                     "loaded; remove it first or rename the file.")
+            _refuse_a_loaded_id(document.doc_id, document.source, documents)  # added meanwhile
             same = next((d for d in documents.values() if d.text == document.text), None)
             if same is not None:
                 raise DocumentExists(f"{document.source!r} has the same text as the loaded document {same.doc_id!r}.")
@@ -221,6 +222,12 @@ def release_free_memory() -> None:
     if name:
         with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
             ctypes.CDLL(name).malloc_trim(0)
+
+
+def _refuse_a_loaded_id(doc_id: str, source: str, documents: dict[str, Document]) -> None:
+    if doc_id in documents:
+        raise DocumentExists(f"{source!r}: a document with the id {doc_id!r} is already loaded; remove it first or "
+                             "rename the file.")
 
 
 def load_configured_index(

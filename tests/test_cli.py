@@ -121,12 +121,16 @@ def test_add_and_remove_change_the_seeds_and_the_index_without_a_rebuild(workdir
     result = runner.invoke(main, ["add", str(tmp_path / "lease.docx"), str(tmp_path / "scan.pdf")])
     assert result.exit_code == 2, result.output
     assert "Added lease.docx as 'lease': Lease Agreement" in result.output
+    assert "Reading lease.docx (" in result.output and "kB): its text" in result.output
     assert "Not added: 'scan.pdf' has no text layer" in result.output and "Traceback" not in result.output
     assert (tmp_path / "seeds" / "lease.docx").is_file() and not (tmp_path / "seeds" / "scan.pdf").exists()
     reused = runner.invoke(main, ["index"])
     assert reused.output.startswith("Index reused (seeds and model unchanged): 2 document(s)"), reused.output
     answer = runner.invoke(main, ["ask", "What is the monthly rent?"])
     assert answer.output.startswith("Answer: 1,250 dollars"), answer.output
+    again = runner.invoke(main, ["add", str(tmp_path / "lease.docx")])  # refused before any reading
+    assert again.exit_code == 2 and "a document with the id 'lease' is already loaded" in again.output
+    assert "Reading" not in again.output and "Indexing" not in again.output
     removed = runner.invoke(main, ["remove", "lease"])
     assert removed.exit_code == 0 and "Removed 'lease' (lease.docx)." in removed.output
     assert not (tmp_path / "seeds" / "lease.docx").exists()
