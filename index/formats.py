@@ -238,10 +238,15 @@ def _as_sentence(text: str) -> str:
     return text if not text or SENTENCE_END.search(text) else text + "."
 
 
+RULE = re.compile(r":?-{3,}:?")
+
+
 def _table_text(rows: list[list[str]]) -> str:
     """A sentence per row: its first cell, then each other cell after its column's header (``Pet deposit —
-    Amount: 300 dollars; Due: at signing.``); empty cells are left out. A table of one row is its cells."""
-    rows = [row for row in rows if any(row)]
+    Amount: 300 dollars; Due: at signing.``); empty cells are left out, and so is a row of rules (``|---|---|``
+    again further down, as trafilatura writes after a row it takes for a header). A table of one row is its
+    cells."""
+    rows = [row for row in rows if any(row) and not all(RULE.fullmatch(cell) for cell in row if cell)]
     if len(rows) < 2:
         return _as_sentence("; ".join(cell for row in rows for cell in row if cell))
     header, sentences = rows[0], []
@@ -336,7 +341,21 @@ def _prepared_for_markdown(html: str) -> str:
             level, tail = heading.tag[1], heading.tail
             heading.clear()  # its children and attributes, and its tail, which stays
             heading.tag, heading.text, heading.tail = "p", f"{HEADING_MARK}{level} {words}", tail
+    for listing in tree.xpath("//td//*[self::ul or self::ol][not(ancestor::ul or ancestor::ol)]"
+                              " | //th//*[self::ul or self::ol][not(ancestor::ul or ancestor::ol)]"):
+        _list_in_a_cell_as_words(listing)
     return lxml_html.tostring(tree, encoding="unicode")
+
+
+def _list_in_a_cell_as_words(listing) -> None:
+    """A list inside a table cell (an infobox's "Divisions": two names) as its items joined by commas: a Markdown
+    table cell cannot hold a list, and trafilatura drops it."""
+    from lxml import html as lxml_html
+
+    items = [" ".join(item.text_content().split()) for item in listing.iterchildren("li")]
+    words = lxml_html.Element("span")
+    words.text, words.tail = ", ".join(item for item in items if item), listing.tail
+    listing.getparent().replace(listing, words)
 
 
 def _literal(element) -> bool:

@@ -84,6 +84,17 @@ def test_a_web_page_keeps_its_backslashes_in_prose_and_in_code():
     assert prose in document.text and code in document.text
 
 
+def test_an_infobox_keeps_the_lists_in_its_cells():
+    prose = "Mozilla is a free-software community, created in 1998 by members of Netscape. " * 4
+    page = ("<html><head><title>Mozilla</title></head><body><h1>Mozilla</h1>"
+            '<table class="infobox"><tr><th colspan="2">Mozilla</th></tr><tr><th>Industry</th><td>Software</td></tr>'
+            "<tr><th>Divisions</th><td><ul><li>Mozilla Corporation</li><li>Mozilla Foundation</li></ul></td></tr>"
+            f"<tr><th>Founded</th><td>1998</td></tr></table><p>{prose}</p></body></html>")
+    document = read_document("mozilla.html", page.encode())
+    assert "Divisions — Mozilla Corporation, Mozilla Foundation." in document.text
+    assert "---" not in document.text  # the rule trafilatura repeats under a row it takes for a header
+
+
 def test_a_word_document_keeps_headings_as_sections_and_table_rows_as_sentences():
     document = read_document("lease.docx", sample_files.docx_bytes())  # with a comment, tracked changes, a field
     assert document.format == "docx" and document.title == "Lease Agreement"
