@@ -1,6 +1,9 @@
 # The two commands of the README. Both set up everything on a fresh machine (venv, packages, browser, index).
 # `make serve HOST=0.0.0.0 PORT=8080` listens elsewhere (the settings' QA_HOST and QA_PORT).
 VENV ?= .venv
+# A Python 3.11; and where pip would take PyPI's torch (with CUDA), https://download.pytorch.org/whl/cpu for the CPU one.
+PYTHON ?= python3
+TORCH_INDEX ?=
 HOST ?= $(or $(QA_HOST),127.0.0.1)
 PORT ?= $(or $(QA_PORT),8000)
 PY := $(VENV)/bin/python
@@ -11,13 +14,13 @@ TESTING := $(VENV)/.installed-for-tests
 
 $(PY):
 	@echo "Creating the virtual environment in $(VENV)/ ..."
-	python3 -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
 # Installs again only when pyproject.toml changes (the stamp file is newer otherwise).
 $(INSTALLED): pyproject.toml | $(PY)
 	@echo "Installing the packages into $(VENV)/ (the first time takes a few minutes) ..."
-	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q torch==2.13.0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 	$(PY) -m pip install -q -e .
 	@touch $@
 
