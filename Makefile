@@ -1,7 +1,8 @@
 # The two commands of the README. Both set up everything on a fresh machine (venv, packages, browser, index).
 # `make serve HOST=0.0.0.0 PORT=8080` listens elsewhere (the settings' QA_HOST and QA_PORT).
 VENV ?= .venv
-# A Python 3.11; and where pip would take PyPI's torch (with CUDA), https://download.pytorch.org/whl/cpu for the CPU one.
+# PYTHON: a Python 3.11. TORCH_INDEX: where torch comes from when pip would otherwise take PyPI's wheel, which
+# brings CUDA: https://download.pytorch.org/whl/cpu for the CPU build.
 PYTHON ?= python3
 TORCH_INDEX ?=
 HOST ?= $(or $(QA_HOST),127.0.0.1)

@@ -63,6 +63,11 @@ def document_id(file_name: str) -> str:
     return re.sub(r"[^\w.]+", "-", stem).strip("-.").lower() or "document"
 
 
+def upload_id(name: str) -> str:
+    """The id a file sent as ``name`` gets (:func:`read_document` gives its document this id)."""
+    return document_id(safe_file_name(name))
+
+
 def safe_file_name(name: str) -> str:
     """An uploaded file's name as it may be stored in the seeds folder: its last path component only (no folder,
     no ``..``), without control characters, at most ``MAX_NAME_CHARS`` long. Raises DocumentError when nothing
@@ -86,9 +91,9 @@ def seed_path(folder: Path, file_name: str) -> Path:
 
 def read_document(name: str, data: bytes, limits: Limits = Limits()) -> Document:
     """The document in a file called ``name`` holding ``data``. Raises DocumentError, naming the file."""
-    name = safe_file_name(name)
+    doc_id, name = upload_id(name), safe_file_name(name)
     extracted = extract(name, data, limits)
-    return Document(doc_id=document_id(name), title=extracted.title or label(Path(name).stem), text=extracted.text,
+    return Document(doc_id=doc_id, title=extracted.title or label(Path(name).stem), text=extracted.text,
                     source=Path(name).name, format=extracted.format, url=extracted.url, pages=extracted.pages,
                     sections=extracted.sections, metadata=extracted.metadata)
 

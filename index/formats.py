@@ -348,13 +348,15 @@ def _prepared_for_markdown(html: str) -> str:
 
 
 def _list_in_a_cell_as_words(listing) -> None:
-    """A list inside a table cell (an infobox's "Divisions": two names) as its items joined by commas: a Markdown
-    table cell cannot hold a list, and trafilatura drops it."""
+    """A list inside a table cell (an infobox's "Divisions": two names) as its items joined by commas, or as
+    sentences when they are: a Markdown table cell cannot hold a list, and trafilatura drops it."""
     from lxml import html as lxml_html
 
-    items = [" ".join(item.text_content().split()) for item in listing.iterchildren("li")]
+    items = [words for item in listing.iterchildren("li") if (words := " ".join(item.text_content().split()))]
+    sentences = any(SENTENCE_END.search(item) for item in items)  # then each a sentence, as other lists are
     words = lxml_html.Element("span")
-    words.text, words.tail = ", ".join(item for item in items if item), listing.tail
+    words.text = " ".join(map(_as_sentence, items)) if sentences else ", ".join(items)
+    words.tail = listing.tail
     listing.getparent().replace(listing, words)
 
 
@@ -429,7 +431,7 @@ def _pdf(name: str, data: bytes, max_pages: int) -> Extracted:
 
 
 EDGE_LINES = 2  # lines at the top and at the bottom of a page where running headers and footers are looked for
-PRIVATE_BULLET = re.compile(r"^(\s*)[\ue000-\uf8ff](?=\s)")
+PRIVATE_BULLET = re.compile(r"^(\s*)[\ue000-\uf8ff](?=\s|$)")
 MARK_SIZE = 0.85  # a footnote mark is set at most this share of its line's text size, and not below the line
 # (a raise by text rise is not in the text matrix pypdf reports, so a raise is not required)
 

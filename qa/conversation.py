@@ -445,12 +445,11 @@ def _antecedent(kind: str, word: str, span, asked: str, answered: str, earlier: 
                         # "that group" after "Which group …?": the group the answer named
                         return answer if _asks_which(chunk) and answer else chunk.text
         return ""
-    answer_parse = parse(answered) if answered else None
-    agents_answered = [entity for entity in (answer_parse.ents if answer_parse else ()) if entity.label_ in AGENT_LABELS]
-    if word in ("they", "them", "their", "theirs") and agents_answered:
-        if any(token.dep_ == "ROOT" and token.pos_ in ("VERB", "AUX") for token in answer_parse):
-            return _with_article(agents_answered[0])  # an answer that is a sentence: who it names, not all it says
-        return answered  # "What were they accused of?" after an answer naming people
+    if word in ("they", "them", "their", "theirs") and answered:
+        answer_parse = parse(answered)
+        agents = [entity for entity in answer_parse.ents if entity.label_ in AGENT_LABELS]
+        if agents:  # "What were they accused of?" after an answer naming people: those people
+            return (_subject(answer_parse) or _with_article(agents[0])) if _is_clause(answer_parse) else answered
     asked_parse = parse(asked) if asked else None
     if word in ("they", "them", "their", "theirs") and asked_parse is not None:
         agents = [entity for entity in asked_parse.ents if entity.label_ in AGENT_LABELS]
@@ -467,6 +466,22 @@ def _antecedent(kind: str, word: str, span, asked: str, answered: str, earlier: 
         chunk = next((c for c in chunks if c.root.dep_ == "dobj"), chunks[0])
         return asked_parse[chunk.start : chunk.root.right_edge.i + 1].text.rstrip("?! ")
     return answered
+
+
+def _is_clause(doc) -> bool:
+    """Whether ``doc`` is a sentence (a verb heads it), not a name or a list of names."""
+    return any(token.dep_ == "ROOT" and token.pos_ in ("VERB", "AUX") for token in doc)
+
+
+def _subject(doc) -> str:
+    """The subject of a sentence with what hangs on it ("Maduro and Cabello", "leaders of the FARC"), lower-case
+    for the middle of a question unless it opens with a name; "" when it has none, or only a pronoun."""
+    root = next((token for token in doc if token.dep_ == "ROOT"), None)
+    subject = next((t for t in root.children if t.dep_ in ("nsubj", "nsubjpass")), None) if root is not None else None
+    if subject is None or subject.pos_ == "PRON":
+        return ""
+    words = doc[subject.left_edge.i : subject.right_edge.i + 1]
+    return words.text if words[0].pos_ == "PROPN" else words.text[:1].lower() + words.text[1:]
 
 
 def _is_person(entity, names: frozenset[str]) -> bool:

@@ -83,12 +83,13 @@ def load_gold(path: Path) -> list[GoldItem]:
     data = _json_or_none(text)
     if isinstance(data, dict) and "data" in data:  # asked against other documents: its offsets do not apply
         return [replace(item, spans=()) for item in squad_corpus(data, path.name).items]
-    if data is not None and not isinstance(data, dict):
-        raise GoldFormatError(f"{path.name!r} is not SQuAD v2.0 JSON (expected an object with a 'data' list).")
-    if data is None and path.name.removesuffix(".gz").endswith(".json"):  # one JSON document, broken somewhere
+    one_document = path.name.removesuffix(".gz").endswith(".json")
+    if data is None and one_document:  # broken somewhere
         raise GoldFormatError(f"{path.name!r} is not valid JSON ({_json_error(text)}).")
+    if data is not None and (one_document or not isinstance(data, dict)):
+        raise GoldFormatError(f"{path.name!r} is not SQuAD v2.0 JSON (expected an object with a 'data' list).")
     items, lines = [], {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):  # not splitlines: U+2028 may sit inside a string
         if line.strip():
             item = _jsonl_item(line, f"{path.name!r}, line {number}")
             if item.id in lines:
@@ -223,7 +224,7 @@ def _squad_item(qa: object, context: str, doc_id: str, offset: int, title: str) 
         GoldSpan(doc_id, offset + a["answer_start"], offset + a["answer_start"] + len(a["text"]), a["text"])
         for a in ((qa.get("plausible_answers") or []) if impossible else [])
         if isinstance(a, dict) and isinstance(a.get("text"), str) and isinstance(a.get("answer_start"), int)
-        and context[a["answer_start"] : a["answer_start"] + len(a["text"])] == a["text"]
+        and a["answer_start"] >= 0 and context[a["answer_start"] : a["answer_start"] + len(a["text"])] == a["text"]
     )
     return GoldItem(qid, question, [s.text for s in spans], list(qa.get("history", [])), tuple(spans), title,
                     plausible, GoldSpan(doc_id, offset, offset + len(context), context))

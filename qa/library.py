@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from itertools import islice
 
 from index.antecedents import names_a_person
-from index.documents import Document, document_id, safe_file_name, seed_path
+from index.documents import Document, safe_file_name, seed_path, upload_id
 from index.embedder import Embedder, SentenceEmbedder
 from index.formats import too_large
 from index.preparation import DocumentPreparer
@@ -152,10 +152,9 @@ class DocumentLibrary:
         """
         if len(data) > self.settings.max_upload_bytes:
             raise DocumentTooLarge(too_large(name, len(data), self.settings.max_upload_bytes))
-        source = safe_file_name(name)
-        _refuse_a_loaded_id(document_id(source), source, self._snapshot.documents)  # before the reading
+        _refuse_a_loaded_id(upload_id(name), safe_file_name(name), self._snapshot.documents)  # before the reading
         tell = progress or (lambda stage: None)
-        size = f"{len(data) / 2**20:.1f} MiB" if len(data) >= 2**20 else f"{max(1, round(len(data) / 1024))} kB"
+        size = f"{len(data) / 2**20:.1f} MiB" if len(data) >= 2**20 else f"{max(1, round(len(data) / 1024))} KiB"
         tell(f"Reading {name} ({size}): its text, sentences and parses …")
         prepared = self.preparer.prepare(name, data)
         document = prepared.document

@@ -140,14 +140,17 @@ class Span:
 
 
 def encode_pairs(tokenizer, question: str, texts: Sequence[str], config: ReaderConfig) -> list[Slice]:
-    """Pair ``question`` (its first :data:`MAX_QUESTION_TOKENS` word pieces) with each text; a text too long for
+    """Pair ``question`` (its first :data:`MAX_QUESTION_TOKENS` word pieces, fewer if the slices are too short for
+    them) with each text; a text too long for
     ``config.max_tokens`` becomes several slices overlapping by ``config.stride`` tokens. ``tokenizer`` is a
     ``tokenizers.Tokenizer`` (WordPiece)."""
     tokenizer.no_padding()
     tokenizer.no_truncation()
     pieces = tokenizer.encode(question, add_special_tokens=False).offsets
-    if len(pieces) > MAX_QUESTION_TOKENS:  # a long question must leave the text more room than the stride
-        question = question[: pieces[MAX_QUESTION_TOKENS - 1][1]]
+    # a long question must leave the text more room than the stride
+    most = min(MAX_QUESTION_TOKENS, config.max_tokens - config.stride - 4)
+    if len(pieces) > most:
+        question = question[: pieces[most - 1][1]]
     tokenizer.enable_truncation(config.max_tokens, stride=config.stride, strategy="only_second")
     slices = []
     for number, encoding in enumerate(tokenizer.encode_batch([(question, text) for text in texts])):

@@ -121,7 +121,7 @@ def test_add_and_remove_change_the_seeds_and_the_index_without_a_rebuild(workdir
     result = runner.invoke(main, ["add", str(tmp_path / "lease.docx"), str(tmp_path / "scan.pdf")])
     assert result.exit_code == 2, result.output
     assert "Added lease.docx as 'lease': Lease Agreement" in result.output
-    assert "Reading lease.docx (" in result.output and "kB): its text" in result.output
+    assert "Reading lease.docx (" in result.output and "KiB): its text" in result.output
     assert "Not added: 'scan.pdf' has no text layer" in result.output and "Traceback" not in result.output
     assert (tmp_path / "seeds" / "lease.docx").is_file() and not (tmp_path / "seeds" / "scan.pdf").exists()
     reused = runner.invoke(main, ["index"])
@@ -144,6 +144,8 @@ def test_add_and_remove_change_the_seeds_and_the_index_without_a_rebuild(workdir
     ("QA_NO_ANSWER_THRESHOLD", "2", "Setting QA_NO_ANSWER_THRESHOLD (no_answer_threshold in qa.toml): Input should be "
                                     "less than or equal to 1 (got '2')."),
     ("QA_ADMIN_TOKEN", "short-secret", "Setting QA_ADMIN_TOKEN (admin_token in qa.toml): String should have at least"),
+    ("QA_CORS_ORIGINS", "https://example.org", 'field "cors_origins" from source "EnvSettingsSource" (a list setting '
+                                               "takes JSON"),
 ])
 def test_a_bad_setting_is_one_sentence_naming_it(runner, monkeypatch, variable, value, message):
     monkeypatch.setenv(variable, value)
@@ -156,7 +158,7 @@ def test_a_store_that_is_a_file_is_one_sentence(runner, monkeypatch, tmp_path):
     (tmp_path / "store").write_text("not a folder")
     monkeypatch.setenv("QA_STORE_DIR", str(tmp_path / "store"))
     result = runner.invoke(main, ["ask", "Who was indicted in 2020?"])
-    assert result.exit_code == 2 and "is a file where a folder is expected" in result.output
+    assert result.exit_code == 2 and f"{tmp_path / 'store'} is a file where a folder is expected." in result.output
     assert "Traceback" not in result.output
 
 

@@ -48,6 +48,9 @@ def test_an_answers_marks_balance(text, span, expected):
         ("What did they do next?", [("user", "Who doubled the reward?"),
                                     ("assistant", "The U.S. Justice Department doubled the reward in August.")],
          "What did the U.S. Justice Department do next?", "they"),
+        ("What were they accused of?", [("user", "Who was indicted?"),
+                                        ("assistant", "Nicolás Maduro and Diosdado Cabello were indicted in March.")],
+         "What were Nicolás Maduro and Diosdado Cabello accused of?", "they"),
         # "them" is the object of "helped", not bound by "Who"
         ("Who helped them move the cocaine?",
          [("user", "What did the FARC use the Venezuela-Colombia border region for?"), ("assistant", "a safe haven")],

@@ -106,60 +106,22 @@ def test_squad_round_trip_keeps_every_item(tmp_path):
     assert context[answer["answer_start"] :].startswith(answer["text"])
 
 
-ROW = '{"id": "%s", "question": "Who?", "answers": []}'
-
-
-@pytest.mark.parametrize(("name", "text", "message"), [
-    ("bad.jsonl", '{"question": "no id"}\n', "'bad.jsonl', line 1 has no 'id'."),
-    ("bad.jsonl", f"{ROW % 'a'}\n{ROW % 'b'}\n{{broken\n", "'bad.jsonl', line 3 is not JSON"),
-    ("bad.jsonl", f"{ROW % 'a'}\n\n{ROW % 'a'}\n", "'bad.jsonl', line 3: the id 'a' is also on line 1"),
-    ("bad.jsonl", '{"id": "a", "question": "  ", "answers": []}', "'bad.jsonl', line 1: the question is empty."),
-    ("bad.jsonl", '{"id": "a", "question": "Who?", "answers": [], "history": "Who is he?"}',
-     "'bad.jsonl', line 1: 'history' is not a list"),
-    ("bad.json", '{"data": [1, 2,]}', "'bad.json' is not valid JSON (Expecting value at line 1, column 16)."),
-    ("list.json", "[1, 2, 3]", "'list.json' is not SQuAD v2.0 JSON (expected an object with a 'data' list)."),
-])
-def test_a_bad_gold_file_is_one_sentence_naming_the_line(tmp_path, name, text, message):
-    from qa.gold import GoldFormatError
-
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(GoldFormatError) as raised:
-        load_gold(path)
-    assert message in str(raised.value)
-
-
-def _squad(*qas: dict, context: str = "Ada Lovelace wrote the first program in 1843.") -> dict:
-    return {"version": "v2.0", "data": [{"title": "Ada", "paragraphs": [{"context": context, "qas": list(qas)}]}]}
-
-
-@pytest.mark.parametrize(("qas", "message"), [
-    (({"id": "q", "question": "Who?", "answers": [{"text": "Ada Lovelace", "answer_start": 0}]},
-      {"id": "q", "question": "When?", "answers": []}), "the question id 'q' is used twice"),
-    (({"id": "q", "question": " ", "answers": []},), "the question is empty"),
-    (({"id": "q", "question": "When?", "answers": [{"text": "1843.", "answer_start": -5}]},),
-     "answer_start -5 does not point at its answer"),
-])
-def test_a_bad_squad_file_is_one_sentence(tmp_path, qas, message):
-    from qa.gold import GoldFormatError
-
-    path = tmp_path / "gold.json"
-    path.write_text(json.dumps(_squad(*qas)), encoding="utf-8")
-    with pytest.raises(GoldFormatError, match=message):
-        load_gold(path)
-
-
-def test_a_squad_question_with_answers_is_answerable_as_the_official_evaluation_counts_it(tmp_path):
-    path = tmp_path / "gold.json"
-    answered = {"id": "q", "question": "Who?", "is_impossible": True,
-                "answers": [{"text": "Ada Lovelace", "answer_start": 0}]}
-    path.write_text("\ufeff" + json.dumps(_squad(answered)), encoding="utf-8")  # a byte-order mark is read past
-    (item,) = load_gold(path)
-    assert item.answerable and item.answers == ["Ada Lovelace"]
-
-
 def test_an_answer_in_no_document_cannot_be_written_as_squad_json():
     from qa.gold import GoldFormatError, GoldItem
 
     with pytest.raises(GoldFormatError, match="The answer 'Pete Hegsethh' of question 'q' is in no document"):
         to_squad([GoldItem("q", "Who?", ["Pete Hegsethh"])], {"doc": "Pete Hegseth said so."})
+
+
+def test_the_report_says_what_was_evaluated_the_threshold_and_no_figure_over_no_questions(tmp_path):
+    from qa.evaluate import metrics
+    from qa.report import write_report
+
+    results = [_result(["Maduro"], "Maduro", 0.2), _result(["July"], "July", 0.3)]  # all answerable
+    figures = metrics(results)
+    write_report(results, figures, tmp_path, gold="gold/seed-article.jsonl", threshold=0.6089)
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "`gold/seed-article.jsonl`, 2 questions; answers refused above the no-answer score 0.6089;" in report
+    assert "| NoAns (correctly refused) | – |" in report and "| abstention recall | – |" in report
+    assert "| HasAns F1 | 100.0 |" in report
+    assert json.loads((tmp_path / "metrics.json").read_text())["no_answer_threshold"] == 0.6089

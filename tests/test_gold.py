@@ -99,6 +99,51 @@ def test_jsonl_is_still_read_and_bad_lines_are_explained(tmp_path):
         load_gold(path)
 
 
+ROW = '{"id": "%s", "question": "Who?", "answers": []}'
+
+
+@pytest.mark.parametrize(("name", "text", "message"), [
+    ("bad.jsonl", '{"question": "no id"}\n', "'bad.jsonl', line 1 has no 'id'."),
+    ("bad.jsonl", f"{ROW % 'a'}\n{ROW % 'b'}\n{{broken\n", "'bad.jsonl', line 3 is not JSON"),
+    ("bad.jsonl", f"{ROW % 'a'}\n\n{ROW % 'a'}\n", "'bad.jsonl', line 3: the id 'a' is also on line 1"),
+    ("bad.jsonl", '{"id": "a", "question": "  ", "answers": []}', "'bad.jsonl', line 1: the question is empty."),
+    ("bad.jsonl", '{"id": "a", "question": "Who?", "answers": [], "history": "Who is he?"}',
+     "'bad.jsonl', line 1: 'history' is not a list"),
+    ("bad.json", '{"data": [1, 2,]}', "'bad.json' is not valid JSON (Expecting value at line 1, column 16)."),
+    ("list.json", "[1, 2, 3]", "'list.json' is not SQuAD v2.0 JSON (expected an object with a 'data' list)."),
+])
+def test_a_bad_gold_file_is_one_sentence_naming_the_line(tmp_path, name, text, message):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(GoldFormatError) as raised:
+        load_gold(path)
+    assert message in str(raised.value)
+
+
+ADA = "Ada Lovelace wrote the first program in 1843."
+
+
+@pytest.mark.parametrize(("qas", "message"), [
+    (({"id": "q", "question": "Who?", "answers": [{"text": "Ada Lovelace", "answer_start": 0}]},
+      {"id": "q", "question": "When?", "answers": []}), "the question id 'q' is used twice"),
+    (({"id": "q", "question": " ", "answers": []},), "the question is empty"),
+    (({"id": "q", "question": "When?", "answers": [{"text": "1843", "answer_start": -5}]},),  # [-5:-1] is "1843"
+     "answer_start -5 does not point at its answer"),
+])
+def test_a_bad_squad_file_is_one_sentence(tmp_path, qas, message):
+    with pytest.raises(GoldFormatError, match=message):
+        load_gold(_squad(tmp_path, [("Ada", ADA, list(qas))]))
+
+
+def test_a_squad_question_with_answers_is_answerable_as_the_official_evaluation_counts_it(tmp_path):
+    answered = {"id": "q", "question": "Who?", "is_impossible": True,
+                "answers": [{"text": "Ada Lovelace", "answer_start": 0}]}
+    path = _squad(tmp_path, [("Ada", ADA, [answered])])
+    path.write_text("\ufeff" + path.read_text(encoding="utf-8"), encoding="utf-8")  # a byte-order mark is read past
+    (item,) = load_gold(path)
+    assert item.answerable and item.answers == ["Ada Lovelace"]
+
+
 def _squad(tmp_path, articles: list[tuple[str, str, list[dict]]]):
     data = {"version": "v2.0", "data": [
         {"title": title, "paragraphs": [{"context": context, "qas": qas or [

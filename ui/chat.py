@@ -8,6 +8,7 @@ an image in someone else's chat.
 
 import asyncio
 import html
+import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -36,6 +37,7 @@ SIGN_IN = """async (token) => {
 }"""
 
 Turns = list[tuple[str, str]]
+log = logging.getLogger("qa.chat")
 
 
 def inert(text: str) -> str:
@@ -106,6 +108,10 @@ def build_chat(get_pipeline: Callable[[], Pipeline], run: Callable[..., Awaitabl
             result = await run(get_pipeline().ask, message, history=turns)
         except QAError as exc:
             return f"⚠️ {inert(str(exc))}", [*turns, ("user", ""), ("assistant", "")]  # shown, so kept in step
+        except Exception:  # the traceback to the log; the person gets a sentence, and the conversation stays in step
+            log.exception("the chat could not answer")
+            return ("⚠️ Something went wrong answering this; it has been logged.",
+                    [*turns, ("user", ""), ("assistant", "")])
         answered = result.answer.text if result.answer else ""
         # the question as it was read ("What did Pete Hegseth say?"), so that the next one can refer back to it
         return render(result), [*turns, ("user", result.read_as if result.readings else message), ("assistant", answered)]
@@ -141,7 +147,9 @@ def build_chat(get_pipeline: Callable[[], Pipeline], run: Callable[..., Awaitabl
                     title="Ask the documents",
                     description="Answers are exact quotes from the documents, highlighted in their passage, with "
                     "numbered citations. When the documents don't say, the chat says so.",
-                    examples=[[question, None] for question, _ in EXAMPLES],  # shown in the chat, asked on a click
+                    # None for the conversation: Gradio then shows them in the chat and asks one on a click (any
+                    # other value puts them in a table under it that only fills the text box)
+                    examples=[[question, None] for question, _ in EXAMPLES],
                     run_examples_on_click=True,
                     cache_examples=False,
                     flagging_mode="never",

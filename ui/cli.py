@@ -14,26 +14,37 @@ from qa.errors import QAError
 
 
 def _settings():
-    from pydantic import ValidationError
+    import tomllib
 
-    from qa.settings import Settings, settings_problem
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
+    from qa.settings import SETTINGS_FILE, Settings, settings_problem
 
     try:
         return Settings()
     except ValidationError as exc:
         raise InputError(settings_problem(exc)) from None
+    except SettingsError as exc:  # a QA_* variable that is not the JSON a list setting needs
+        raise InputError(f"{exc} (a list setting takes JSON, such as '[\"https://example.org\"]').") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{SETTINGS_FILE.name} is not valid TOML: {exc}.") from None
 
 
 def _pipeline():
-    from qa.library import load_configured_index
     from qa.pipeline import Pipeline
 
-    settings = _settings()
-    loaded, embedder = load_configured_index(settings)
+    pipeline = Pipeline.from_settings(_settings())
+    loaded = pipeline.library.snapshot.loaded
     _report_skipped(loaded)
     if loaded.action != "reused":  # a first or repaired index takes a while: say why
-        click.echo(f"Index {loaded.action} ({loaded.reason}): {loaded.index.manifest.passages} passages.", err=True)
-    return Pipeline.over(loaded, embedder, settings)
+        click.echo(_index_line(loaded), err=True)
+    return pipeline
+
+
+def _index_line(loaded) -> str:
+    """What was done to the index and why: "Index rebuilt (…): 9 passages"."""
+    return f"Index {loaded.action} ({loaded.reason}): {loaded.index.manifest.passages} passages"
 
 
 def _library():
@@ -56,9 +67,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except QAError as exc:
             raise InputError(str(exc)) from None
-        except (FileExistsError, NotADirectoryError) as exc:  # QA_STORE_DIR or QA_SEEDS_DIR naming a file
-            raise InputError(f"{exc.filename} is a file where a folder is expected (see QA_STORE_DIR, "
-                             "QA_SEEDS_DIR).") from None
+        except (FileExistsError, NotADirectoryError) as exc:  # a setting or an option naming a file, not a folder
+            raise InputError(f"{exc.filename} is a file where a folder is expected.") from None
         except OSError as exc:  # a folder it may not write to, a full disk
             raise InputError(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)) from None
 
@@ -415,8 +425,7 @@ def serve(host: str | None, port: int | None, workers: int | None, access_log: b
     click.echo("Checking the index (the first run builds it: embeddings, parses, an ONNX copy of the model) …")
     loaded, _ = load_configured_index(settings)
     _report_skipped(loaded)
-    click.echo(f"Index {loaded.action} ({loaded.reason}): {loaded.index.manifest.passages} passages. "
-               f"Chat: http://{host}:{port}/ui")
+    click.echo(f"{_index_line(loaded)}. Chat: http://{host}:{port}/ui")
     for_server(host, port, workers)  # the settings every worker process reads
     if workers == 1:
         uvicorn.run("ui.app:create_app", factory=True, host=host, port=port, log_level="info", access_log=access_log)
