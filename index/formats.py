@@ -13,11 +13,13 @@ same or a higher level). The text is made for reading and for answering:
   Markdown above; the page title and canonical URL are kept. Scripts are parsed as markup, never run. Links that
   headings carry for the page's own machinery ("[edit]", permalink marks such as "¶") go first (lxml), and each
   heading goes through trafilatura as a marked paragraph, made a heading again after: its heuristics drop some
-  headings (a chapter's, in DocBook's HTML) with the sections they name. A backslash in prose stays one.
+  headings (a chapter's, in DocBook's HTML) with the sections they name. A backslash in prose stays one. A list
+  inside a table cell (an infobox's "Divisions") becomes its items in a line, which a Markdown cell can hold.
 - PDF (pypdf): each page's text layer, lines of a paragraph joined (a hyphen at a line's end joins the word), pages
   numbered from 1. Lines that repeat at the top or bottom of most pages (running headers and footers, page
   numbers) are dropped; footnote marks (digits set smaller and raised above their line) are kept apart from the
-  words they follow, so "2001" and mark 5 do not read "20015".
+  words they follow, so "2001" and mark 5 do not read "20015". A line's opening private-use glyph (a Symbol
+  font's bullet, U+F0B7) is "•".
 - Word (python-docx): paragraphs and tables in their order; ``Heading N`` and ``Title`` styles are headings. A
   paragraph's text is every run it shows, inserted ones of tracked changes included, deleted ones and field codes
   not; comments and other markup of the package are ignored.
