@@ -84,7 +84,8 @@ def load_gold(path: Path) -> list[GoldItem]:
     if isinstance(data, dict) and "data" in data:  # asked against other documents: its offsets do not apply
         return [replace(item, spans=()) for item in squad_corpus(data, path.name).items]
     one_document = path.name.removesuffix(".gz").endswith(".json")
-    if data is None and one_document:  # broken somewhere
+    first_line = next((line for line in text.split("\n") if line.strip()), "")
+    if data is None and one_document and _json_or_none(first_line) is None:  # broken somewhere, not JSON Lines
         raise GoldFormatError(f"{path.name!r} is not valid JSON ({_json_error(text)}).")
     if data is not None and (one_document or not isinstance(data, dict)):
         raise GoldFormatError(f"{path.name!r} is not SQuAD v2.0 JSON (expected an object with a 'data' list).")
