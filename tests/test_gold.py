@@ -111,7 +111,7 @@ ROW = '{"id": "%s", "question": "Who?", "answers": []}'
      "'bad.jsonl', line 1: 'history' is not a list"),
     ("bad.json", '{"data": [1, 2,]}', "'bad.json' is not valid JSON (Expecting value at line 1, column 16)."),
     ("list.json", "[1, 2, 3]", "'list.json' is not SQuAD v2.0 JSON (expected an object with a 'data' list)."),
-    ("object.json", '{"version": "v2.0"}', "'object.json' is not SQuAD v2.0 JSON (expected an object with a 'data' list)."),
+    ("object.json", '{"version": "v2.0"}', "'object.json' is not SQuAD v2.0 JSON (expected an object with a 'data'"),
     ("lines.json", f"{ROW % 'a'}\n{{broken\n", "'lines.json', line 2 is not JSON"),  # JSON Lines, named .json
 ])
 def test_a_bad_gold_file_is_one_sentence_naming_the_line(tmp_path, name, text, message):
