@@ -144,8 +144,7 @@ def test_add_and_remove_change_the_seeds_and_the_index_without_a_rebuild(workdir
     ("QA_NO_ANSWER_THRESHOLD", "2", "Setting QA_NO_ANSWER_THRESHOLD (no_answer_threshold in qa.toml): Input should be "
                                     "less than or equal to 1 (got '2')."),
     ("QA_ADMIN_TOKEN", "short-secret", "Setting QA_ADMIN_TOKEN (admin_token in qa.toml): String should have at least"),
-    ("QA_CORS_ORIGINS", "https://example.org", 'field "cors_origins" from source "EnvSettingsSource" (a list setting '
-                                               "takes JSON"),
+    ("QA_CORS_ORIGINS", "https://example.org", "Setting QA_CORS_ORIGINS: not JSON; a list setting takes JSON"),
 ])
 def test_a_bad_setting_is_one_sentence_naming_it(runner, monkeypatch, variable, value, message):
     monkeypatch.setenv(variable, value)

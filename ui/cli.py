@@ -4,6 +4,7 @@ Each command is a thin face over ``qa``."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 import sys
 from pathlib import Path
@@ -26,7 +27,10 @@ def _settings():
     except ValidationError as exc:
         raise InputError(settings_problem(exc)) from None
     except SettingsError as exc:  # a QA_* variable that is not the JSON a list setting needs
-        raise InputError(f"{exc} (a list setting takes JSON, such as '[\"https://example.org\"]').") from None
+        field = re.search(r'field "(\w+)"', str(exc))
+        name = f"QA_{field[1].upper()}" if field else "A list setting"
+        raise InputError(f"Setting {name}: not JSON; a list setting takes JSON, such as "
+                         "'[\"https://example.org\"]'.") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{SETTINGS_FILE.name} is not valid TOML: {exc}.") from None
 
