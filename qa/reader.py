@@ -145,12 +145,14 @@ def encode_pairs(tokenizer, question: str, texts: Sequence[str], config: ReaderC
     ``config.max_tokens`` becomes several slices overlapping by ``config.stride`` tokens. ``tokenizer`` is a
     ``tokenizers.Tokenizer`` (WordPiece)."""
     tokenizer.no_padding()
-    tokenizer.no_truncation()
-    pieces = tokenizer.encode(question, add_special_tokens=False).offsets
-    # a long question must leave the text more room than the stride
+    # a long question must leave the text more room than the stride; a word piece holds at least one character,
+    # so only a question longer than the cap in characters is tokenized to be measured
     most = min(MAX_QUESTION_TOKENS, config.max_tokens - config.stride - 4)
-    if len(pieces) > most:
-        question = question[: pieces[most - 1][1]]
+    if len(question) > most:
+        tokenizer.no_truncation()
+        pieces = tokenizer.encode(question, add_special_tokens=False).offsets
+        if len(pieces) > most:
+            question = question[: pieces[most - 1][1]]
     tokenizer.enable_truncation(config.max_tokens, stride=config.stride, strategy="only_second")
     slices = []
     for number, encoding in enumerate(tokenizer.encode_batch([(question, text) for text in texts])):
